@@ -1,0 +1,4 @@
+import type { CliCommand } from "../command.js";
+
+/** Every CLI command, one module each. Add a command by adding its module here. */
+export const commands: readonly CliCommand[] = [];

@@ -1,0 +1,300 @@
+/**
+ * The Contract model: the one representation every stage after validation reads.
+ *
+ * Plain, serialisable data (JSON.stringify round-trips it): no parser objects, no
+ * classes, no functions. Durations are milliseconds and sizes are bytes, with the unit
+ * in the field name. Every element keeps the location of the node it came from so that
+ * later stages (codegen, streams, compat) can report problems at file:line:column.
+ *
+ * Arrays are sorted by their `id`/`name` so that output built from the model is
+ * deterministic.
+ */
+
+/** A position in a source file. `line` and `column` are 1-based; `pointer` is the JSON pointer. */
+export interface SourceLocation {
+  /** Path as the user gave it (root file) or relative to the current directory (referenced files). */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** JSON pointer of the node inside `file`, e.g. `/channels/orderCreated/x-jetstream`. */
+  readonly pointer: string;
+}
+
+/**
+ * A JSON Schema (draft-07 vocabulary as AsyncAPI uses it, plus `nullable`, `$defs`).
+ *
+ * Schemas in the model are self-contained and fully dereferenced: every `$ref` of the source
+ * is inlined, except references that take part in a cycle. Those become
+ * `{ "$ref": "#/$defs/<Name>" }` and the definition lives once in the `$defs` of the
+ * root schema that holds them (a message's payload or headers), so recursion terminates.
+ *
+ * Two annotation keywords are added by the loader (both ignored by JSON Schema validators
+ * running in non-strict mode; `stripAnnotations()` in `./schema.ts` removes them):
+ * - `x-jc-name`: the node was reached through a named `$ref` (components/schemas key, or the
+ *   last segment of a file reference); codegen emits it as one named type.
+ * - `x-jc-at`: `"<file>:<line>:<column>"` of the node in its own source file.
+ * Parser bookkeeping keys (`x-parser-*`) are removed.
+ */
+export type JsonSchema = boolean | JsonSchemaObject;
+export interface JsonSchemaObject {
+  readonly [keyword: string]: unknown;
+}
+
+/** Compatibility modes, as the Confluent Schema Registry names them. */
+export type CompatibilityMode =
+  | "BACKWARD"
+  | "BACKWARD_TRANSITIVE"
+  | "FORWARD"
+  | "FORWARD_TRANSITIVE"
+  | "FULL"
+  | "FULL_TRANSITIVE"
+  | "NONE";
+
+export interface Contract {
+  /** The `asyncapi` field of the document, e.g. `3.0.0` or `2.6.0`. */
+  readonly asyncapiVersion: string;
+  readonly info: {
+    readonly title: string;
+    readonly version: string;
+    readonly description?: string;
+  };
+  /** Root document and every local file its `$ref`s reached, in load order (root first). */
+  readonly files: readonly string[];
+  /** Root `x-compatibility`, or `BACKWARD` when absent. */
+  readonly defaultCompatibility: CompatibilityMode;
+  readonly servers: readonly Server[];
+  readonly streams: readonly Stream[];
+  readonly channels: readonly Channel[];
+  readonly messages: readonly Message[];
+  readonly operations: readonly Operation[];
+  readonly location: SourceLocation;
+}
+
+export interface Server {
+  readonly id: string;
+  /** `host` (3.x) or `url` (2.x) as written. */
+  readonly host: string;
+  readonly protocol: string;
+  readonly description?: string;
+  readonly location: SourceLocation;
+}
+
+export type RetentionPolicy = "limits" | "interest" | "workqueue";
+export type StorageType = "file" | "memory";
+export type DiscardPolicy = "old" | "new";
+
+/** A JetStream stream declared under root `x-jetstream.streams.<name>`. */
+export interface Stream {
+  readonly name: string;
+  /**
+   * NATS subjects the stream captures. When the annotation omits them, these are the
+   * subjects of the channels that name this stream (`subjectsDerived` is then true).
+   */
+  readonly subjects: readonly string[];
+  readonly subjectsDerived: boolean;
+  readonly retention: RetentionPolicy;
+  readonly storage: StorageType;
+  readonly replicas: number;
+  readonly discard: DiscardPolicy;
+  readonly maxAgeMs?: number;
+  readonly maxBytes?: number;
+  readonly maxMsgs?: number;
+  readonly maxMsgSizeBytes?: number;
+  /** Publish dedup window (`duplicate_window`); absent means the server default (2 minutes). */
+  readonly duplicateWindowMs?: number;
+  readonly description?: string;
+  /** True when some operation's `x-dlq` names this stream as its dead-letter stream. */
+  readonly isDeadLetter: boolean;
+  readonly location: SourceLocation;
+}
+
+export interface ChannelParameter {
+  readonly name: string;
+  readonly description?: string;
+  readonly enum?: readonly string[];
+  readonly location: SourceLocation;
+}
+
+export interface Channel {
+  /** Channel key in 3.x; the address (the channel key) in 2.x. */
+  readonly id: string;
+  /** AsyncAPI address as written, e.g. `orders.{region}.created`; null when the document has none. */
+  readonly address: string | null;
+  /** NATS subject: the address with each `{param}` replaced by `*`; null when address is null. */
+  readonly subject: string | null;
+  readonly parameters: readonly ChannelParameter[];
+  /** `x-jetstream.stream` of the channel. */
+  readonly stream?: string;
+  /** Ids of the messages the channel carries, sorted. */
+  readonly messageIds: readonly string[];
+  readonly title?: string;
+  readonly description?: string;
+  /** True when some receive operation's `x-dlq` points at this channel. */
+  readonly isDeadLetter: boolean;
+  readonly location: SourceLocation;
+}
+
+/** One part of an idempotency key: a value read from the payload or a header. */
+export interface IdempotencyKeyPart {
+  /** The runtime expression as written, e.g. `$message.payload#/orderId`. */
+  readonly expression: string;
+  readonly source: "payload" | "header";
+  /** JSON pointer into the payload or headers object, e.g. `/orderId` or `/customer/id`. */
+  readonly pointer: string;
+  /** The pointer split into unescaped segments, e.g. `["customer", "id"]`. */
+  readonly path: readonly string[];
+}
+
+export interface IdempotencyKey {
+  /** One or more parts; a composite key joins the parts' string values with `separator`. */
+  readonly parts: readonly IdempotencyKeyPart[];
+  readonly separator: string;
+  readonly location: SourceLocation;
+}
+
+export interface MessageExample {
+  readonly name?: string;
+  readonly payload?: unknown;
+  readonly headers?: unknown;
+}
+
+export interface Message {
+  /** Unique id: the components/messages key, else `<channelId>.<messageKey>` (3.x) or the parser's id. */
+  readonly id: string;
+  /** `name` of the message when set, else the id. */
+  readonly name: string;
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description?: string;
+  /** The message's content type, else the document's `defaultContentType`, else `application/json`. */
+  readonly contentType: string;
+  readonly payload?: JsonSchema;
+  readonly headers?: JsonSchema;
+  readonly idempotencyKey?: IdempotencyKey;
+  /** Effective mode: the message's own `x-compatibility`, else the root default. */
+  readonly compatibility: CompatibilityMode;
+  /** True when the message sets `x-compatibility` itself. */
+  readonly compatibilityExplicit: boolean;
+  readonly examples: readonly MessageExample[];
+  /** Ids of channels that carry this message, sorted. */
+  readonly channelIds: readonly string[];
+  readonly location: SourceLocation;
+  readonly payloadLocation?: SourceLocation;
+  readonly headersLocation?: SourceLocation;
+}
+
+export type BackoffStrategy = "fixed" | "linear" | "exponential";
+export type Jitter = "none" | "full" | "equal" | "decorrelated";
+
+/**
+ * Delay schedule between attempts. Either computed (`strategy` with its parameters) or an
+ * explicit list (`delaysMs`; when shorter than the retries, its last entry repeats).
+ */
+export interface RetryPolicy {
+  /** Total deliveries/attempts, including the first. */
+  readonly maxAttempts: number;
+  readonly strategy: BackoffStrategy;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Growth factor for `exponential`; the step (added delay) for `linear` is `initialDelayMs`. */
+  readonly multiplier: number;
+  readonly jitter: Jitter;
+  readonly delaysMs?: readonly number[];
+  readonly location: SourceLocation;
+}
+
+export interface ConsumerPolicy {
+  /** Durable consumer name (a valid JetStream name). */
+  readonly durable: string;
+  readonly ackWaitMs: number;
+  readonly maxAckPending: number;
+  /** Bulkhead: handlers running at once in one process. */
+  readonly concurrency: number;
+  readonly handlerTimeoutMs: number;
+  readonly deliverPolicy: "all" | "new" | "last";
+  readonly location: SourceLocation;
+}
+
+export interface DeadLetterPolicy {
+  /** Channel the `$ref` points at; its subject is the DLQ subject. */
+  readonly channelId: string;
+  readonly subject: string;
+  /** Stream that stores the DLQ subject. */
+  readonly stream: string;
+  readonly location: SourceLocation;
+}
+
+export type DedupPolicy =
+  | {
+      readonly store: "kv";
+      readonly bucket: string;
+      /** How long a done marker is kept. */
+      readonly ttlMs: number;
+      /** How long a claim blocks other consumers before a crashed owner's claim expires. */
+      readonly leaseMs: number;
+      readonly location: SourceLocation;
+    }
+  | {
+      readonly store: "memory";
+      readonly maxEntries: number;
+      readonly ttlMs: number;
+      readonly location: SourceLocation;
+    }
+  | { readonly store: "none"; readonly location: SourceLocation };
+
+export type BreakerOpenCondition =
+  | { readonly kind: "consecutive"; readonly failures: number }
+  | {
+      readonly kind: "ratio";
+      /** 0 < ratio <= 1 */
+      readonly failureRatio: number;
+      readonly windowMs: number;
+      /** Fewest calls in the window before the ratio counts. */
+      readonly minCalls: number;
+    };
+
+export interface CircuitBreakerPolicy {
+  readonly open: BreakerOpenCondition;
+  /** Time open before a half-open probe. */
+  readonly halfOpenAfterMs: number;
+  /** Successful probes needed to close. */
+  readonly halfOpenProbes: number;
+  readonly location: SourceLocation;
+}
+
+export interface PublishPolicy {
+  /** Time to wait for the stream's ack on one attempt. */
+  readonly timeoutMs: number;
+  /** Retries of transient publish failures, under the same `Nats-Msg-Id`. */
+  readonly retry: RetryPolicy;
+  /** Overall budget across attempts. */
+  readonly deadlineMs: number;
+  readonly location: SourceLocation;
+}
+
+interface OperationBase {
+  readonly id: string;
+  readonly channelId: string;
+  /** Messages of the operation (all the channel's messages when the operation lists none), sorted. */
+  readonly messageIds: readonly string[];
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description?: string;
+  readonly location: SourceLocation;
+}
+
+export interface SendOperation extends OperationBase {
+  readonly action: "send";
+  readonly publish?: PublishPolicy;
+}
+
+export interface ReceiveOperation extends OperationBase {
+  readonly action: "receive";
+  readonly consumer?: ConsumerPolicy;
+  readonly retry?: RetryPolicy;
+  readonly dlq?: DeadLetterPolicy;
+  readonly dedup?: DedupPolicy;
+  readonly circuitBreaker?: CircuitBreakerPolicy;
+}
+
+export type Operation = SendOperation | ReceiveOperation;

@@ -1,0 +1,110 @@
+/**
+ * Descriptors: what generated code (or a person using the runtime by hand) hands the
+ * runtime. Plain data plus a few precompiled functions (validators, key extractors).
+ * The runtime never imports generator code; these types are its side of the contract.
+ *
+ * Durations are milliseconds; the runtime converts to nanoseconds for JetStream in one place.
+ */
+
+/** Shape of an ajv standalone validator (precompiled; no `eval` at run time). */
+export interface SchemaValidator<T> {
+  (data: unknown): data is T;
+  errors?: readonly ValidationIssue[] | null;
+}
+
+export interface ValidationIssue {
+  readonly instancePath: string;
+  readonly message?: string;
+  readonly keyword?: string;
+}
+
+export type Headers = Readonly<Record<string, string>>;
+
+export interface MessageDescriptor<T> {
+  /** Message id in the contract, e.g. `OrderCreated`. */
+  readonly name: string;
+  /** Defaults to `application/json`: payload is UTF-8 JSON. */
+  readonly contentType?: string;
+  readonly validate?: SchemaValidator<T>;
+  readonly validateHeaders?: SchemaValidator<Headers>;
+  /**
+   * The idempotency key of a message, used as `Nats-Msg-Id` and as the dedup key.
+   * Undefined when the message has none (the runtime then uses the `Nats-Msg-Id` header if
+   * present and otherwise skips dedup).
+   */
+  readonly idempotencyKey?: (payload: T, headers: Headers) => string;
+}
+
+export type BackoffStrategy = "fixed" | "linear" | "exponential";
+export type Jitter = "none" | "full" | "equal" | "decorrelated";
+
+export interface RetryPolicy {
+  /** Total attempts, including the first. */
+  readonly maxAttempts: number;
+  readonly strategy: BackoffStrategy;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly multiplier: number;
+  readonly jitter: Jitter;
+  /** Explicit delays before retry 1, 2, ...; the last repeats. Overrides `strategy`. */
+  readonly delaysMs?: readonly number[];
+}
+
+export interface PublishPolicy {
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly deadlineMs: number;
+}
+
+export interface PublisherDescriptor<T> {
+  readonly operationId: string;
+  /** Concrete subject, or a NATS subject with `*` tokens filled from `params` at publish time. */
+  readonly subject: string;
+  readonly message: MessageDescriptor<T>;
+  readonly publish?: PublishPolicy;
+  /** Stream the subject belongs to, when known; used in events and errors only. */
+  readonly stream?: string;
+}
+
+export type DedupConfig =
+  | { readonly store: "kv"; readonly bucket: string; readonly ttlMs: number; readonly leaseMs: number }
+  | { readonly store: "memory"; readonly maxEntries: number; readonly ttlMs: number }
+  | { readonly store: "none" };
+
+export type BreakerOpenCondition =
+  | { readonly kind: "consecutive"; readonly failures: number }
+  | {
+      readonly kind: "ratio";
+      readonly failureRatio: number;
+      readonly windowMs: number;
+      readonly minCalls: number;
+    };
+
+export interface CircuitBreakerPolicy {
+  readonly open: BreakerOpenCondition;
+  readonly halfOpenAfterMs: number;
+  readonly halfOpenProbes: number;
+}
+
+export interface DeadLetterTarget {
+  readonly subject: string;
+  readonly stream: string;
+}
+
+export interface ConsumerDescriptor<T> {
+  readonly operationId: string;
+  readonly stream: string;
+  readonly durable: string;
+  /** Filter subject of the consumer (NATS subject, may hold wildcards). */
+  readonly subject: string;
+  readonly message: MessageDescriptor<T>;
+  readonly retry: RetryPolicy;
+  readonly dlq?: DeadLetterTarget;
+  readonly dedup: DedupConfig;
+  readonly breaker?: CircuitBreakerPolicy;
+  /** Bulkhead: handlers at once. */
+  readonly concurrency: number;
+  readonly handlerTimeoutMs: number;
+  readonly ackWaitMs: number;
+  readonly maxAckPending: number;
+}

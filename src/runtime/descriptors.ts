@@ -33,6 +33,17 @@ export interface MessageDescriptor<T> {
    * present and otherwise skips dedup).
    */
   readonly idempotencyKey?: (payload: T, headers: Headers) => string;
+  /**
+   * Optional codec for payloads that are not UTF-8 JSON (added by the runtime; optional).
+   * `decode` returns an unvalidated value; `validate` still runs on it.
+   */
+  readonly codec?: PayloadCodec<T>;
+}
+
+/** Encodes and decodes payloads that are not UTF-8 JSON. */
+export interface PayloadCodec<T> {
+  encode(payload: T): Uint8Array;
+  decode(data: Uint8Array): unknown;
 }
 
 export type BackoffStrategy = "fixed" | "linear" | "exponential";
@@ -64,10 +75,20 @@ export interface PublisherDescriptor<T> {
   readonly publish?: PublishPolicy;
   /** Stream the subject belongs to, when known; used in events and errors only. */
   readonly stream?: string;
+  /**
+   * Names of the subject's `*` tokens in order (e.g. `["region"]` for `orders.*.created`), so
+   * `publish(payload, { params: { region: "eu" } })` can fill them. Positional arrays work without it.
+   */
+  readonly subjectParams?: readonly string[];
 }
 
 export type DedupConfig =
-  | { readonly store: "kv"; readonly bucket: string; readonly ttlMs: number; readonly leaseMs: number }
+  | {
+      readonly store: "kv";
+      readonly bucket: string;
+      readonly ttlMs: number;
+      readonly leaseMs: number;
+    }
   | { readonly store: "memory"; readonly maxEntries: number; readonly ttlMs: number }
   | { readonly store: "none" };
 

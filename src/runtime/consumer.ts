@@ -1,0 +1,829 @@
+/**
+ * Consumer: a durable pull consumer with explicit ack and, per message,
+ * decode → validate → dedup claim → handler (timeout, `working()` heartbeats) → record done →
+ * confirmed ack. Failures: permanent → dead-letter now; transient → `nak(delay)` with the next
+ * backoff delay until the attempts are spent, then dead-letter.
+ *
+ * Attempt numbers: the server's `deliveryCount` also counts deliveries this runtime gave back
+ * unprocessed (breaker open, stop, claimed elsewhere). The consumer remembers those releases per
+ * stream sequence in a bounded in-process ledger, and `attempt = deliveryCount − releases`.
+ * Releases made by a process that has since died are not known, so after a restart the attempt
+ * can be over-counted by those; never under-counted.
+ */
+import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { backoffDelayMs, type RandomSource } from "./backoff.js";
+import { type BreakerState, CircuitBreaker } from "./breaker.js";
+import { Bulkhead } from "./bulkhead.js";
+import { decodePayload } from "./codec.js";
+import { headersToRecord, type JsHandles, jsHandles, supportsTermReason } from "./connection.js";
+import {
+  DEFAULT_DEAD_LETTER_PUBLISH,
+  type DeadLetterReason,
+  publishDeadLetter,
+} from "./dead-letter.js";
+import { createKvDedupStore } from "./dedup/kv.js";
+import { MemoryDedupStore } from "./dedup/memory.js";
+import type { ClaimToken, DedupStore } from "./dedup/types.js";
+import type { ConsumerDescriptor, Headers, PublishPolicy } from "./descriptors.js";
+import { nanosToMs, sleepMs } from "./duration.js";
+import { type EnsureConsumerOptions, ensureConsumer } from "./ensure.js";
+import {
+  DecodeError,
+  errorClassName,
+  errorMessage,
+  HandlerTimeoutError,
+  isPermanentError,
+  isTransientError,
+  SchemaValidationError,
+} from "./errors.js";
+import {
+  type ConsumerEvents,
+  EventHub,
+  type EventSource,
+  type Hooks,
+  type Logger,
+  type MessageEventBase,
+} from "./events.js";
+import { LruTtlMap } from "./lru.js";
+import {
+  Attr,
+  type Attributes,
+  context,
+  extractTraceContext,
+  RuntimeMetrics,
+  recordSpanError,
+  type Span,
+  SpanKind,
+  trace,
+  tracer,
+} from "./telemetry.js";
+
+/** What a handler learns about the message it handles. */
+export interface HandlerContext {
+  /** Handler attempt, 1-based (see the module note on how releases are discounted). */
+  readonly attempt: number;
+  /** Deliveries the server made, releases included. */
+  readonly deliveryCount: number;
+  readonly idempotencyKey: string | undefined;
+  readonly subject: string;
+  readonly headers: Headers;
+  readonly stream: string;
+  readonly streamSequence: number;
+  readonly consumer: string;
+  /** Aborted when the handler timed out or the consumer stopped past its deadline. */
+  readonly signal: AbortSignal;
+  /** The consumer span (`process <subject>`), active while the handler runs. */
+  readonly span: Span;
+  /** Extends the ack deadline now (the runtime also heartbeats on a timer). */
+  working(): void;
+}
+
+export type MessageHandler<T> = (payload: T, ctx: HandlerContext) => unknown;
+
+/** Test seams for crash simulation. Not for production use. */
+export interface ConsumerFaults {
+  /** Runs after the DLQ publish was acknowledged and before the original is terminated. */
+  beforeTerm?(streamSequence: number): void | Promise<void>;
+}
+
+export interface ConsumerOptions {
+  /** Overrides the store made from `descriptor.dedup`. */
+  readonly dedupStore?: DedupStore;
+  readonly hooks?: Hooks<ConsumerEvents>;
+  readonly logger?: Logger;
+  /** Random source for jitter (default `Math.random`). */
+  readonly random?: RandomSource;
+  /** Create or update the durable consumer on `start()` (default false). */
+  readonly ensure?: boolean | EnsureConsumerOptions;
+  /** How long one pull request waits on the server (ms, at least 1000; default 5000). */
+  readonly pullExpiresMs?: number;
+  /** Await the server's confirmation of each ack (`ackAck`, default true). */
+  readonly confirmAck?: boolean;
+  /** Retry policy of DLQ publishes. */
+  readonly deadLetterPublish?: PublishPolicy;
+  /** Interval of automatic `working()` heartbeats (default: a third of the effective ack wait). */
+  readonly heartbeatIntervalMs?: number;
+  /** Delay before a message released by `stop()` is redelivered (default 0). */
+  readonly stopReleaseDelayMs?: number;
+  readonly faults?: ConsumerFaults;
+}
+
+export interface StopOptions {
+  /** How long in-flight handlers may run before they are released (default 10 000 ms). */
+  readonly deadlineMs?: number;
+}
+
+export interface MessageConsumer {
+  /** Binds to the durable consumer (creating it if `ensure`) and starts pulling. */
+  start(): Promise<void>;
+  /** Stops pulling, lets in-flight handlers finish until the deadline, releases the rest. */
+  stop(options?: StopOptions): Promise<void>;
+  readonly events: EventSource<ConsumerEvents>;
+  readonly breakerState: BreakerState | undefined;
+  /** Handlers running now. */
+  readonly inFlight: number;
+  /** Most handlers that ever ran at once. */
+  readonly peakConcurrency: number;
+}
+
+interface Ledger {
+  releases: number;
+  firstFailureAtMs?: number;
+  lastFailureAtMs?: number;
+  previousDelayMs?: number;
+}
+
+interface InFlight {
+  readonly msg: JsMsg;
+  lastBeatMs: number;
+  lastRenewMs: number;
+  token: ClaimToken | undefined;
+  controller: AbortController | undefined;
+  released: boolean;
+}
+
+/** Creates a consumer for one operation; call `start()` to begin. */
+export function createConsumer<T>(
+  nc: NatsConnection,
+  descriptor: ConsumerDescriptor<T>,
+  handler: MessageHandler<T>,
+  options: ConsumerOptions = {},
+): MessageConsumer {
+  return new PullConsumerRuntime(nc, descriptor, handler, options);
+}
+
+class PullConsumerRuntime<T> implements MessageConsumer {
+  readonly #hub: EventHub<ConsumerEvents>;
+  readonly #metrics = new RuntimeMetrics();
+  readonly #handles: JsHandles;
+  readonly #bulkhead: Bulkhead;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #ledger = new LruTtlMap<number, Ledger>(10_000, 3_600_000);
+  readonly #inflight = new Map<JsMsg, InFlight>();
+  readonly #fetches = new Set<ConsumerMessages>();
+  readonly #random: RandomSource;
+  readonly #attrs: Attributes;
+  #consumer: Consumer | undefined;
+  #store: DedupStore | undefined;
+  #running = false;
+  #requested = 0;
+  #loop: Promise<void> | undefined;
+  #fetchTasks = new Set<Promise<void>>();
+  #wakeUp: (() => void) | undefined;
+  #ticker: ReturnType<typeof setInterval> | undefined;
+  #heartbeatMs = 1_000;
+  #termWithReason = false;
+  #pullCooldownUntilMs = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly d: ConsumerDescriptor<T>,
+    private readonly handler: MessageHandler<T>,
+    private readonly options: ConsumerOptions,
+  ) {
+    this.#hub = new EventHub(options.hooks, options.logger);
+    this.#handles = jsHandles(nc);
+    this.#bulkhead = new Bulkhead(Math.max(1, Math.min(d.concurrency, d.maxAckPending)));
+    this.#random = options.random ?? Math.random;
+    this.#attrs = {
+      [Attr.system]: "nats",
+      [Attr.destination]: d.subject,
+      [Attr.consumerGroup]: d.durable,
+    };
+    if (d.breaker) {
+      this.#breaker = new CircuitBreaker(d.breaker, (state, previous) =>
+        this.#onBreakerChange(state, previous),
+      );
+    }
+  }
+
+  get events(): EventSource<ConsumerEvents> {
+    return this.#hub;
+  }
+  get breakerState(): BreakerState | undefined {
+    return this.#breaker?.state;
+  }
+  get inFlight(): number {
+    return this.#bulkhead.inUse;
+  }
+  get peakConcurrency(): number {
+    return this.#bulkhead.peak;
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const d = this.d;
+    if (this.options.ensure) {
+      await ensureConsumer(this.nc, d, this.options.ensure === true ? {} : this.options.ensure);
+    }
+    this.#consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
+    const info = await this.#consumer.info(true);
+    const ackWaitMs = nanosToMs(info.config.backoff?.[0] ?? info.config.ack_wait ?? 30_000_000_000);
+    this.#heartbeatMs =
+      this.options.heartbeatIntervalMs ??
+      Math.max(5, Math.floor(Math.min(ackWaitMs, d.ackWaitMs) / 3));
+    this.#store = this.options.dedupStore ?? (await this.#storeFromDescriptor());
+    this.#termWithReason = supportsTermReason(this.nc);
+    this.#running = true;
+    this.#ticker = setInterval(() => this.#tick(), Math.max(5, Math.min(this.#heartbeatMs, 1_000)));
+    this.#loop = this.#pump();
+  }
+
+  async #storeFromDescriptor(): Promise<DedupStore | undefined> {
+    const dedup = this.d.dedup;
+    switch (dedup.store) {
+      case "none":
+        return undefined;
+      case "memory":
+        return new MemoryDedupStore({ maxEntries: dedup.maxEntries, ttlMs: dedup.ttlMs });
+      case "kv":
+        return createKvDedupStore(this.nc, {
+          bucket: dedup.bucket,
+          ttlMs: dedup.ttlMs,
+          leaseMs: dedup.leaseMs,
+        });
+    }
+  }
+
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#wake();
+    await Promise.allSettled([...this.#fetches].map((f) => f.close()));
+    await this.#loop;
+    const deadlineMs = options.deadlineMs ?? 10_000;
+    const idle = this.#bulkhead.idle();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = await Promise.race([
+      idle.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    let released = 0;
+    if (timedOut) {
+      for (const entry of this.#inflight.values()) {
+        if (entry.released) continue;
+        entry.released = true;
+        entry.controller?.abort(new Error("consumer stopped"));
+        this.#release(entry.msg, "stopping", this.options.stopReleaseDelayMs ?? 0, undefined);
+        released++;
+      }
+    }
+    await Promise.allSettled([...this.#fetchTasks]);
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    this.#hub.emit("stopped", {
+      operationId: this.d.operationId,
+      consumer: this.d.durable,
+      released,
+    });
+  }
+
+  // ------------------------------------------------------------------ pulling
+
+  #wake(): void {
+    const w = this.#wakeUp;
+    this.#wakeUp = undefined;
+    w?.();
+  }
+
+  #sleepUntilWoken(maxMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wakeUp = undefined;
+        resolve();
+      }, maxMs);
+      this.#wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** How many more messages may be requested now. */
+  #wanted(): number {
+    const limit = this.#bulkhead.limit;
+    const breaker = this.#breaker;
+    if (breaker) {
+      const state = breaker.state;
+      if (state === "open") return 0;
+      if (state === "half-open") return Math.max(0, breaker.capacity() - this.#requested);
+    }
+    const free = limit - this.#bulkhead.inUse - this.#requested;
+    // Pull in batches of at least half the bulkhead, like a consume threshold.
+    return free >= Math.max(1, Math.floor(limit / 2)) ? free : 0;
+  }
+
+  async #pump(): Promise<void> {
+    while (this.#running) {
+      const now = Date.now();
+      if (now < this.#pullCooldownUntilMs) {
+        await this.#sleepUntilWoken(this.#pullCooldownUntilMs - now);
+        continue;
+      }
+      const want = this.#wanted();
+      if (want <= 0) {
+        const untilHalfOpen = this.#breaker?.msUntilHalfOpen() ?? 0;
+        await this.#sleepUntilWoken(untilHalfOpen > 0 ? untilHalfOpen : 1_000);
+        continue;
+      }
+      this.#requested += want;
+      const task = this.#fetch(want);
+      this.#fetchTasks.add(task);
+      void task.finally(() => this.#fetchTasks.delete(task));
+    }
+  }
+
+  async #fetch(n: number): Promise<void> {
+    const started = Date.now();
+    let received = 0;
+    let iter: ConsumerMessages | undefined;
+    let failed = false;
+    try {
+      if (!this.#consumer) return;
+      iter = await this.#consumer.fetch({
+        max_messages: n,
+        expires: Math.max(1_000, this.options.pullExpiresMs ?? 5_000),
+      });
+      this.#fetches.add(iter);
+      if (!this.#running) void iter.close();
+      for await (const m of iter) {
+        received++;
+        this.#requested--;
+        this.#dispatch(m);
+      }
+    } catch (error) {
+      failed = true;
+      if (this.#running) this.#emitError("pull", error);
+    } finally {
+      this.#requested -= n - received;
+      if (iter) this.#fetches.delete(iter);
+      // A pull that failed or ended at once with nothing: do not spin.
+      if (failed || (received === 0 && Date.now() - started < 100)) {
+        this.#pullCooldownUntilMs = Date.now() + 250;
+      }
+      this.#wake();
+    }
+  }
+
+  #dispatch(m: JsMsg): void {
+    if (!this.#running) {
+      this.#release(m, "stopping", this.options.stopReleaseDelayMs ?? 0, undefined);
+      return;
+    }
+    const breaker = this.#breaker;
+    if (breaker && !breaker.tryAcquire()) {
+      this.#release(m, "breaker-open", Math.max(1, breaker.msUntilHalfOpen()), undefined);
+      return;
+    }
+    if (!this.#bulkhead.tryAcquire()) {
+      // Cannot happen when pulls respect the free slots; be safe anyway.
+      breaker?.onNeutral();
+      this.#release(m, "stopping", 100, undefined);
+      return;
+    }
+    const entry: InFlight = {
+      msg: m,
+      lastBeatMs: Date.now(),
+      lastRenewMs: Date.now(),
+      token: undefined,
+      controller: undefined,
+      released: false,
+    };
+    this.#inflight.set(m, entry);
+    this.#process(entry)
+      .catch((error) => this.#emitError("process", error, m.seq))
+      .finally(() => {
+        this.#inflight.delete(m);
+        this.#bulkhead.release();
+        this.#wake();
+      });
+  }
+
+  /** Heartbeats (`working()`) and lease renewals for long handlers. */
+  #tick(): void {
+    const now = Date.now();
+    const store = this.#store;
+    for (const entry of this.#inflight.values()) {
+      if (entry.released) continue;
+      if (now - entry.lastBeatMs >= this.#heartbeatMs) {
+        entry.lastBeatMs = now;
+        entry.msg.working();
+      }
+      if (store && entry.token && now - entry.lastRenewMs >= store.leaseMs / 2) {
+        entry.lastRenewMs = now;
+        const token = entry.token;
+        Promise.resolve(store.renew(token)).catch((error) =>
+          this.#emitError("dedup-renew", error, entry.msg.seq),
+        );
+      }
+    }
+  }
+
+  // --------------------------------------------------------------- processing
+
+  #base(m: JsMsg, attempt: number): MessageEventBase {
+    return {
+      operationId: this.d.operationId,
+      stream: this.d.stream,
+      consumer: this.d.durable,
+      subject: m.subject,
+      streamSequence: m.seq,
+      deliveryCount: m.info.deliveryCount,
+      attempt,
+    };
+  }
+
+  async #process(entry: InFlight): Promise<void> {
+    const m = entry.msg;
+    const d = this.d;
+    const hub = this.#hub;
+    const seq = m.seq;
+    const deliveryCount = m.info.deliveryCount;
+    const ledger = this.#ledger.get(seq);
+    const attempt = Math.max(1, deliveryCount - (ledger?.releases ?? 0));
+    if (hub.has("received")) hub.emit("received", this.#base(m, attempt));
+    this.#metrics.count("received", this.#attrs);
+
+    // decode → validate → key
+    const headers = headersToRecord(m.headers);
+    let payload: T;
+    let key: string | undefined;
+    try {
+      const value = decodePayload(d.message, m.data);
+      const validate = d.message.validate;
+      if (validate && !validate(value)) {
+        throw new SchemaValidationError(
+          `${d.message.name} does not match its schema`,
+          validate.errors ?? [],
+        );
+      }
+      const validateHeaders = d.message.validateHeaders;
+      if (validateHeaders && !validateHeaders(headers)) {
+        throw new SchemaValidationError(
+          `${d.message.name} headers do not match their schema`,
+          validateHeaders.errors ?? [],
+        );
+      }
+      payload = value as T;
+      try {
+        key = d.message.idempotencyKey
+          ? d.message.idempotencyKey(payload, headers)
+          : headers["Nats-Msg-Id"];
+      } catch (cause) {
+        throw new DecodeError(`${d.message.name}: idempotency key could not be read`, { cause });
+      }
+    } catch (error) {
+      this.#breaker?.onNeutral();
+      await this.#deadLetter(entry, error, "permanent", attempt, ledger);
+      return;
+    }
+
+    // dedup claim
+    const store = this.#store;
+    if (store && key !== undefined) {
+      let claim: Awaited<ReturnType<DedupStore["claim"]>>;
+      try {
+        claim = await store.claim(key);
+      } catch (error) {
+        this.#emitError("dedup-claim", error, seq);
+        this.#breaker?.onNeutral();
+        this.#release(m, "dedup-unavailable", backoffDelayMs(d.retry, 1, this.#random), attempt);
+        return;
+      }
+      if (claim.status === "done") {
+        this.#breaker?.onNeutral();
+        await this.#ack(m);
+        this.#ledger.delete(seq);
+        if (hub.has("duplicateSkipped")) {
+          hub.emit("duplicateSkipped", { ...this.#base(m, attempt), idempotencyKey: key });
+        }
+        this.#metrics.count("duplicateSkipped", this.#attrs);
+        return;
+      }
+      if (claim.status === "busy") {
+        this.#breaker?.onNeutral();
+        this.#release(m, "claimed-elsewhere", Math.max(1, Math.ceil(claim.retryAfterMs)), attempt);
+        return;
+      }
+      entry.token = claim.token;
+      entry.lastRenewMs = Date.now();
+    }
+    if (entry.released) {
+      // Stopped past the deadline while claiming.
+      if (entry.token) await this.#settleClaim(entry.token, false);
+      return;
+    }
+
+    // handler
+    const parent = extractTraceContext(headers);
+    const span = tracer().startSpan(
+      `process ${m.subject}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          ...this.#attrs,
+          [Attr.operationType]: "process",
+          [Attr.operationName]: "process",
+          [Attr.stream]: d.stream,
+          [Attr.streamSequence]: seq,
+          [Attr.deliveryCount]: deliveryCount,
+          [Attr.attempt]: attempt,
+          ...(key !== undefined ? { [Attr.messageId]: key } : {}),
+        },
+      },
+      parent,
+    );
+    if (hub.has("handlerStarted")) {
+      hub.emit("handlerStarted", { ...this.#base(m, attempt), idempotencyKey: key });
+    }
+    const started = performance.now();
+    let failure: unknown;
+    let ok = false;
+    try {
+      await this.#runHandler(entry, payload, {
+        attempt,
+        deliveryCount,
+        idempotencyKey: key,
+        subject: m.subject,
+        headers,
+        stream: d.stream,
+        streamSequence: seq,
+        consumer: d.durable,
+        span,
+        working: () => {
+          entry.lastBeatMs = Date.now();
+          m.working();
+        },
+      });
+      ok = true;
+    } catch (error) {
+      failure = error;
+    }
+    const durationMs = performance.now() - started;
+    this.#metrics.handlerDurationMs.record(durationMs, this.#attrs);
+
+    if (ok) {
+      this.#breaker?.onSuccess();
+      if (entry.token) await this.#settleClaim(entry.token, true);
+      if (hub.has("handlerSucceeded")) {
+        hub.emit("handlerSucceeded", { ...this.#base(m, attempt), durationMs });
+      }
+      if (!entry.released) {
+        await this.#ack(m);
+        this.#ledger.delete(seq);
+      }
+      span.end();
+      return;
+    }
+
+    recordSpanError(span, failure);
+    span.end();
+    if (hub.has("handlerFailed")) {
+      hub.emit("handlerFailed", { ...this.#base(m, attempt), durationMs, error: failure });
+    }
+    this.#metrics.count("handlerFailed", this.#attrs);
+    if (entry.token) await this.#settleClaim(entry.token, false);
+    if (entry.released) return;
+
+    if (isPermanentError(failure)) {
+      this.#breaker?.onNeutral();
+      await this.#deadLetter(entry, failure, "permanent", attempt, ledger);
+      return;
+    }
+    this.#breaker?.onFailure();
+    const now = Date.now();
+    const record: Ledger = ledger ?? { releases: 0 };
+    record.firstFailureAtMs ??= now;
+    record.lastFailureAtMs = now;
+    this.#ledger.set(seq, record);
+    const breaker = this.#breaker;
+    if (breaker && breaker.state !== "closed") {
+      // A dead dependency: give the message back without spending an attempt.
+      this.#release(m, "breaker-open", Math.max(1, breaker.msUntilHalfOpen()), attempt);
+      return;
+    }
+    if (attempt >= d.retry.maxAttempts) {
+      await this.#deadLetter(entry, failure, "attempts-exhausted", attempt, record);
+      return;
+    }
+    const delayMs =
+      isTransientError(failure) && failure.retryAfterMs !== undefined
+        ? failure.retryAfterMs
+        : backoffDelayMs(d.retry, attempt, this.#random, record.previousDelayMs);
+    record.previousDelayMs = delayMs;
+    m.nak(delayMs);
+    if (hub.has("retryScheduled")) {
+      hub.emit("retryScheduled", { ...this.#base(m, attempt), delayMs, error: failure });
+    }
+    this.#metrics.count("retryScheduled", this.#attrs);
+  }
+
+  #runHandler(entry: InFlight, payload: T, fields: Omit<HandlerContext, "signal">): Promise<void> {
+    const timeoutMs = this.d.handlerTimeoutMs;
+    const ctx = fields as HandlerContext;
+    // The AbortController is made only when the handler reads `signal`.
+    Object.defineProperty(ctx, "signal", {
+      enumerable: true,
+      get: () => {
+        entry.controller ??= new AbortController();
+        return entry.controller.signal;
+      },
+    });
+    const spanContext = trace.setSpan(context.active(), fields.span);
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              if (settled) return;
+              settled = true;
+              const error = new HandlerTimeoutError(timeoutMs);
+              entry.controller?.abort(error);
+              reject(error);
+            }, timeoutMs)
+          : undefined;
+      const finish = (error?: unknown, failed = false) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        if (failed) reject(error);
+        else resolve();
+      };
+      try {
+        const result = context.with(spanContext, () => this.handler(payload, ctx));
+        if (result instanceof Promise) {
+          result.then(
+            () => finish(),
+            (error) => finish(error, true),
+          );
+        } else finish();
+      } catch (error) {
+        finish(error, true);
+      }
+    });
+  }
+
+  async #settleClaim(token: ClaimToken, done: boolean): Promise<void> {
+    const store = this.#store;
+    if (!store) return;
+    try {
+      if (done) await store.complete(token);
+      else await store.release(token);
+    } catch (error) {
+      this.#emitError(done ? "dedup-complete" : "dedup-release", error);
+    }
+  }
+
+  async #ack(m: JsMsg): Promise<void> {
+    try {
+      if (this.options.confirmAck === false) m.ack();
+      else await m.ackAck();
+    } catch (error) {
+      // Unconfirmed: the message may come back; the dedup store makes that a skip.
+      this.#emitError("ack", error, m.seq);
+      return;
+    }
+    if (this.#hub.has("acked")) {
+      const attempt = Math.max(1, m.info.deliveryCount - (this.#ledger.get(m.seq)?.releases ?? 0));
+      this.#hub.emit("acked", this.#base(m, attempt));
+    }
+    this.#metrics.count("acked", this.#attrs);
+  }
+
+  #release(
+    m: JsMsg,
+    reason:
+      | "breaker-open"
+      | "stopping"
+      | "claimed-elsewhere"
+      | "dedup-unavailable"
+      | "dlq-unavailable",
+    delayMs: number,
+    attempt: number | undefined,
+  ): void {
+    const record = this.#ledger.get(m.seq) ?? { releases: 0 };
+    record.releases++;
+    this.#ledger.set(m.seq, record);
+    m.nak(delayMs);
+    if (this.#hub.has("released")) {
+      const a = attempt ?? Math.max(1, m.info.deliveryCount - (record.releases - 1));
+      this.#hub.emit("released", { ...this.#base(m, a), delayMs, reason });
+    }
+    this.#metrics.count("released", this.#attrs);
+  }
+
+  async #deadLetter(
+    entry: InFlight,
+    error: unknown,
+    reason: DeadLetterReason,
+    attempt: number,
+    ledger: Ledger | undefined,
+  ): Promise<void> {
+    const m = entry.msg;
+    const d = this.d;
+    const now = Date.now();
+    const errorClass = errorClassName(error);
+    const message = errorMessage(error);
+    let dlqSeq: number | undefined;
+    let duplicate = false;
+    if (d.dlq) {
+      try {
+        const result = await publishDeadLetter(
+          this.#handles,
+          d.dlq,
+          m.data,
+          m.headers,
+          {
+            originSubject: m.subject,
+            originStream: d.stream,
+            originSequence: m.seq,
+            originConsumer: d.durable,
+            attempts: attempt,
+            deliveries: m.info.deliveryCount,
+            errorClass,
+            errorMessage: message,
+            firstFailureAt: new Date(ledger?.firstFailureAtMs ?? now),
+            lastFailureAt: new Date(ledger?.lastFailureAtMs ?? now),
+            reason,
+          },
+          this.options.deadLetterPublish ?? DEFAULT_DEAD_LETTER_PUBLISH,
+          this.#random,
+        );
+        dlqSeq = result.seq;
+        duplicate = result.duplicate;
+      } catch (publishError) {
+        this.#emitError("dead-letter", publishError, m.seq);
+        // Not lost: it comes back and is dead-lettered on a later delivery.
+        this.#release(m, "dlq-unavailable", backoffDelayMs(d.retry, 1, this.#random), attempt);
+        return;
+      }
+    } else {
+      this.options.logger?.warn("message terminated without a dead-letter target", {
+        stream: d.stream,
+        seq: m.seq,
+        errorClass,
+      });
+    }
+    await this.options.faults?.beforeTerm?.(m.seq);
+    if (entry.released) return;
+    // Servers before 2.10.4 ignore `term(reason)` and redeliver: bare term there.
+    if (this.#termWithReason) m.term(`${reason}: ${errorClass}`);
+    else m.term();
+    this.#ledger.delete(m.seq);
+    if (this.#hub.has("deadLettered")) {
+      this.#hub.emit("deadLettered", {
+        ...this.#base(m, attempt),
+        dlqSubject: d.dlq?.subject,
+        dlqStream: d.dlq?.stream,
+        dlqSeq,
+        duplicate,
+        reason,
+        errorClass,
+        errorMessage: message,
+      });
+    }
+    this.#metrics.count("deadLettered", this.#attrs);
+  }
+
+  #onBreakerChange(state: BreakerState, previous: BreakerState): void {
+    const name =
+      state === "open"
+        ? "breakerOpened"
+        : state === "half-open"
+          ? "breakerHalfOpen"
+          : "breakerClosed";
+    this.#metrics.count(name, this.#attrs);
+    this.#hub.emit(name, {
+      operationId: this.d.operationId,
+      consumer: this.d.durable,
+      state,
+      previous,
+    });
+    this.#wake();
+  }
+
+  #emitError(stage: string, error: unknown, streamSequence?: number): void {
+    this.#metrics.count("error", this.#attrs);
+    if (this.#hub.has("error")) {
+      this.#hub.emit("error", {
+        operationId: this.d.operationId,
+        consumer: this.d.durable,
+        stage,
+        error,
+        ...(streamSequence !== undefined ? { streamSequence } : {}),
+      });
+    } else {
+      this.options.logger?.warn(`jetcontract consumer ${this.d.durable}: ${stage} failed`, {
+        error,
+        streamSequence,
+      });
+    }
+  }
+}
+
+/** Sleeps (exported for tests that need a bounded poll). */
+export { sleepMs };

@@ -1,0 +1,159 @@
+/**
+ * Dedup in a JetStream KV bucket, shared by every consumer process. A claim is an atomic
+ * `create()` holding a lease expiry (wall clock); an expired claim is taken over with a
+ * revision-checked `update()`. The done marker replaces the claim and lives for the
+ * bucket's TTL (`max_age`). Each call is one JetStream round trip: the consumer keeps several
+ * in flight at once (its concurrency), never one awaited claim per message in series.
+ */
+import { createHash } from "node:crypto";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { DedupStoreError } from "../errors.js";
+import type { ClaimResult, ClaimToken, DedupStore } from "./types.js";
+
+export interface KvDedupOptions {
+  readonly bucket: string;
+  /** How long done markers (and stale claims) live: the bucket's `max_age`. */
+  readonly ttlMs: number;
+  /** How long a claim holds without renewal. */
+  readonly leaseMs: number;
+  /** Create the bucket when missing (default true). */
+  readonly create?: boolean;
+  /** Identifies this holder in claims (default: random). */
+  readonly owner?: string;
+  readonly now?: () => number;
+}
+
+interface KvToken extends ClaimToken {
+  readonly kvKey: string;
+  revision: number;
+}
+
+interface StoredClaim {
+  /** "c" claimed, "d" done */
+  readonly s: "c" | "d";
+  /** lease expiry, epoch ms (claims only) */
+  readonly u?: number;
+  readonly o?: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const DONE = encoder.encode(JSON.stringify({ s: "d" } satisfies StoredClaim));
+const SAFE_KEY = /^[-/=\w]+(\.[-/=\w]+)*$/;
+
+/** KV keys allow `[-/_=.a-zA-Z0-9]`; other keys are hashed. */
+export function kvKeyFor(key: string): string {
+  if (key.length <= 200 && SAFE_KEY.test(key)) return key;
+  return `h.${createHash("sha256").update(key).digest("hex")}`;
+}
+
+function isWrongLastSequence(e: unknown): boolean {
+  const code = (e as { code?: number })?.code;
+  return code === 10071 || /wrong last sequence/i.test(String((e as Error)?.message));
+}
+
+export class KvDedupStore implements DedupStore {
+  readonly kind = "kv";
+  readonly leaseMs: number;
+  readonly owner: string;
+  readonly #now: () => number;
+
+  constructor(
+    readonly kv: KV,
+    options: Pick<KvDedupOptions, "leaseMs" | "owner" | "now">,
+  ) {
+    this.leaseMs = options.leaseMs;
+    this.owner = options.owner ?? Math.random().toString(36).slice(2, 10);
+    this.#now = options.now ?? Date.now;
+  }
+
+  #claimValue(): Uint8Array {
+    return encoder.encode(
+      JSON.stringify({
+        s: "c",
+        u: this.#now() + this.leaseMs,
+        o: this.owner,
+      } satisfies StoredClaim),
+    );
+  }
+
+  async claim(key: string): Promise<ClaimResult> {
+    const kvKey = kvKeyFor(key);
+    try {
+      for (let round = 0; round < 3; round++) {
+        try {
+          const revision = await this.kv.create(kvKey, this.#claimValue());
+          return { status: "claimed", token: { key, kvKey, revision } as KvToken };
+        } catch (e) {
+          if (!isWrongLastSequence(e)) throw e;
+        }
+        const entry = await this.kv.get(kvKey);
+        if (entry === null || entry.operation !== "PUT") continue; // gone meanwhile: create again
+        const stored = JSON.parse(decoder.decode(entry.value)) as StoredClaim;
+        if (stored.s === "d") return { status: "done" };
+        const leftMs = (stored.u ?? 0) - this.#now();
+        if (leftMs > 0) return { status: "busy", retryAfterMs: leftMs };
+        // The holder's lease ran out (it died or hung): take the claim over, atomically.
+        try {
+          const revision = await this.kv.update(kvKey, this.#claimValue(), entry.revision);
+          return { status: "claimed", token: { key, kvKey, revision } as KvToken };
+        } catch (e) {
+          if (!isWrongLastSequence(e)) throw e;
+        }
+      }
+      return { status: "busy", retryAfterMs: Math.min(1_000, this.leaseMs) };
+    } catch (cause) {
+      throw new DedupStoreError(`dedup claim of ${key} failed`, { cause });
+    }
+  }
+
+  async renew(token: ClaimToken): Promise<void> {
+    const t = token as KvToken;
+    try {
+      t.revision = await this.kv.update(t.kvKey, this.#claimValue(), t.revision);
+    } catch (cause) {
+      throw new DedupStoreError(`dedup lease renewal of ${t.key} failed`, { cause });
+    }
+  }
+
+  async complete(token: ClaimToken): Promise<void> {
+    const t = token as KvToken;
+    try {
+      t.revision = await this.kv.update(t.kvKey, DONE, t.revision);
+    } catch (e) {
+      if (!isWrongLastSequence(e))
+        throw new DedupStoreError(`dedup done marker of ${t.key} failed`, { cause: e });
+      // Our lease was taken over meanwhile; the work is done, so say so regardless.
+      try {
+        await this.kv.put(t.kvKey, DONE);
+      } catch (cause) {
+        throw new DedupStoreError(`dedup done marker of ${t.key} failed`, { cause });
+      }
+    }
+  }
+
+  async release(token: ClaimToken): Promise<void> {
+    const t = token as KvToken;
+    try {
+      await this.kv.delete(t.kvKey, { previousSeq: t.revision });
+    } catch (e) {
+      if (isWrongLastSequence(e)) return; // no longer ours
+      throw new DedupStoreError(`dedup release of ${t.key} failed`, { cause: e });
+    }
+  }
+}
+
+/** Opens (or creates) the bucket and returns a KV dedup store. */
+export async function createKvDedupStore(
+  conn: NatsConnection | JetStreamClient,
+  options: KvDedupOptions,
+): Promise<KvDedupStore> {
+  const kvm = new Kvm(conn);
+  const kv =
+    options.create === false
+      ? await kvm.open(options.bucket)
+      : await kvm.create(options.bucket, { ttl: options.ttlMs, history: 1 });
+  return new KvDedupStore(kv, options);
+}

@@ -1,0 +1,32 @@
+/**
+ * One small interface for consumer-side dedup. A handler runs only after `claim()` returned
+ * `claimed`; on success the consumer calls `complete()` (done marker, kept for the TTL) before
+ * acking; on failure `release()` so the retry can claim again. A claim whose holder died
+ * becomes claimable again after its lease.
+ */
+export type ClaimResult =
+  | { readonly status: "claimed"; readonly token: ClaimToken }
+  /** Already processed within the TTL: skip and ack. */
+  | { readonly status: "done" }
+  /** Claimed by another live holder: try again after `retryAfterMs`. */
+  | { readonly status: "busy"; readonly retryAfterMs: number };
+
+/** Opaque handle of a claim. */
+export interface ClaimToken {
+  readonly key: string;
+}
+
+export type MaybePromise<T> = T | Promise<T>;
+
+export interface DedupStore {
+  readonly kind: string;
+  /** How long a claim holds without renewal. */
+  readonly leaseMs: number;
+  claim(key: string): MaybePromise<ClaimResult>;
+  /** Extends the lease of a claim (long handlers). */
+  renew(token: ClaimToken): MaybePromise<void>;
+  /** Records the key as done (for the store's TTL) and ends the claim. */
+  complete(token: ClaimToken): MaybePromise<void>;
+  /** Ends the claim without recording it done. */
+  release(token: ClaimToken): MaybePromise<void>;
+}

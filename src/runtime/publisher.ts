@@ -1,0 +1,470 @@
+/**
+ * Publisher: typed payload → validated, encoded JetStream publish with `Nats-Msg-Id` from the
+ * idempotency key; transient failures retried with backoff and jitter under the same id,
+ * bounded by attempts and an overall deadline, honouring an AbortSignal.
+ */
+import { randomUUID } from "node:crypto";
+import type { PubAck } from "@nats-io/jetstream";
+import type { MsgHdrs } from "@nats-io/transport-node";
+import { backoffDelayMs, type RandomSource } from "./backoff.js";
+import { encodePayload } from "./codec.js";
+import { type Connectable, type JsHandles, jsHandles, recordToHeaders } from "./connection.js";
+import type { Headers, PublisherDescriptor, PublishPolicy, RetryPolicy } from "./descriptors.js";
+import { sleepMs } from "./duration.js";
+import {
+  PublishAbortedError,
+  PublishRejectedError,
+  PublishRetriesExhaustedError,
+  SchemaValidationError,
+  StreamNotFoundForSubjectError,
+  WrongExpectedSequenceError,
+} from "./errors.js";
+import {
+  EventHub,
+  type EventSource,
+  type Hooks,
+  type Logger,
+  type PublisherEvents,
+} from "./events.js";
+import {
+  Attr,
+  context,
+  injectTraceContext,
+  RuntimeMetrics,
+  recordSpanError,
+  SpanKind,
+  trace,
+  tracer,
+} from "./telemetry.js";
+
+/** Used when a descriptor has no `publish` policy. */
+export const DEFAULT_PUBLISH_POLICY: PublishPolicy = {
+  timeoutMs: 5_000,
+  deadlineMs: 30_000,
+  retry: {
+    maxAttempts: 10,
+    strategy: "exponential",
+    initialDelayMs: 100,
+    maxDelayMs: 2_000,
+    multiplier: 2,
+    jitter: "full",
+  },
+};
+
+/** Stream expectations checked by the server before storing (failures are permanent). */
+export interface PublishExpectations {
+  readonly streamName?: string;
+  readonly lastSequence?: number;
+  readonly lastSubjectSequence?: number;
+  readonly lastMsgId?: string;
+}
+
+export interface PublishOptions {
+  /** Extra headers (string values). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Values for the `*` tokens of the descriptor's subject: positional, or by `subjectParams` name. */
+  readonly params?: readonly string[] | Readonly<Record<string, string>>;
+  /** Overrides the idempotency key (otherwise from the descriptor's key extractor, else a UUID). */
+  readonly msgId?: string;
+  readonly signal?: AbortSignal;
+  readonly expect?: PublishExpectations;
+  /** Overrides the policy's overall deadline for this call. */
+  readonly deadlineMs?: number;
+}
+
+export interface PublishResult {
+  readonly stream: string;
+  readonly seq: number;
+  /** True when the stream already held this `Nats-Msg-Id` within its duplicate window. */
+  readonly duplicate: boolean;
+  readonly msgId: string;
+  readonly subject: string;
+  readonly attempts: number;
+}
+
+export interface PublisherOptions {
+  /** Validate outbound payloads with the descriptor's validator (default true). */
+  readonly validate?: boolean;
+  readonly hooks?: Hooks<PublisherEvents>;
+  readonly logger?: Logger;
+  /** Random source for jitter (default `Math.random`). */
+  readonly random?: RandomSource;
+}
+
+export interface Publisher<T> {
+  /** Publishes one message; resolves once the stream acknowledged it. */
+  publish(payload: T, options?: PublishOptions): Promise<PublishResult>;
+  readonly events: EventSource<PublisherEvents>;
+}
+
+/** Creates a publisher for one operation. `conn` is a NATS connection or a JetStream client. */
+export function createPublisher<T>(
+  conn: Connectable,
+  descriptor: PublisherDescriptor<T>,
+  options: PublisherOptions = {},
+): Publisher<T> {
+  const handles = jsHandles(conn);
+  const policy = descriptor.publish ?? DEFAULT_PUBLISH_POLICY;
+  const hub = new EventHub<PublisherEvents>(options.hooks, options.logger);
+  const metricsSink = new RuntimeMetrics();
+  const validate = options.validate !== false ? descriptor.message.validate : undefined;
+  const validateHeaders =
+    options.validate !== false ? descriptor.message.validateHeaders : undefined;
+  const random = options.random ?? Math.random;
+  const baseAttributes = {
+    [Attr.system]: "nats",
+    [Attr.operationType]: "send",
+    [Attr.operationName]: "publish",
+  };
+  const hasWildcard = descriptor.subject.split(".").includes("*");
+
+  return {
+    events: hub,
+    async publish(payload, opts = {}) {
+      const subject = hasWildcard
+        ? fillSubject(descriptor.subject, opts.params, descriptor.subjectParams)
+        : descriptor.subject;
+      const userHeaders: Headers = opts.headers ?? {};
+      if (validate && !validate(payload)) {
+        throw new SchemaValidationError(
+          `outbound ${descriptor.message.name} does not match its schema`,
+          validate.errors ?? [],
+        );
+      }
+      if (validateHeaders && !validateHeaders(userHeaders)) {
+        throw new SchemaValidationError(
+          `outbound ${descriptor.message.name} headers do not match their schema`,
+          validateHeaders.errors ?? [],
+        );
+      }
+      const msgId =
+        opts.msgId ?? descriptor.message.idempotencyKey?.(payload, userHeaders) ?? randomUUID();
+      const data = encodePayload(descriptor.message, payload);
+      const started = performance.now();
+      const span = tracer().startSpan(`publish ${subject}`, {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          ...baseAttributes,
+          [Attr.destination]: subject,
+          [Attr.messageId]: msgId,
+          [Attr.bodySize]: data.byteLength,
+        },
+      });
+      const carrier: Record<string, string> = { ...userHeaders };
+      injectTraceContext(trace.setSpan(context.active(), span), carrier);
+      const hdrs = recordToHeaders(carrier);
+      try {
+        const result = await publishWithRetry(handles, {
+          subject,
+          data,
+          msgId,
+          headers: hdrs,
+          policy,
+          random,
+          ...(opts.expect ? { expect: opts.expect } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+          onRetry: hub.has("publishRetried")
+            ? (attempt, delayMs, error) =>
+                hub.emit("publishRetried", {
+                  operationId: descriptor.operationId,
+                  subject,
+                  msgId,
+                  attempt,
+                  delayMs,
+                  error,
+                })
+            : undefined,
+        });
+        const durationMs = performance.now() - started;
+        if (span.isRecording()) {
+          span.setAttribute(Attr.stream, result.stream);
+          span.setAttribute(Attr.streamSequence, result.seq);
+          if (result.duplicate) span.setAttribute("jetcontract.duplicate", true);
+        }
+        span.end();
+        metricsSink.count("published", { [Attr.destination]: subject });
+        metricsSink.publishDurationMs.record(durationMs, { [Attr.destination]: subject });
+        if (hub.has("published")) {
+          hub.emit("published", {
+            operationId: descriptor.operationId,
+            subject,
+            msgId,
+            stream: result.stream,
+            seq: result.seq,
+            duplicate: result.duplicate,
+            attempts: result.attempts,
+            durationMs,
+          });
+        }
+        return result;
+      } catch (error) {
+        recordSpanError(span, error);
+        span.end();
+        metricsSink.count("publishFailed", { [Attr.destination]: subject });
+        if (hub.has("publishFailed")) {
+          hub.emit("publishFailed", {
+            operationId: descriptor.operationId,
+            subject,
+            msgId,
+            attempts: (error as { attempts?: number }).attempts ?? 0,
+            error,
+          });
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+/** Fills the `*` tokens of `pattern` from positional or named params. */
+export function fillSubject(
+  pattern: string,
+  params: PublishOptions["params"],
+  names?: readonly string[],
+): string {
+  const tokens = pattern.split(".");
+  let index = 0;
+  return tokens
+    .map((t) => {
+      if (t !== "*") return t;
+      const i = index++;
+      let value: string | undefined;
+      if (Array.isArray(params)) value = (params as readonly string[])[i];
+      else if (params && names) {
+        const name = names[i];
+        value = name === undefined ? undefined : (params as Record<string, string>)[name];
+      }
+      if (value === undefined || value === "" || /[\s.*>]/.test(value)) {
+        throw new RangeError(
+          `subject ${pattern}: token ${i + 1} needs a value without . * > or spaces`,
+        );
+      }
+      return value;
+    })
+    .join(".");
+}
+
+// --------------------------------------------------------------------- retry core
+
+export interface PublishRequest {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly msgId: string;
+  readonly headers: MsgHdrs;
+  readonly policy: PublishPolicy;
+  readonly random: RandomSource;
+  readonly expect?: PublishExpectations;
+  readonly signal?: AbortSignal;
+  readonly deadlineMs?: number;
+  readonly onRetry?: ((attempt: number, delayMs: number, error: unknown) => void) | undefined;
+}
+
+type FailureKind = "transient" | "no-responders" | "expectation" | "rejected";
+
+function chainNames(e: unknown): string[] {
+  const names: string[] = [];
+  let proto: unknown = e;
+  while (proto !== null && typeof proto === "object") {
+    const ctor = (proto as { constructor?: { name?: string } }).constructor;
+    if (ctor?.name) names.push(ctor.name);
+    proto = Object.getPrototypeOf(proto);
+  }
+  return names;
+}
+
+/** How a failed JetStream publish should be handled. */
+export function classifyPublishFailure(e: unknown): FailureKind {
+  const names = chainNames(e);
+  const cause = (e as { cause?: unknown })?.cause;
+  const causeNames = cause ? chainNames(cause) : [];
+  if (names.includes("TimeoutError")) return "transient";
+  if (
+    names.includes("NoRespondersError") ||
+    names.includes("JetStreamNotEnabled") ||
+    causeNames.includes("NoRespondersError")
+  ) {
+    return "no-responders";
+  }
+  if (names.includes("ClosedConnectionError") || names.includes("DrainingConnectionError")) {
+    return "rejected";
+  }
+  if (names.includes("JetStreamApiError")) {
+    const code = (e as { code?: number }).code;
+    const status = (e as { status?: number }).status;
+    // 10071 wrong last sequence, 10164 unknown last sequence, 10070 wrong last msg id,
+    // 10060 expected stream does not match
+    if (code === 10071 || code === 10164 || code === 10070 || code === 10060) return "expectation";
+    if (status === 503) return "transient";
+    return "rejected";
+  }
+  if (names.includes("JetStreamError")) {
+    const msg = String((e as Error).message);
+    if (/wrong last|expected stream/i.test(msg)) return "expectation";
+  }
+  // Connection errors, request errors, unknown failures: worth another try.
+  return "transient";
+}
+
+/**
+ * Publishes with retries. Every attempt carries the same `Nats-Msg-Id`, so the stream's
+ * duplicate window removes repeats of an attempt whose ack was lost.
+ */
+export async function publishWithRetry(
+  handles: JsHandles,
+  req: PublishRequest,
+): Promise<PublishResult> {
+  const { policy, signal } = req;
+  const retry: RetryPolicy = policy.retry;
+  const deadlineAt = Date.now() + (req.deadlineMs ?? policy.deadlineMs);
+  const maxAttempts = Math.max(1, retry.maxAttempts);
+  let previousDelay: number | undefined;
+  let lastError: unknown;
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted) {
+      throw new PublishAbortedError(
+        `publish to ${req.subject} aborted`,
+        req.subject,
+        req.msgId,
+        attempt - 1,
+        { cause: signal.reason },
+      );
+    }
+    const remaining = deadlineAt - Date.now();
+    const timeout = Math.max(1, Math.min(policy.timeoutMs, remaining));
+    try {
+      const ack: PubAck = await raceAbort(
+        handles.js.publish(req.subject, req.data, {
+          msgID: req.msgId,
+          headers: req.headers,
+          timeout,
+          ...(req.expect ? { expect: toExpect(req.expect) } : {}),
+        }),
+        signal,
+      );
+      return {
+        stream: ack.stream,
+        seq: ack.seq,
+        duplicate: (ack as PubAck & { duplicate?: boolean }).duplicate === true,
+        msgId: req.msgId,
+        subject: req.subject,
+        attempts: attempt,
+      };
+    } catch (error) {
+      if (signal?.aborted) {
+        throw new PublishAbortedError(
+          `publish to ${req.subject} aborted`,
+          req.subject,
+          req.msgId,
+          attempt,
+          {
+            cause: signal.reason,
+          },
+        );
+      }
+      lastError = error;
+      let kind: FailureKind | "no-stream" = classifyPublishFailure(error);
+      if (kind === "no-responders") kind = await streamLookup(handles, req.subject);
+      if (kind === "no-stream") {
+        throw new StreamNotFoundForSubjectError(
+          `no stream captures subject ${req.subject}`,
+          req.subject,
+          req.msgId,
+          attempt,
+          { cause: error },
+        );
+      }
+      if (kind === "expectation") {
+        throw new WrongExpectedSequenceError(
+          `publish to ${req.subject} failed an expectation: ${(error as Error).message}`,
+          req.subject,
+          req.msgId,
+          attempt,
+          { cause: error },
+        );
+      }
+      if (kind === "rejected") {
+        throw new PublishRejectedError(
+          `publish to ${req.subject} rejected: ${(error as Error).message}`,
+          req.subject,
+          req.msgId,
+          attempt,
+          { cause: error },
+        );
+      }
+      if (attempt >= maxAttempts) break;
+      const delayMs = backoffDelayMs(retry, attempt, req.random, previousDelay);
+      previousDelay = delayMs;
+      if (Date.now() + delayMs >= deadlineAt) break;
+      req.onRetry?.(attempt, delayMs, error);
+      try {
+        await sleepMs(delayMs, signal);
+      } catch (reason) {
+        throw new PublishAbortedError(
+          `publish to ${req.subject} aborted`,
+          req.subject,
+          req.msgId,
+          attempt,
+          {
+            cause: reason,
+          },
+        );
+      }
+    }
+  }
+  throw new PublishRetriesExhaustedError(
+    `publish to ${req.subject} failed after retries within the deadline: ${(lastError as Error)?.message ?? lastError}`,
+    req.subject,
+    req.msgId,
+    maxAttempts,
+    { cause: lastError },
+  );
+}
+
+/** After "no responders": a definite "no stream matches" is permanent, anything else transient. */
+async function streamLookup(
+  handles: JsHandles,
+  subject: string,
+): Promise<FailureKind | "no-stream"> {
+  try {
+    const jsm = await handles.jsm();
+    await jsm.streams.find(subject);
+    return "transient";
+  } catch (e) {
+    const names = chainNames(e);
+    if (
+      names.includes("StreamNotFoundError") ||
+      /no stream matches/i.test(String((e as Error)?.message))
+    ) {
+      return "no-stream";
+    }
+    return "transient";
+  }
+}
+
+function toExpect(e: PublishExpectations) {
+  return {
+    ...(e.streamName !== undefined ? { streamName: e.streamName } : {}),
+    ...(e.lastSequence !== undefined ? { lastSequence: e.lastSequence } : {}),
+    ...(e.lastSubjectSequence !== undefined ? { lastSubjectSequence: e.lastSubjectSequence } : {}),
+    ...(e.lastMsgId !== undefined ? { lastMsgID: e.lastMsgId } : {}),
+  };
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,94 @@
+import type { DesiredConsumer, DesiredStream } from "./types.js";
+import { msToNanos } from "./units.js";
+
+/**
+ * JetStream API wire objects (`$JS.API.STREAM.CREATE` / `$JS.API.CONSUMER.CREATE` bodies),
+ * as `nats stream add --config` and `nats consumer add --config` read them. Durations are
+ * nanoseconds. Keys are written in a fixed order so files are byte-stable.
+ */
+export interface ApiStreamConfig {
+  readonly name: string;
+  readonly description: string;
+  readonly subjects: string[];
+  readonly retention: string;
+  readonly max_consumers: number;
+  readonly max_msgs: number;
+  readonly max_bytes: number;
+  readonly max_age: number;
+  readonly max_msgs_per_subject: number;
+  readonly max_msg_size: number;
+  readonly discard: string;
+  readonly storage: string;
+  readonly num_replicas: number;
+  readonly duplicate_window: number;
+  readonly allow_rollup_hdrs: boolean;
+  readonly allow_direct: boolean;
+  readonly deny_delete: boolean;
+  readonly deny_purge: boolean;
+  readonly metadata?: Record<string, string>;
+}
+
+export interface ApiConsumerConfig {
+  readonly durable_name: string;
+  readonly description: string;
+  readonly deliver_policy: string;
+  readonly ack_policy: string;
+  readonly ack_wait: number;
+  readonly max_deliver: number;
+  readonly backoff?: number[];
+  readonly filter_subject: string;
+  readonly replay_policy: string;
+  readonly max_ack_pending: number;
+  readonly metadata?: Record<string, string>;
+}
+
+export interface ApiConfigOptions {
+  /** Include `metadata` (servers 2.10+). Default true. */
+  readonly metadata?: boolean;
+}
+
+export function toApiStreamConfig(
+  s: DesiredStream,
+  options: ApiConfigOptions = {},
+): ApiStreamConfig {
+  return {
+    name: s.name,
+    description: s.description,
+    subjects: [...s.subjects],
+    retention: s.retention,
+    max_consumers: s.maxConsumers,
+    max_msgs: s.maxMsgs,
+    max_bytes: s.maxBytes,
+    max_age: msToNanos(s.maxAgeMs),
+    max_msgs_per_subject: s.maxMsgsPerSubject,
+    max_msg_size: s.maxMsgSizeBytes,
+    discard: s.discard,
+    storage: s.storage,
+    num_replicas: s.replicas,
+    duplicate_window: msToNanos(s.duplicateWindowMs),
+    allow_rollup_hdrs: s.allowRollupHeaders,
+    allow_direct: s.allowDirect,
+    deny_delete: s.denyDelete,
+    deny_purge: s.denyPurge,
+    ...(options.metadata !== false ? { metadata: { ...s.metadata } } : {}),
+  };
+}
+
+export function toApiConsumerConfig(
+  c: DesiredConsumer,
+  options: ApiConfigOptions = {},
+): ApiConsumerConfig {
+  return {
+    durable_name: c.durable,
+    description: c.description,
+    deliver_policy: c.deliverPolicy,
+    ack_policy: c.ackPolicy,
+    ack_wait: msToNanos(c.ackWaitMs),
+    max_deliver: c.maxDeliver,
+    ...(c.backoffMs.length > 0 ? { backoff: c.backoffMs.map(msToNanos) } : {}),
+    filter_subject: c.filterSubject,
+    replay_policy: c.replayPolicy,
+    max_ack_pending: c.maxAckPending,
+    ...(options.metadata !== false ? { metadata: { ...c.metadata } } : {}),
+  };
+}

@@ -1,0 +1,142 @@
+import { readFile } from "node:fs/promises";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "@nats-io/jetstream";
+import {
+  type Authenticator,
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  type NodeConnectionOptions,
+  nkeyAuthenticator,
+} from "@nats-io/transport-node";
+import { StreamsConnectionError } from "./errors.js";
+
+export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
+
+/** How to reach and authenticate to a NATS server (the usual `nats` CLI options). */
+export interface JetStreamConnectOptions {
+  /** Server URL(s), comma separated; default `nats://127.0.0.1:4222`. */
+  readonly server?: string;
+  /** User credentials file (JWT + nkey seed). */
+  readonly creds?: string;
+  /** NKey seed file. */
+  readonly nkey?: string;
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+  /** CA certificate file to verify the server. */
+  readonly tlsCa?: string;
+  /** Client certificate and key files (mutual TLS). */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  /** Connection timeout; default 5000. */
+  readonly timeoutMs?: number;
+}
+
+export interface JetStreamSession {
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  /** Closes the connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects (no reconnects: plan and apply are short-lived) and opens the JetStream
+ * manager. Every failure is a `StreamsConnectionError` with a one-line message.
+ */
+export async function connectJetStream(
+  options: JetStreamConnectOptions = {},
+): Promise<JetStreamSession> {
+  const server = options.server ?? DEFAULT_SERVER;
+  const servers = server
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const opts: NodeConnectionOptions = {
+    servers,
+    name: "jetcontract streams",
+    timeout: options.timeoutMs ?? 5_000,
+    reconnect: false,
+    maxReconnectAttempts: 0,
+  };
+  const authenticators: Authenticator[] = [];
+  if (options.creds !== undefined) {
+    const creds = await readSecret(options.creds, "credentials");
+    authenticators.push(credsAuthenticator(creds));
+  }
+  if (options.nkey !== undefined) {
+    const seed = new TextDecoder().decode(await readSecret(options.nkey, "nkey seed")).trim();
+    authenticators.push(nkeyAuthenticator(new TextEncoder().encode(seed)));
+  }
+  if (authenticators.length > 0) opts.authenticator = authenticators;
+  if (options.user !== undefined) opts.user = options.user;
+  if (options.password !== undefined) opts.pass = options.password;
+  if (options.token !== undefined) opts.token = options.token;
+  if (
+    options.tlsCa !== undefined ||
+    options.tlsCert !== undefined ||
+    options.tlsKey !== undefined
+  ) {
+    opts.tls = {
+      ...(options.tlsCa !== undefined ? { caFile: options.tlsCa } : {}),
+      ...(options.tlsCert !== undefined ? { certFile: options.tlsCert } : {}),
+      ...(options.tlsKey !== undefined ? { keyFile: options.tlsKey } : {}),
+    };
+  }
+
+  let nc: NatsConnection;
+  try {
+    nc = await connect(opts);
+  } catch (error) {
+    throw new StreamsConnectionError(
+      `cannot connect to ${servers.join(", ")}: ${describeConnectError(error)}`,
+      "connect",
+      { cause: error },
+    );
+  }
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: options.timeoutMs ?? 5_000 });
+    return { nc, jsm, close: () => nc.close() };
+  } catch (error) {
+    await nc.close().catch(() => undefined);
+    throw new StreamsConnectionError(
+      `connected to ${servers.join(", ")} but JetStream is not available: ${oneLine(error)}`,
+      "jetstream-unavailable",
+      { cause: error },
+    );
+  }
+}
+
+async function readSecret(file: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (error) {
+    throw new StreamsConnectionError(
+      `cannot read ${what} file ${file}: ${oneLine(error)}`,
+      "secret-file",
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function describeConnectError(error: unknown): string {
+  const text = oneLine(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const causeCode = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  if (
+    code === "ECONNREFUSED" ||
+    causeCode === "ECONNREFUSED" ||
+    /ECONNREFUSED|refused/i.test(text)
+  ) {
+    return "connection refused (is nats-server running there?)";
+  }
+  if (/authorization|authentication/i.test(text)) return `authorization failed (${text})`;
+  return text;
+}
+
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, " ").trim();
+}

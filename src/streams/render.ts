@@ -122,7 +122,9 @@ hbs.registerHelper("comment", (value: unknown) =>
 );
 
 function hclString(value: string): string {
-  return JSON.stringify(value).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  return JSON.stringify(value)
+    .replace(/\$\{/g, () => "$${")
+    .replace(/%\{/g, () => "%%{");
 }
 
 const templateCache = new Map<string, HandlebarsTemplateDelegate>();

@@ -1,0 +1,440 @@
+import { describe, expect, it } from "vitest";
+import type { Contract } from "../../src/model/types.js";
+import {
+  deriveJetStreamConfig,
+  managedOwner,
+  ownerMarker,
+  retryDelaysMs,
+} from "../../src/streams/derive.js";
+import type { JetStreamConfig } from "../../src/streams/types.js";
+import {
+  at,
+  channel,
+  contract,
+  ordersContract,
+  receive,
+  retry,
+  send,
+  stream,
+} from "./support/contracts.js";
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+
+function derived(c: Contract): JetStreamConfig {
+  const result = deriveJetStreamConfig(c);
+  expect(result.problems.filter((p) => p.severity === "error")).toEqual([]);
+  if (!result.config) throw new Error("no config");
+  return result.config;
+}
+
+/** One stream `S` on `a.>`, channel `a.x`, and the given receive operation on it. */
+function single(
+  op: Partial<Parameters<typeof receive>[0]>,
+  streamExtra: Partial<Parameters<typeof stream>[0]> = {},
+): Contract {
+  return contract({
+    streams: [stream({ name: "S", subjects: ["a.>"], ...streamExtra })],
+    channels: [channel({ id: "x", address: "a.x", stream: "S" })],
+    operations: [receive({ id: "op", channelId: "x", ...op })],
+  });
+}
+
+const consumerPolicy = (over: Record<string, unknown> = {}) => ({
+  durable: "d",
+  ackWaitMs: 5 * SECOND,
+  maxAckPending: 10,
+  concurrency: 2,
+  handlerTimeoutMs: 4 * SECOND,
+  deliverPolicy: "all" as const,
+  location: at("/operations/op/x-consumer", 40),
+  ...over,
+});
+
+describe("deriveJetStreamConfig on the example contract", () => {
+  const config = derived(ordersContract());
+
+  it("derives the declared streams, the DLQ stream and one KV bucket stream, sorted", () => {
+    expect(config.streams.map((s) => [s.name, s.role])).toEqual([
+      ["KV_orders_dedup", "kv"],
+      ["ORDERS", "stream"],
+      ["ORDERS_DLQ", "dead-letter"],
+      ["PAYMENTS", "stream"],
+    ]);
+    const dlq = config.streams.find((s) => s.name === "ORDERS_DLQ");
+    expect(dlq?.retention).toBe("limits");
+  });
+
+  it("configures the KV bucket as nats.js would: history 1, TTL as max_age, rollups", () => {
+    const kv = config.streams.find((s) => s.role === "kv");
+    expect(kv).toMatchObject({
+      subjects: ["$KV.orders_dedup.>"],
+      maxMsgsPerSubject: 1,
+      maxAgeMs: 24 * 60 * MINUTE,
+      discard: "new",
+      allowRollupHeaders: true,
+      allowDirect: true,
+      duplicateWindowMs: 2 * MINUTE,
+    });
+    expect(config.buckets).toEqual([
+      expect.objectContaining({ bucket: "orders_dedup", ttlMs: 24 * 60 * MINUTE }),
+    ]);
+  });
+
+  it("keeps a duplicate window that already covers the publish deadlines", () => {
+    const byName = new Map(config.streams.map((s) => [s.name, s]));
+    expect(byName.get("ORDERS")?.duplicateWindowMs).toBe(5 * MINUTE);
+    expect(byName.get("PAYMENTS")?.duplicateWindowMs).toBe(2 * MINUTE);
+  });
+
+  it("derives one explicit-ack durable consumer per receive operation", () => {
+    expect(config.consumers.map((c) => [c.stream, c.durable, c.filterSubject])).toEqual([
+      ["ORDERS", "fulfilment", "orders.placed"],
+      ["ORDERS", "stock-release", "orders.cancelled"],
+      ["PAYMENTS", "ledger", "payments.*.captured"],
+    ]);
+    for (const c of config.consumers) expect(c.ackPolicy).toBe("explicit");
+  });
+
+  it("sets max_deliver to the attempts and a backoff only where it differs from the ack wait", () => {
+    const byName = new Map(config.consumers.map((c) => [c.durable, c]));
+    // Every retry delay is below the ack wait: backoff would be the ack wait each time.
+    expect(byName.get("fulfilment")).toMatchObject({
+      maxDeliver: 5,
+      backoffMs: [],
+      ackWaitMs: 30 * SECOND,
+    });
+    expect(byName.get("stock-release")).toMatchObject({
+      maxDeliver: 4,
+      backoffMs: [],
+      ackWaitMs: 15 * SECOND,
+    });
+    // 2s, 6s, 18s, 54s, 162s, 300s (capped), 300s, each raised to the 60s ack wait.
+    expect(byName.get("ledger")).toMatchObject({
+      maxDeliver: 8,
+      backoffMs: [60, 60, 60, 60, 162, 300, 300].map((s) => s * SECOND),
+      ackWaitMs: 60 * SECOND,
+    });
+  });
+
+  it("marks every description with the owner so prune can recognise its resources", () => {
+    for (const s of [...config.streams, ...config.consumers]) {
+      expect(managedOwner(s.description)).toBe("Orders");
+    }
+    expect(config.streams.find((s) => s.name === "ORDERS")?.description).toBe(
+      `Order lifecycle events. ${ownerMarker("Orders")}`,
+    );
+  });
+});
+
+describe("derivation rules", () => {
+  it("raises the duplicate window to the longest publish deadline, with a warning", () => {
+    const c = contract({
+      streams: [stream({ name: "S", subjects: ["a.>"] })],
+      channels: [channel({ id: "x", address: "a.x", stream: "S" })],
+      operations: [
+        send({
+          id: "pub",
+          channelId: "x",
+          publish: {
+            timeoutMs: SECOND,
+            deadlineMs: 3 * MINUTE,
+            retry: retry(),
+            location: at("/operations/pub/x-publish"),
+          },
+        }),
+      ],
+    });
+    const result = deriveJetStreamConfig(c);
+    expect(result.config?.streams[0]?.duplicateWindowMs).toBe(3 * MINUTE);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        ruleId: "jc-streams-duplicate-window-raised",
+        severity: "warning",
+      }),
+    ]);
+  });
+
+  it("caps the duplicate window at max_age", () => {
+    const c = contract({
+      streams: [stream({ name: "S", subjects: ["a.>"], maxAgeMs: 30 * SECOND })],
+    });
+    expect(derived(c).streams[0]?.duplicateWindowMs).toBe(30 * SECOND);
+  });
+
+  it("rejects a max_age shorter than a producer's publish deadline", () => {
+    const s = stream({ name: "S", subjects: ["a.>"], maxAgeMs: 10 * SECOND });
+    const c = contract({
+      streams: [s],
+      channels: [channel({ id: "x", address: "a.x", stream: "S" })],
+      operations: [
+        send({
+          id: "pub",
+          channelId: "x",
+          publish: { timeoutMs: SECOND, deadlineMs: MINUTE, retry: retry(), location: at("/p") },
+        }),
+      ],
+    });
+    const result = deriveJetStreamConfig(c);
+    expect(result.config).toBeUndefined();
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        ruleId: "jc-streams-duplicate-window-max-age",
+        severity: "error",
+        location: s.location,
+      }),
+    );
+  });
+
+  it("raises backoff entries to the ack wait and sets ack_wait to backoff[0]", () => {
+    const c = single({
+      consumer: consumerPolicy(),
+      retry: retry({ maxAttempts: 4, delaysMs: [2 * SECOND, 20 * SECOND] }),
+    });
+    const [consumer] = derived(c).consumers;
+    expect(consumer).toMatchObject({
+      maxDeliver: 4,
+      backoffMs: [5000, 20000, 20000],
+      ackWaitMs: 5000,
+    });
+    // The server's rule: max_deliver greater than the number of backoff entries.
+    expect(consumer?.maxDeliver).toBeGreaterThan(consumer?.backoffMs.length ?? 0);
+  });
+
+  it("uses the handler timeout when it is longer than the ack wait (with a warning)", () => {
+    const c = single({
+      consumer: consumerPolicy({ ackWaitMs: 2 * SECOND, handlerTimeoutMs: 8 * SECOND }),
+      retry: retry({ maxAttempts: 2, strategy: "fixed", initialDelayMs: SECOND }),
+    });
+    const result = deriveJetStreamConfig(c);
+    expect(result.config?.consumers[0]).toMatchObject({
+      backoffMs: [8000],
+      ackWaitMs: 8000,
+      maxDeliver: 2,
+    });
+    expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-ack-wait-short"]);
+  });
+
+  it("leaves max_deliver unlimited without a retry policy", () => {
+    const [consumer] = derived(single({ consumer: consumerPolicy() })).consumers;
+    expect(consumer).toMatchObject({ maxDeliver: -1, backoffMs: [], ackWaitMs: 5000 });
+  });
+
+  it("raises max_ack_pending to the bulkhead concurrency", () => {
+    const result = deriveJetStreamConfig(
+      single({ consumer: consumerPolicy({ maxAckPending: 1, concurrency: 6 }) }),
+    );
+    expect(result.config?.consumers[0]?.maxAckPending).toBe(6);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        ruleId: "jc-streams-max-ack-pending",
+        location: at("/operations/op/x-consumer", 40),
+      }),
+    ]);
+  });
+
+  it("uses the operation id and server defaults when x-consumer is absent, with a warning", () => {
+    const result = deriveJetStreamConfig(single({}));
+    expect(result.config?.consumers[0]).toMatchObject({
+      durable: "op",
+      ackWaitMs: 30_000,
+      maxAckPending: 1000,
+    });
+    expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-no-consumer-policy"]);
+  });
+
+  it("computes delays for each strategy without jitter, capped at maxDelay", () => {
+    expect(
+      retryDelaysMs(retry({ maxAttempts: 4, strategy: "fixed", initialDelayMs: 100 })),
+    ).toEqual([100, 100, 100]);
+    expect(
+      retryDelaysMs(
+        retry({ maxAttempts: 5, strategy: "linear", initialDelayMs: 100, maxDelayMs: 350 }),
+      ),
+    ).toEqual([100, 200, 300, 350]);
+    expect(
+      retryDelaysMs(
+        retry({
+          maxAttempts: 5,
+          strategy: "exponential",
+          initialDelayMs: 100,
+          multiplier: 3,
+          maxDelayMs: 1000,
+        }),
+      ),
+    ).toEqual([100, 300, 900, 1000]);
+    expect(retryDelaysMs(retry({ maxAttempts: 4, delaysMs: [10, 20] }))).toEqual([10, 20, 20]);
+    expect(retryDelaysMs(retry({ maxAttempts: 1 }))).toEqual([]);
+  });
+
+  it("merges operations sharing a durable with identical settings", () => {
+    const c = contract({
+      streams: [stream({ name: "S", subjects: ["a.>"] })],
+      channels: [channel({ id: "x", address: "a.x", stream: "S" })],
+      operations: [
+        receive({ id: "one", channelId: "x", consumer: consumerPolicy() }),
+        receive({ id: "two", channelId: "x", consumer: consumerPolicy() }),
+      ],
+    });
+    const config = derived(c);
+    expect(config.consumers).toHaveLength(1);
+    expect(config.consumers[0]?.operations).toEqual(["one", "two"]);
+  });
+
+  it.each<[string, Contract, string, unknown]>([
+    [
+      "two operations share a durable with different settings",
+      contract({
+        streams: [stream({ name: "S", subjects: ["a.>"] })],
+        channels: [channel({ id: "x", address: "a.x", stream: "S" })],
+        operations: [
+          receive({ id: "one", channelId: "x", consumer: consumerPolicy() }),
+          receive({
+            id: "two",
+            channelId: "x",
+            consumer: consumerPolicy({
+              ackWaitMs: 9 * SECOND,
+              location: at("/operations/two/x-consumer", 77),
+            }),
+          }),
+        ],
+      }),
+      "jc-streams-consumer-conflict",
+      at("/operations/two/x-consumer", 77),
+    ],
+    [
+      "consumers overlap on a work-queue stream",
+      contract({
+        streams: [stream({ name: "W", subjects: ["w.>"], retention: "workqueue" })],
+        channels: [
+          channel({ id: "all", address: "w.{kind}", stream: "W" }),
+          channel({ id: "one", address: "w.one", stream: "W" }),
+        ],
+        operations: [
+          receive({ id: "a", channelId: "all", consumer: consumerPolicy({ durable: "a" }) }),
+          receive({
+            id: "b",
+            channelId: "one",
+            consumer: consumerPolicy({
+              durable: "b",
+              location: at("/operations/b/x-consumer", 12),
+            }),
+          }),
+        ],
+      }),
+      "jc-streams-workqueue-overlap",
+      at("/operations/b/x-consumer", 12),
+    ],
+    [
+      "a dead-letter stream does not use limits retention",
+      contract({
+        streams: [
+          stream({ name: "D", subjects: ["dlq.>"], retention: "interest", isDeadLetter: true }),
+        ],
+      }),
+      "jc-streams-dlq-retention",
+      at("/x-jetstream/streams/D"),
+    ],
+    [
+      "two streams capture overlapping subjects",
+      contract({
+        streams: [
+          stream({ name: "A", subjects: ["a.>"] }),
+          stream({ name: "B", subjects: ["a.b"] }),
+        ],
+      }),
+      "jc-streams-subject-overlap",
+      at("/x-jetstream/streams/B"),
+    ],
+    [
+      "no stream captures a received channel",
+      contract({
+        streams: [stream({ name: "A", subjects: ["a.>"] })],
+        channels: [channel({ id: "x", address: "b.x" })],
+        operations: [receive({ id: "op", channelId: "x", consumer: consumerPolicy() })],
+      }),
+      "jc-streams-no-stream",
+      at("/operations/op"),
+    ],
+    [
+      "a durable name is not a valid JetStream name",
+      single({ consumer: consumerPolicy({ durable: "bad.name" }) }),
+      "jc-streams-invalid-name",
+      at("/operations/op/x-consumer", 40),
+    ],
+    [
+      "two operations share a KV bucket with different TTLs",
+      contract({
+        streams: [stream({ name: "S", subjects: ["a.>"] })],
+        channels: [
+          channel({ id: "x", address: "a.x", stream: "S" }),
+          channel({ id: "y", address: "a.y", stream: "S" }),
+        ],
+        operations: [
+          receive({
+            id: "one",
+            channelId: "x",
+            consumer: consumerPolicy({ durable: "one" }),
+            dedup: {
+              store: "kv",
+              bucket: "b",
+              ttlMs: MINUTE,
+              leaseMs: SECOND,
+              location: at("/one"),
+            },
+          }),
+          receive({
+            id: "two",
+            channelId: "y",
+            consumer: consumerPolicy({ durable: "two" }),
+            dedup: {
+              store: "kv",
+              bucket: "b",
+              ttlMs: 2 * MINUTE,
+              leaseMs: SECOND,
+              location: at("/two"),
+            },
+          }),
+        ],
+      }),
+      "jc-streams-kv-conflict",
+      at("/two"),
+    ],
+    [
+      "a KV bucket's stream is already declared",
+      single(
+        {
+          consumer: consumerPolicy(),
+          dedup: { store: "kv", bucket: "b", ttlMs: MINUTE, leaseMs: SECOND, location: at("/kv") },
+        },
+        {},
+      ),
+      "jc-streams-kv-name-clash",
+      at("/kv"),
+    ],
+  ])("reports an error when %s", (_name, given, ruleId, location) => {
+    let input = given;
+    if (ruleId === "jc-streams-kv-name-clash") {
+      input = {
+        ...given,
+        streams: [...given.streams, stream({ name: "KV_b", subjects: ["$KV.b.>"] })],
+      };
+    }
+    const result = deriveJetStreamConfig(input);
+    expect(result.config).toBeUndefined();
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({ ruleId, severity: "error", location }),
+    );
+  });
+
+  it("is deterministic whatever the order of the model's arrays", () => {
+    const c = ordersContract();
+    const shuffled: Contract = {
+      ...c,
+      streams: [...c.streams].reverse(),
+      channels: [...c.channels].reverse(),
+      operations: [...c.operations].reverse(),
+    };
+    expect(JSON.stringify(derived(shuffled))).toBe(JSON.stringify(derived(c)));
+  });
+});

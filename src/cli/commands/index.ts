@@ -1,4 +1,5 @@
 import type { CliCommand } from "../command.js";
+import { validateCommand } from "./validate.js";
 
 /** Every CLI command, one module each. Add a command by adding its module here. */
-export const commands: readonly CliCommand[] = [];
+export const commands: readonly CliCommand[] = [validateCommand];

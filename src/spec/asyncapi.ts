@@ -1,0 +1,113 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { fileURLToPath } from "node:url";
+import { Parser } from "@asyncapi/parser";
+import type { Problem, Severity } from "../model/problem.js";
+import { getAt, toPointer } from "./pointer.js";
+import type { Workspace } from "./workspace.js";
+
+interface ParserContext {
+  readonly ws: Workspace;
+}
+
+const context = new AsyncLocalStorage<ParserContext>();
+let shared: Parser | undefined;
+
+/**
+ * One parser for the process. Its resolvers never touch the network or the file system
+ * themselves: they read through the workspace of the load in progress (found through
+ * AsyncLocalStorage), which uses the caller's `readFile` hook and has already refused
+ * remote references. Caching is off so two loads of one path (e.g. two git revisions)
+ * never see each other's content.
+ */
+function parser(): Parser {
+  shared ??= new Parser({
+    __unstable: {
+      resolver: {
+        cache: false,
+        resolvers: [
+          {
+            schema: "file",
+            order: 1,
+            read: async (uri) => {
+              const ws = context.getStore()?.ws;
+              const path = fileURLToPath(`file://${uri.path()}`);
+              if (!ws) return "{}";
+              const known = ws.texts.get(path);
+              if (known !== undefined) return known;
+              try {
+                return await ws.readText(path);
+              } catch {
+                return "{}"; // reported by the workspace as a dangling reference
+              }
+            },
+          },
+          ...(["http", "https"] as const).map((scheme) => ({
+            schema: scheme,
+            order: 1,
+            read: async (uri: { toString(): string }) => {
+              const ws = context.getStore()?.ws;
+              const text = ws?.texts.get(uri.toString());
+              return text ?? "{}"; // never fetched here: the workspace fetched it or refused it
+            },
+          })),
+        ],
+      },
+    },
+  });
+  return shared;
+}
+
+const SEVERITIES: Severity[] = ["error", "warning", "info", "info"];
+
+/**
+ * Validates the root document with @asyncapi/parser and maps its diagnostics to Problems at
+ * file:line:column. Only errors are kept: the parser's warnings are style advice (missing
+ * `id`, `contact`, tags...) that does not concern a contract.
+ */
+export async function validateAsyncApi(ws: Workspace, rootPath: string): Promise<Problem[]> {
+  const text = ws.texts.get(rootPath) ?? "";
+  const { diagnostics } = await context.run({ ws }, () =>
+    parser().parse(text, { source: rootPath, applyTraits: false }),
+  );
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const d of diagnostics) {
+    const severity = SEVERITIES[d.severity] ?? "info";
+    if (severity !== "error") continue;
+    const source = d.source && ws.files.has(d.source) ? d.source : rootPath;
+    const file = ws.files.get(source);
+    const pointer = toPointer(d.path.map(String));
+    let location = file?.locateKey(pointer);
+    if (!file || !getAt(file.value, d.path.map(String)).found || d.path.length === 0) {
+      if (d.range.start.line > 0 || d.path.length === 0) {
+        location = {
+          file: file?.displayPath ?? ws.display(source),
+          line: d.range.start.line + 1,
+          column: d.range.start.character + 1,
+          pointer,
+        };
+      }
+    }
+    const ruleId = /^asyncapi-document-(resolved|unresolved)$/.test(String(d.code))
+      ? "asyncapi-schema"
+      : String(d.code);
+    const message = cleanMessage(d.message);
+    const key = `${ruleId}|${location?.file}|${location?.line}|${location?.column}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({
+      ruleId,
+      severity,
+      message,
+      ...(location ? { location } : {}),
+      file: location?.file ?? ws.display(rootPath),
+    });
+  }
+  return problems;
+}
+
+function cleanMessage(message: string): string {
+  // Some diagnostics carry an exception text; keep its first line only (no stack traces).
+  const first = message.split("\n")[0] ?? message;
+  return first.trim();
+}

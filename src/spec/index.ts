@@ -1,0 +1,9 @@
+export {
+  FILE_UNREADABLE,
+  type LoadOptions,
+  type LoadResult,
+  loadContract,
+  validateSpecs,
+} from "./load.js";
+export { type Rule, rules } from "./rules/index.js";
+export { DURATION_FORMS, parseDuration, parseSize, SIZE_FORMS, UnitParseError } from "./units.js";

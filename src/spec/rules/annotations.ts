@@ -1,0 +1,217 @@
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { closest, distance } from "fastest-levenshtein";
+import { ALL_ANNOTATION_KEYS, type AnnotationOwner } from "../build.js";
+import { joinPointer, unescapeSegment } from "../pointer.js";
+import { DURATION_FORMS, SIZE_FORMS } from "../units.js";
+import type { Finding, Rule, RuleContext } from "./types.js";
+
+/** The annotation vocabulary's JSON Schema, as shipped in the package. */
+export const annotationSchema: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL("../../../schema/annotations.schema.json", import.meta.url), "utf8"),
+);
+
+const DEFINITION_FOR: Record<AnnotationOwner["kind"], Record<string, string>> = {
+  root: { "x-jetstream": "x-jetstream-root", "x-compatibility": "x-compatibility" },
+  channel: { "x-jetstream": "x-jetstream-channel" },
+  message: { "x-idempotency-key": "x-idempotency-key", "x-compatibility": "x-compatibility" },
+  receive: {
+    "x-consumer": "x-consumer",
+    "x-retry": "x-retry",
+    "x-dlq": "x-dlq",
+    "x-dedup": "x-dedup",
+    "x-circuit-breaker": "x-circuit-breaker",
+  },
+  send: { "x-publish": "x-publish" },
+};
+
+const PLACE: Record<string, string> = {
+  "x-jetstream": "the root (streams) or a channel (its stream)",
+  "x-compatibility": "the root or a message",
+  "x-idempotency-key": "a message",
+  "x-consumer": "a receive operation",
+  "x-retry": "a receive operation",
+  "x-dlq": "a receive operation",
+  "x-dedup": "a receive operation",
+  "x-circuit-breaker": "a receive operation",
+  "x-publish": "a send operation",
+};
+const KIND_NAME: Record<AnnotationOwner["kind"], string> = {
+  root: "the document root",
+  channel: "a channel",
+  message: "a message",
+  receive: "a receive operation",
+  send: "a send operation",
+};
+
+let validators: Map<string, ValidateFunction> | undefined;
+function validator(definition: string): ValidateFunction {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
+    ajv.addSchema(annotationSchema, "annotations");
+    validators = new Map();
+    for (const name of Object.keys(annotationSchema.definitions as object)) {
+      validators.set(name, ajv.getSchema(`annotations#/definitions/${name}`) as ValidateFunction);
+    }
+  }
+  return validators.get(definition) as ValidateFunction;
+}
+
+/** A close known name, for "did you mean". */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  if (candidates.length === 0) return undefined;
+  const best = closest(word, candidates);
+  const d = distance(word.toLowerCase(), best.toLowerCase());
+  if (d <= 2 || (d <= 4 && (best.startsWith(word) || word.startsWith(best)) && word.length >= 6)) {
+    return best;
+  }
+  return undefined;
+}
+
+function* annotationErrors(ctx: RuleContext): Iterable<Finding> {
+  for (const owner of ctx.notes.owners) {
+    const defs = DEFINITION_FOR[owner.kind];
+    for (const [key, value] of Object.entries(owner.value)) {
+      const definition = defs[key];
+      if (!definition) continue;
+      const validate = validator(definition);
+      if (validate(value)) continue;
+      const base = joinPointer(owner.pointer, key);
+      for (const error of simplify(validate.errors ?? [])) {
+        const pointer = base + error.instancePath;
+        yield {
+          message: describe(key, error),
+          location: ctx.ws.locateKey(
+            owner.absolutePath,
+            error.keyword === "additionalProperties"
+              ? joinPointer(pointer, String(error.params.additionalProperty))
+              : pointer,
+          ),
+        };
+      }
+    }
+  }
+}
+
+function* unknownKeys(ctx: RuleContext): Iterable<Finding> {
+  for (const owner of ctx.notes.owners) {
+    for (const key of Object.keys(owner.value)) {
+      if (!key.startsWith("x-") || (ALL_ANNOTATION_KEYS as readonly string[]).includes(key))
+        continue;
+      const near = suggest(key, ALL_ANNOTATION_KEYS);
+      if (!near) continue; // someone else's extension
+      yield {
+        message: `unknown annotation \`${key}\`; did you mean \`${near}\`?`,
+        location: ctx.ws.locateKey(owner.absolutePath, joinPointer(owner.pointer, key)),
+      };
+    }
+  }
+}
+
+function* misplaced(ctx: RuleContext): Iterable<Finding> {
+  for (const owner of ctx.notes.owners) {
+    const defs = DEFINITION_FOR[owner.kind];
+    for (const key of Object.keys(owner.value)) {
+      if (!(ALL_ANNOTATION_KEYS as readonly string[]).includes(key) || defs[key]) continue;
+      yield {
+        message: `\`${key}\` belongs on ${PLACE[key]}, not on ${KIND_NAME[owner.kind]}; it would be ignored here`,
+        location: ctx.ws.locateKey(owner.absolutePath, joinPointer(owner.pointer, key)),
+      };
+    }
+  }
+}
+
+/** Drops errors that only echo another: `if`, and branches of an `anyOf` reported as a whole. */
+function simplify(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = errors.filter((e) => e.keyword === "anyOf").map((e) => e.schemaPath);
+  return errors.filter(
+    (e) =>
+      e.keyword !== "if" &&
+      !anyOfPaths.some((p) => e.keyword !== "anyOf" && e.schemaPath.startsWith(`${p}/`)),
+  );
+}
+
+function describe(annotation: string, e: ErrorObject): string {
+  const field = `\`${annotation}${e.instancePath
+    .split("/")
+    .slice(1)
+    .map((segment) => `.${unescapeSegment(segment)}`)
+    .join("")}\``;
+  const shown = show(e.data);
+  if (
+    e.schemaPath.includes("/definitions/duration/") ||
+    (e.parentSchema as { $ref?: string } | undefined)?.$ref === "#/definitions/duration"
+  ) {
+    return `${field}: ${shown} is not a duration; use ${DURATION_FORMS}`;
+  }
+  if (
+    e.schemaPath.includes("/definitions/size/") ||
+    (e.keyword === "anyOf" && e.schemaPath.includes("size"))
+  ) {
+    return `${field}: ${shown} is not a size; use ${SIZE_FORMS}`;
+  }
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const prop = String(e.params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      const near = suggest(prop, allowed);
+      return `unknown key \`${prop}\` in ${field}${near ? `; did you mean \`${near}\`?` : `; known keys: ${allowed.join(", ")}`}`;
+    }
+    case "enum": {
+      const allowed = ((e.params.allowedValues as unknown[]) ?? []).map(String);
+      const near = typeof e.data === "string" ? suggest(e.data, allowed) : undefined;
+      return `${field}: ${shown} is not one of ${allowed.join(", ")}${near ? `; did you mean \`${near}\`?` : ""}`;
+    }
+    case "const":
+      return `${field} must be ${show(e.params.allowedValue)}`;
+    case "required":
+      return `${field} needs \`${String(e.params.missingProperty)}\``;
+    case "type":
+      return `${field}: ${shown} must be ${article(String(e.params.type))}`;
+    case "false schema":
+      return `${field} does not apply here (see the \`store\` it belongs to)`;
+    case "anyOf":
+      if (annotation === "x-idempotency-key") {
+        return `${field}: ${shown} must be a runtime expression like \`$message.payload#/orderId\`, a list of them, or { parts, separator }`;
+      }
+      return `${field}: ${shown} does not match any accepted form`;
+    default:
+      return `${field} ${e.message ?? "is invalid"}`;
+  }
+}
+
+function article(type: string): string {
+  const t = type.replace(/,/g, " or ");
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+export const annotationRules: Rule[] = [
+  {
+    id: "jc-annotation-invalid",
+    severity: "error",
+    phase: "annotations",
+    purpose:
+      "Annotation values match the vocabulary's JSON Schema (types, enums, durations, sizes, known keys).",
+    check: annotationErrors,
+  },
+  {
+    id: "jc-annotation-unknown",
+    severity: "error",
+    phase: "annotations",
+    purpose:
+      "An `x-` key that is a near miss of a jetcontract annotation is a typo, not someone else's extension.",
+    check: unknownKeys,
+  },
+  {
+    id: "jc-annotation-misplaced",
+    severity: "error",
+    phase: "annotations",
+    purpose: "Annotations are read only where they apply (e.g. `x-retry` on a receive operation).",
+    check: misplaced,
+  },
+];

@@ -104,7 +104,10 @@ export interface ConsumerOptions {
   readonly deadLetterPublish?: PublishPolicy;
   /** Interval of automatic `working()` heartbeats (default: a third of the effective ack wait). */
   readonly heartbeatIntervalMs?: number;
-  /** Delay before a message released by `stop()` is redelivered (default 0). */
+  /**
+   * Delay before a message released by `stop()` is redelivered (default 1 ms; every nak has at
+   * least 1 ms because a bare `nak()` on nats-server 2.9 can reset the delivery count).
+   */
   readonly stopReleaseDelayMs?: number;
   readonly faults?: ConsumerFaults;
 }
@@ -268,7 +271,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         if (entry.released) continue;
         entry.released = true;
         entry.controller?.abort(new Error("consumer stopped"));
-        this.#release(entry.msg, "stopping", this.options.stopReleaseDelayMs ?? 0, undefined);
+        this.#release(entry.msg, "stopping", this.options.stopReleaseDelayMs ?? 1, undefined);
         released++;
       }
     }
@@ -371,7 +374,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
   #dispatch(m: JsMsg): void {
     if (!this.#running) {
-      this.#release(m, "stopping", this.options.stopReleaseDelayMs ?? 0, undefined);
+      this.#release(m, "stopping", this.options.stopReleaseDelayMs ?? 1, undefined);
       return;
     }
     const breaker = this.#breaker;
@@ -411,7 +414,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       if (entry.released) continue;
       if (now - entry.lastBeatMs >= this.#heartbeatMs) {
         entry.lastBeatMs = now;
-        entry.msg.working();
+        this.#send(() => entry.msg.working(), "working", entry.msg.seq);
       }
       if (store && entry.token && now - entry.lastRenewMs >= store.leaseMs / 2) {
         entry.lastRenewMs = now;
@@ -556,7 +559,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         span,
         working: () => {
           entry.lastBeatMs = Date.now();
-          m.working();
+          this.#send(() => m.working(), "working", seq);
         },
       });
       ok = true;
@@ -615,7 +618,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         ? failure.retryAfterMs
         : backoffDelayMs(d.retry, attempt, this.#random, record.previousDelayMs);
     record.previousDelayMs = delayMs;
-    m.nak(delayMs);
+    if (!this.#send(() => m.nak(Math.max(1, delayMs)), "nak", seq)) return;
     if (hub.has("retryScheduled")) {
       hub.emit("retryScheduled", { ...this.#base(m, attempt), delayMs, error: failure });
     }
@@ -708,7 +711,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const record = this.#ledger.get(m.seq) ?? { releases: 0 };
     record.releases++;
     this.#ledger.set(m.seq, record);
-    m.nak(delayMs);
+    // nak(0) on 2.9.10 can rewind the delivery count to 1; a 1 ms delay keeps it counting.
+    if (!this.#send(() => m.nak(Math.max(1, delayMs)), "release", m.seq)) return;
     if (this.#hub.has("released")) {
       const a = attempt ?? Math.max(1, m.info.deliveryCount - (record.releases - 1));
       this.#hub.emit("released", { ...this.#base(m, a), delayMs, reason });
@@ -771,8 +775,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     await this.options.faults?.beforeTerm?.(m.seq);
     if (entry.released) return;
     // Servers before 2.10.4 ignore `term(reason)` and redeliver: bare term there.
-    if (this.#termWithReason) m.term(`${reason}: ${errorClass}`);
-    else m.term();
+    const termed = this.#send(
+      () => (this.#termWithReason ? m.term(`${reason}: ${errorClass}`) : m.term()),
+      "term",
+      m.seq,
+    );
+    if (!termed) return;
     this.#ledger.delete(m.seq);
     if (this.#hub.has("deadLettered")) {
       this.#hub.emit("deadLettered", {
@@ -787,6 +795,17 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       });
     }
     this.#metrics.count("deadLettered", this.#attrs);
+  }
+
+  /** Sends an ack-protocol message; false (and an error event) when the connection refused it. */
+  #send(action: () => void, stage: string, streamSequence: number): boolean {
+    try {
+      action();
+      return true;
+    } catch (error) {
+      this.#emitError(stage, error, streamSequence);
+      return false;
+    }
   }
 
   #onBreakerChange(state: BreakerState, previous: BreakerState): void {

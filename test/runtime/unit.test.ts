@@ -1,0 +1,287 @@
+import { describe, expect, it } from "vitest";
+import {
+  BusinessRuleError,
+  backoffDelayMs,
+  baseDelayMs,
+  CircuitBreaker,
+  createBackoff,
+  errorClassName,
+  fillSubject,
+  HandlerTimeoutError,
+  isBusinessRuleError,
+  isPermanentError,
+  isTransientError,
+  LruTtlMap,
+  MemoryDedupStore,
+  msToNanos,
+  nanosToMs,
+  PermanentError,
+  type RetryPolicy,
+  SchemaValidationError,
+  seededRandom,
+  TransientError,
+} from "../../src/runtime/index.js";
+import { classifyPublishFailure } from "../../src/runtime/publisher.js";
+
+const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({
+  maxAttempts: 5,
+  strategy: "exponential",
+  initialDelayMs: 100,
+  maxDelayMs: 1_000,
+  multiplier: 2,
+  jitter: "none",
+  ...over,
+});
+
+describe("backoff", () => {
+  it.each([
+    ["fixed", [100, 100, 100, 100]],
+    ["linear", [100, 200, 300, 400]],
+    ["exponential", [100, 200, 400, 800]],
+  ] as const)("%s base delays", (strategy, want) => {
+    expect([1, 2, 3, 4].map((r) => baseDelayMs(policy({ strategy }), r))).toEqual(want);
+  });
+
+  it("caps at maxDelayMs", () => {
+    expect(baseDelayMs(policy(), 10)).toBe(1_000);
+    expect(baseDelayMs(policy({ strategy: "linear" }), 50)).toBe(1_000);
+  });
+
+  it("explicit delays override the strategy and the last repeats", () => {
+    const p = policy({ delaysMs: [5, 50, 500], jitter: "full" });
+    expect([1, 2, 3, 4, 9].map((r) => backoffDelayMs(p, r, () => 0))).toEqual([
+      5, 50, 500, 500, 500,
+    ]);
+  });
+
+  const jitterBounds = [
+    ["none", (base: number): [number, number] => [base, base]],
+    ["full", (base: number): [number, number] => [0, base]],
+    ["equal", (base: number): [number, number] => [base / 2, base]],
+  ] as const;
+  it.each(jitterBounds)("%s jitter stays within bounds and spreads", (jitter, bounds) => {
+    const random = seededRandom(42);
+    const p = policy({ jitter });
+    for (let retry = 1; retry <= 6; retry++) {
+      const base = baseDelayMs(p, retry);
+      const [lo, hi] = bounds(base);
+      const samples = Array.from({ length: 2_000 }, () => backoffDelayMs(p, retry, random));
+      for (const s of samples) {
+        expect(s).toBeGreaterThanOrEqual(Math.floor(lo));
+        expect(s).toBeLessThanOrEqual(Math.ceil(hi));
+      }
+      const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+      // Uniform over [lo, hi]: the mean is the midpoint, within 5% of the base.
+      expect(Math.abs(mean - (lo + hi) / 2)).toBeLessThanOrEqual(base * 0.05 + 1);
+      if (jitter !== "none") expect(new Set(samples).size).toBeGreaterThan(10);
+    }
+  });
+
+  it("decorrelated jitter stays within [initial, min(max, 3 × previous)]", () => {
+    const random = seededRandom(7);
+    const p = policy({ jitter: "decorrelated" });
+    let b = createBackoff(p, random);
+    let previous = p.initialDelayMs;
+    const seen: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      expect(b.delayMs).toBeGreaterThanOrEqual(p.initialDelayMs);
+      expect(b.delayMs).toBeLessThanOrEqual(Math.min(p.maxDelayMs, previous * 3) + 1);
+      seen.push(b.delayMs);
+      previous = b.delayMs;
+      b = b.next();
+    }
+    expect(Math.max(...seen)).toBeGreaterThan(800);
+  });
+
+  it("random source extremes give the bounds exactly", () => {
+    const p = policy({ jitter: "full" });
+    expect(backoffDelayMs(p, 3, () => 0)).toBe(0);
+    expect(backoffDelayMs(p, 3, () => 0.999999)).toBe(400);
+    expect(backoffDelayMs(policy({ jitter: "equal" }), 3, () => 0)).toBe(200);
+  });
+});
+
+describe("durations", () => {
+  it("converts ms and ns in one place", () => {
+    expect(msToNanos(1_500)).toBe(1_500_000_000);
+    expect(nanosToMs(2_000_000)).toBe(2);
+  });
+});
+
+describe("errors", () => {
+  it("classifies by class and guards across copies by name", () => {
+    const biz = new BusinessRuleError("no stock", "stock", { cause: new Error("x") });
+    expect(isPermanentError(biz)).toBe(true);
+    expect(isBusinessRuleError(biz)).toBe(true);
+    expect(isTransientError(biz)).toBe(false);
+    expect(biz.cause).toBeInstanceOf(Error);
+    expect(isPermanentError(new SchemaValidationError("bad", []))).toBe(true);
+    expect(isTransientError(new HandlerTimeoutError(5))).toBe(true);
+    expect(new TransientError("later", { retryAfterMs: 42 }).retryAfterMs).toBe(42);
+    // A class from another copy of the module with the same name.
+    class PermanentErrorCopy extends Error {}
+    Object.defineProperty(PermanentErrorCopy, "name", { value: "PermanentError" });
+    expect(isPermanentError(new PermanentErrorCopy("x"))).toBe(true);
+    expect(isPermanentError(new Error("x"))).toBe(false);
+    expect(errorClassName(new PermanentError("p"))).toBe("PermanentError");
+    expect(errorClassName(new TypeError("t"))).toBe("TypeError");
+  });
+
+  it("classifies publish failures", () => {
+    class TimeoutError extends Error {}
+    class JetStreamApiError extends Error {
+      constructor(
+        readonly code: number,
+        readonly status: number,
+      ) {
+        super("api");
+      }
+    }
+    class NoRespondersError extends Error {}
+    class ClosedConnectionError extends Error {}
+    expect(classifyPublishFailure(new TimeoutError())).toBe("transient");
+    expect(classifyPublishFailure(new NoRespondersError())).toBe("no-responders");
+    expect(classifyPublishFailure(new JetStreamApiError(10071, 400))).toBe("expectation");
+    expect(classifyPublishFailure(new JetStreamApiError(10008, 503))).toBe("transient");
+    expect(classifyPublishFailure(new JetStreamApiError(10054, 400))).toBe("rejected");
+    expect(classifyPublishFailure(new ClosedConnectionError())).toBe("rejected");
+  });
+});
+
+describe("fillSubject", () => {
+  it("fills * tokens by position or name and refuses unsafe values", () => {
+    expect(fillSubject("orders.*.created.*", ["eu", "web"])).toBe("orders.eu.created.web");
+    expect(fillSubject("orders.*.created", { region: "us" }, ["region"])).toBe("orders.us.created");
+    expect(() => fillSubject("orders.*.created", ["a.b"])).toThrow(RangeError);
+    expect(() => fillSubject("orders.*.created", [])).toThrow(RangeError);
+  });
+});
+
+describe("LruTtlMap", () => {
+  it("evicts the least recently used beyond maxEntries", () => {
+    const m = new LruTtlMap<string, number>(2, 1_000, () => 0);
+    m.set("a", 1);
+    m.set("b", 2);
+    m.get("a");
+    m.set("c", 3);
+    expect(m.get("b")).toBeUndefined();
+    expect(m.get("a")).toBe(1);
+    expect(m.get("c")).toBe(3);
+    expect(m.size).toBe(2);
+  });
+
+  it("expires entries after the TTL", () => {
+    let now = 0;
+    const m = new LruTtlMap<string, number>(10, 100, () => now);
+    m.set("a", 1);
+    now = 99;
+    expect(m.get("a")).toBe(1);
+    now = 100;
+    expect(m.get("a")).toBeUndefined();
+    expect(m.size).toBe(0);
+  });
+});
+
+describe("MemoryDedupStore", () => {
+  it("claims once, reports busy while leased, done after complete, reclaims after lease", () => {
+    let now = 0;
+    const store = new MemoryDedupStore({
+      maxEntries: 10,
+      ttlMs: 1_000,
+      leaseMs: 50,
+      now: () => now,
+    });
+    const first = store.claim("k");
+    expect(first.status).toBe("claimed");
+    expect(store.claim("k")).toEqual({ status: "busy", retryAfterMs: 50 });
+    now = 60; // holder died: lease over
+    const second = store.claim("k");
+    expect(second.status).toBe("claimed");
+    if (second.status !== "claimed") throw new Error("unreachable");
+    store.complete(second.token);
+    expect(store.claim("k")).toEqual({ status: "done" });
+    now = 60 + 1_000;
+    expect(store.claim("k").status).toBe("claimed");
+  });
+
+  it("release makes the key claimable at once", () => {
+    const store = new MemoryDedupStore({ maxEntries: 10, ttlMs: 1_000 });
+    const c = store.claim("k");
+    if (c.status !== "claimed") throw new Error("expected claim");
+    store.release(c.token);
+    expect(store.claim("k").status).toBe("claimed");
+  });
+});
+
+describe("CircuitBreaker", () => {
+  it("opens after consecutive failures, half-opens after the delay, closes after probes", () => {
+    let now = 0;
+    const changes: string[] = [];
+    const b = new CircuitBreaker(
+      { open: { kind: "consecutive", failures: 3 }, halfOpenAfterMs: 100, halfOpenProbes: 2 },
+      (s, p) => changes.push(`${p}->${s}`),
+      () => now,
+    );
+    b.onFailure();
+    b.onFailure();
+    b.onSuccess(); // resets the run
+    b.onFailure();
+    b.onFailure();
+    expect(b.state).toBe("closed");
+    b.onFailure();
+    expect(b.state).toBe("open");
+    expect(b.tryAcquire()).toBe(false);
+    expect(b.msUntilHalfOpen()).toBe(100);
+    now = 100;
+    expect(b.state).toBe("half-open");
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(true);
+    expect(b.tryAcquire()).toBe(false);
+    b.onNeutral(); // a probe that told nothing frees its slot
+    expect(b.tryAcquire()).toBe(true);
+    b.onSuccess();
+    expect(b.state).toBe("half-open");
+    b.onSuccess();
+    expect(b.state).toBe("closed");
+    expect(changes).toEqual(["closed->open", "open->half-open", "half-open->closed"]);
+  });
+
+  it("a failed probe opens again", () => {
+    let now = 0;
+    const b = new CircuitBreaker(
+      { open: { kind: "consecutive", failures: 1 }, halfOpenAfterMs: 10, halfOpenProbes: 1 },
+      () => {},
+      () => now,
+    );
+    b.onFailure();
+    now = 10;
+    expect(b.tryAcquire()).toBe(true);
+    b.onFailure();
+    expect(b.state).toBe("open");
+    expect(b.msUntilHalfOpen()).toBe(10);
+  });
+
+  it("opens on a failure ratio over the window once minCalls is reached", () => {
+    let now = 0;
+    const b = new CircuitBreaker(
+      {
+        open: { kind: "ratio", failureRatio: 0.5, windowMs: 1_000, minCalls: 4 },
+        halfOpenAfterMs: 100,
+        halfOpenProbes: 1,
+      },
+      () => {},
+      () => now,
+    );
+    b.onFailure();
+    b.onFailure();
+    b.onSuccess();
+    expect(b.state).toBe("closed"); // 3 calls < minCalls
+    now = 2_000; // the old calls leave the window
+    b.onSuccess();
+    b.onSuccess();
+    b.onFailure();
+    expect(b.state).toBe("closed"); // 1/3 in window, below minCalls
+    b.onFailure();
+    expect(b.state).toBe("open"); // 2/4 = 0.5
+  });
+});

@@ -1,5 +1,6 @@
 import type { CliCommand } from "../command.js";
+import { generateCommand } from "./generate.js";
 import { validateCommand } from "./validate.js";
 
 /** Every CLI command, one module each. Add a command by adding its module here. */
-export const commands: readonly CliCommand[] = [validateCommand];
+export const commands: readonly CliCommand[] = [validateCommand, generateCommand];

@@ -1,0 +1,90 @@
+import type { Argv } from "yargs";
+import { type GenerateResult, generate, UnsafeOutputPathError } from "../../codegen/index.js";
+import { FILE_UNREADABLE } from "../../spec/index.js";
+import type { CliCommand } from "../command.js";
+import { ExitCode, UsageError } from "../exit.js";
+import { formatText } from "../format-problems.js";
+import type { CliIO } from "../io.js";
+
+/** `jetcontract generate <spec> --out DIR [--check] [--clean]`: a thin shell over `generate()`. */
+export const generateCommand: CliCommand = {
+  command: "generate <spec>",
+  describe: "Generate typed producers, consumers, validators and descriptors from a contract",
+  builder: (yargs: Argv) =>
+    yargs
+      .positional("spec", { type: "string", describe: "AsyncAPI document (YAML or JSON)" })
+      .option("out", {
+        alias: "o",
+        type: "string",
+        demandOption: true,
+        describe: "Output directory (every write stays inside it)",
+      })
+      .option("check", {
+        type: "boolean",
+        default: false,
+        describe: "Write nothing; exit 1 and name the files that differ when the output is stale",
+      })
+      .option("clean", {
+        type: "boolean",
+        default: false,
+        describe: "Remove generated files (with the generator header) this run no longer produces",
+      })
+      .option("allow-remote-refs", {
+        type: "boolean",
+        default: false,
+        describe: "Fetch $refs to http(s) URLs",
+      })
+      .example("$0 generate specs/orders.asyncapi.yaml --out src/generated", "generate")
+      .example("$0 generate specs/orders.asyncapi.yaml --out src/generated --check", "in CI"),
+  run: async (args, io) => {
+    const spec = args.spec;
+    const out = args.out;
+    if (typeof spec !== "string" || spec === "") throw new UsageError("name the spec file");
+    if (typeof out !== "string" || out === "") throw new UsageError("--out needs a directory");
+    if (args.check === true && args.clean === true) {
+      throw new UsageError("--check and --clean cannot be combined (--check writes nothing)");
+    }
+    let result: GenerateResult;
+    try {
+      result = await generate({
+        spec,
+        outDir: out,
+        check: args.check === true,
+        clean: args.clean === true,
+        allowRemoteRefs: args.allowRemoteRefs === true,
+        cwd: io.cwd,
+      });
+    } catch (error) {
+      if (error instanceof UnsafeOutputPathError) throw new UsageError(error.message);
+      throw error;
+    }
+    return report(result, args.check === true, out, io);
+  },
+};
+
+function report(result: GenerateResult, check: boolean, out: string, io: CliIO): ExitCode {
+  if (result.problems.length > 0) io.err(formatText(result.problems));
+  const errors = result.problems.filter((p) => p.severity === "error");
+  if (errors.some((p) => p.ruleId === FILE_UNREADABLE)) return ExitCode.couldNotRun;
+  if (errors.length > 0) return ExitCode.invalid;
+  if (check) {
+    const stale = result.files.filter((f) => f.status !== "unchanged");
+    if (stale.length === 0) {
+      io.out(`${out}: up to date (${result.files.length} files)`);
+      return ExitCode.ok;
+    }
+    for (const f of stale) io.out(`${f.status.padEnd(8)} ${joinPath(out, f.path)}`);
+    io.err(
+      `${out} is stale: ${stale.length} file(s) differ. Run jetcontract generate to update it.`,
+    );
+    return ExitCode.invalid;
+  }
+  const changed = result.files.filter((f) => f.status !== "unchanged");
+  for (const f of changed) io.out(`${f.status.padEnd(8)} ${joinPath(out, f.path)}`);
+  io.out(`${out}: ${changed.length} of ${result.files.length} files changed`);
+  return ExitCode.ok;
+}
+
+function joinPath(dir: string, file: string): string {
+  return dir.endsWith("/") ? `${dir}${file}` : `${dir}/${file}`;
+}

@@ -1,0 +1,231 @@
+import type { Problem } from "../model/problem.js";
+import type {
+  Channel,
+  Contract,
+  IdempotencyKey,
+  JsonSchema,
+  Message,
+  Operation,
+  ReceiveOperation,
+  SendOperation,
+} from "../model/types.js";
+import { TypeEmitter } from "./emit-types.js";
+import { GLOBAL_NAMES, NameScope, toTypeName, toValueName } from "./names.js";
+import { RUNTIME_SYMBOL_NAMES } from "./runtime-symbols.js";
+
+/**
+ * Everything emitters share: the model, the names every exported symbol gets (one scope for
+ * the whole generated package, since the index re-exports every module), and problems found
+ * while generating. Built once, in model order, so names are deterministic.
+ */
+export interface CodegenContext {
+  readonly contract: Contract;
+  /** Spec path as shown in headers (relative to the output directory, `/` separators). */
+  readonly source: string;
+  readonly scope: NameScope;
+  readonly types: TypeEmitter;
+  readonly messages: readonly MessagePlan[];
+  readonly operations: readonly OperationPlan[];
+  readonly problems: Problem[];
+}
+
+export interface MessagePlan {
+  readonly message: Message;
+  readonly payloadType: string;
+  readonly headersType?: string;
+  /** Exported validator names in `validators.ts`. */
+  readonly validatePayload: string;
+  readonly validateHeaders?: string;
+  /** Exported `MessageDescriptor` constant in `descriptors.ts`. */
+  readonly descriptor: string;
+}
+
+interface OperationPlanBase {
+  readonly channel: Channel;
+  /** Subject with `*` for parameters (never null: operations without one are skipped). */
+  readonly subject: string;
+  readonly messages: readonly MessagePlan[];
+  /** Payload type of the operation: the message's, or a union declared for it. */
+  readonly payloadType: string;
+  /** Message descriptor the operation uses: the message's, or a combined one. */
+  readonly messageDescriptor: string;
+  /** For a multi-message operation: its own combined descriptor and validator. */
+  readonly combined?: {
+    readonly schema: JsonSchema;
+    readonly validatePayload: string;
+    readonly idempotencyKey?: IdempotencyKey;
+  };
+  /** Exported descriptor constant (`PublisherDescriptor`/`ConsumerDescriptor`). */
+  readonly descriptor: string;
+  /** Exported factory function. */
+  readonly factory: string;
+  /** Exported type of the subject parameters, when the channel has any. */
+  readonly paramsType?: string;
+}
+
+export interface SendPlan extends OperationPlanBase {
+  readonly operation: SendOperation;
+  /** Exported interface of the typed publisher. */
+  readonly publisherType: string;
+}
+
+export interface ReceivePlan extends OperationPlanBase {
+  readonly operation: ReceiveOperation;
+  readonly stream: string;
+  /** Exported handler type. */
+  readonly handlerType: string;
+}
+
+export type OperationPlan = SendPlan | ReceivePlan;
+
+export function createContext(contract: Contract, source: string): CodegenContext {
+  const scope = new NameScope([
+    ...GLOBAL_NAMES,
+    ...RUNTIME_SYMBOL_NAMES,
+    "compiled",
+    "keyPart",
+    "acceptAll",
+    "ConsumerConnection",
+  ]);
+  const types = new TypeEmitter(scope);
+  const problems: Problem[] = [];
+
+  const messages: MessagePlan[] = [];
+  const byId = new Map<string, MessagePlan>();
+  for (const message of contract.messages) {
+    const base = toTypeName(message.name, "Message");
+    const docs = messageDocs(message);
+    const payloadType = types.declare(`${base}Payload`, message.payload, docs);
+    const headersType =
+      message.headers !== undefined ? types.declare(`${base}Headers`, message.headers) : undefined;
+    const plan: MessagePlan = {
+      message,
+      payloadType,
+      ...(headersType !== undefined ? { headersType } : {}),
+      validatePayload: scope.claim(`validate${base}Payload`),
+      ...(headersType !== undefined
+        ? { validateHeaders: scope.claim(`validate${base}Headers`) }
+        : {}),
+      descriptor: scope.claim(`${toValueName(message.name, "message")}Message`),
+    };
+    messages.push(plan);
+    byId.set(message.id, plan);
+  }
+
+  const channels = new Map(contract.channels.map((c) => [c.id, c]));
+  const paramsTypes = new Map<string, string>();
+  const operations: OperationPlan[] = [];
+  for (const operation of contract.operations) {
+    const channel = channels.get(operation.channelId);
+    if (!channel || channel.subject === null) {
+      problems.push(skipped(operation, "its channel has no address, so there is no subject"));
+      continue;
+    }
+    const opMessages = operation.messageIds
+      .map((id) => byId.get(id))
+      .filter((m): m is MessagePlan => m !== undefined);
+    if (opMessages.length === 0) {
+      problems.push(skipped(operation, "it carries no message"));
+      continue;
+    }
+    const opName = toTypeName(operation.id, "Operation");
+    let payloadType: string;
+    let messageDescriptor: string;
+    let combined: OperationPlanBase["combined"];
+    if (opMessages.length === 1) {
+      const only = opMessages[0] as MessagePlan;
+      payloadType = only.payloadType;
+      messageDescriptor = only.descriptor;
+    } else {
+      payloadType = types.declare(`${opName}Payload`, {
+        anyOf: opMessages.map((m) => m.message.payload ?? true),
+      });
+      messageDescriptor = scope.claim(`${toValueName(operation.id, "operation")}Message`);
+      const key = sharedKey(opMessages.map((m) => m.message));
+      if (key === "mixed") {
+        problems.push({
+          ruleId: "codegen-mixed-idempotency-keys",
+          severity: "warning",
+          message: `operation '${operation.id}' carries messages with different idempotency keys; its publisher derives none (pass msgId when publishing)`,
+          location: operation.location,
+        });
+      }
+      combined = {
+        schema: { anyOf: opMessages.map((m) => m.message.payload ?? true) },
+        validatePayload: scope.claim(`validate${opName}Payload`),
+        ...(key !== undefined && key !== "mixed" ? { idempotencyKey: key } : {}),
+      };
+    }
+    let paramsType: string | undefined;
+    if (channel.parameters.length > 0) {
+      paramsType = paramsTypes.get(channel.id);
+      if (paramsType === undefined) {
+        paramsType = scope.claim(`${toTypeName(channel.id, "Channel")}SubjectParams`);
+        paramsTypes.set(channel.id, paramsType);
+      }
+    }
+    const common = {
+      channel,
+      subject: channel.subject,
+      messages: opMessages,
+      payloadType,
+      messageDescriptor,
+      ...(combined ? { combined } : {}),
+      ...(paramsType !== undefined ? { paramsType } : {}),
+    };
+    if (operation.action === "send") {
+      operations.push({
+        ...common,
+        operation,
+        descriptor: scope.claim(`${toValueName(operation.id, "operation")}Publisher`),
+        factory: scope.claim(`create${opName}Publisher`),
+        publisherType: scope.claim(`${opName}Publisher`),
+      });
+    } else {
+      const stream = channel.stream;
+      if (stream === undefined) {
+        problems.push(
+          skipped(operation, `channel '${channel.id}' names no stream (x-jetstream.stream)`),
+        );
+        continue;
+      }
+      operations.push({
+        ...common,
+        operation,
+        stream,
+        descriptor: scope.claim(`${toValueName(operation.id, "operation")}Consumer`),
+        factory: scope.claim(`create${opName}Consumer`),
+        handlerType: scope.claim(`${opName}Handler`),
+      });
+    }
+  }
+  return { contract, source, scope, types, messages, operations, problems };
+}
+
+function skipped(operation: Operation, why: string): Problem {
+  return {
+    ruleId: "codegen-operation-skipped",
+    severity: "warning",
+    message: `no ${operation.action === "send" ? "publisher" : "consumer"} generated for operation '${operation.id}': ${why}`,
+    location: operation.location,
+  };
+}
+
+/** The idempotency key all messages share, undefined when none has one, "mixed" otherwise. */
+function sharedKey(messages: readonly Message[]): IdempotencyKey | undefined | "mixed" {
+  const keys = messages.map((m) => m.idempotencyKey);
+  const first = keys[0];
+  const sig = (k: IdempotencyKey | undefined) =>
+    k === undefined ? "" : JSON.stringify([k.separator, k.parts.map((p) => [p.source, p.path])]);
+  if (keys.every((k) => sig(k) === sig(first))) return first;
+  return "mixed";
+}
+
+function messageDocs(message: Message): string | undefined {
+  const parts = [message.title, message.summary, message.description].filter(
+    (p): p is string => typeof p === "string" && p.trim() !== "",
+  );
+  const unique = [...new Set(parts.map((p) => p.trim()))];
+  const text = [`Payload of message \`${message.name}\`.`, ...unique].join("\n\n");
+  return text;
+}

@@ -1,0 +1,246 @@
+import { StructureKind, VariableDeclarationKind } from "ts-morph";
+import type {
+  CircuitBreakerPolicy,
+  DedupPolicy,
+  IdempotencyKey,
+  PublishPolicy,
+  RetryPolicy,
+} from "../model/types.js";
+import type { CodegenContext, ReceivePlan, SendPlan } from "./context.js";
+import { GeneratedFile } from "./generated-file.js";
+import { code, dataLiteral } from "./literal.js";
+import { safeDocText, stringLiteral } from "./names.js";
+import { runtime } from "./runtime-symbols.js";
+
+export const DESCRIPTORS_MODULE = "descriptors.ts";
+
+/**
+ * Policies a receive operation gets when its annotations leave them out. Written into the
+ * descriptor as values, so the generated code shows exactly what runs.
+ */
+export const CONSUMER_DEFAULTS = {
+  ackWaitMs: 30_000,
+  maxAckPending: 1_000,
+  concurrency: 1,
+  handlerTimeoutMs: 25_000,
+  retry: {
+    maxAttempts: 5,
+    strategy: "exponential",
+    initialDelayMs: 1_000,
+    maxDelayMs: 60_000,
+    multiplier: 2,
+    jitter: "full",
+  },
+} as const;
+
+/** Descriptors: the plain data (plus validators and key extractors) the runtime is handed. */
+export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
+  const file = new GeneratedFile(DESCRIPTORS_MODULE);
+  const messageDescriptor = file.runtime(runtime.MessageDescriptor);
+  let needsKeyPart = false;
+
+  const addMessage = (
+    name: string,
+    type: string,
+    doc: string,
+    value: Record<string, unknown>,
+    key: IdempotencyKey | undefined,
+  ) => {
+    file.import("./types.js", type, true);
+    const extractor = key ? keyExtractor(key) : undefined;
+    if (extractor) needsKeyPart = true;
+    file.add({
+      kind: StructureKind.VariableStatement,
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [safeDocText(doc)],
+      declarations: [
+        {
+          name,
+          type: `${messageDescriptor}<${type}>`,
+          initializer: dataLiteral({ ...value, idempotencyKey: extractor }),
+        },
+      ],
+    });
+  };
+
+  for (const m of ctx.messages) {
+    file.import("./validators.js", m.validatePayload, false);
+    if (m.validateHeaders) file.import("./validators.js", m.validateHeaders, false);
+    addMessage(
+      m.descriptor,
+      m.payloadType,
+      `Message \`${m.message.id}\`.`,
+      {
+        name: m.message.id,
+        contentType: m.message.contentType,
+        validate: code(m.validatePayload),
+        validateHeaders: m.validateHeaders ? code(m.validateHeaders) : undefined,
+      },
+      m.message.idempotencyKey,
+    );
+  }
+  for (const op of ctx.operations) {
+    if (!op.combined) continue;
+    file.import("./validators.js", op.combined.validatePayload, false);
+    addMessage(
+      op.messageDescriptor,
+      op.payloadType,
+      `The messages of operation \`${op.operation.id}\`: ${op.messages.map((m) => m.message.id).join(", ")}.`,
+      {
+        name: op.messages.map((m) => m.message.id).join(" | "),
+        contentType: op.messages[0]?.message.contentType,
+        validate: code(op.combined.validatePayload),
+      },
+      op.combined.idempotencyKey,
+    );
+  }
+  for (const op of ctx.operations) {
+    file.import("./types.js", op.payloadType, true);
+    if (op.operation.action === "send") addPublisher(file, op as SendPlan);
+    else addConsumer(file, op as ReceivePlan);
+  }
+  if (needsKeyPart) file.add(KEY_PART_HELPER);
+  return file;
+}
+
+function addPublisher(file: GeneratedFile, op: SendPlan): void {
+  const descriptorType = file.runtime(runtime.PublisherDescriptor);
+  const value = {
+    operationId: op.operation.id,
+    subject: op.subject,
+    subjectParams:
+      op.channel.parameters.length > 0 ? op.channel.parameters.map((p) => p.name) : undefined,
+    stream: op.channel.stream,
+    message: code(op.messageDescriptor),
+    publish: op.operation.publish ? publishPolicy(op.operation.publish) : undefined,
+  };
+  file.add({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [
+      safeDocText(
+        `Publisher descriptor of send operation \`${op.operation.id}\` (channel \`${op.channel.id}\`).`,
+      ),
+    ],
+    declarations: [
+      {
+        name: op.descriptor,
+        type: `${descriptorType}<${op.payloadType}>`,
+        initializer: dataLiteral(value),
+      },
+    ],
+  });
+}
+
+function addConsumer(file: GeneratedFile, op: ReceivePlan): void {
+  const descriptorType = file.runtime(runtime.ConsumerDescriptor);
+  const o = op.operation;
+  const consumer = o.consumer;
+  const value = {
+    operationId: o.id,
+    stream: op.stream,
+    durable: consumer?.durable ?? durableName(o.id),
+    subject: op.subject,
+    message: code(op.messageDescriptor),
+    retry: retryPolicy(o.retry ?? CONSUMER_DEFAULTS.retry),
+    dlq: o.dlq ? { subject: o.dlq.subject, stream: o.dlq.stream } : undefined,
+    dedup: dedupConfig(o.dedup),
+    breaker: o.circuitBreaker ? breakerPolicy(o.circuitBreaker) : undefined,
+    concurrency: consumer?.concurrency ?? CONSUMER_DEFAULTS.concurrency,
+    handlerTimeoutMs: consumer?.handlerTimeoutMs ?? CONSUMER_DEFAULTS.handlerTimeoutMs,
+    ackWaitMs: consumer?.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs,
+    maxAckPending: consumer?.maxAckPending ?? CONSUMER_DEFAULTS.maxAckPending,
+  };
+  file.add({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [
+      safeDocText(
+        `Consumer descriptor of receive operation \`${o.id}\` (channel \`${op.channel.id}\`, stream \`${op.stream}\`).`,
+      ),
+    ],
+    declarations: [
+      {
+        name: op.descriptor,
+        type: `${descriptorType}<${op.payloadType}>`,
+        initializer: dataLiteral(value),
+      },
+    ],
+  });
+}
+
+/** A JetStream-safe durable name from an operation id (letters, digits, `-`, `_`). */
+export function durableName(id: string): string {
+  const name = id.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "");
+  return name === "" ? "consumer" : name.slice(0, 200);
+}
+
+function retryPolicy(p: Omit<RetryPolicy, "location"> | typeof CONSUMER_DEFAULTS.retry) {
+  return {
+    maxAttempts: p.maxAttempts,
+    strategy: p.strategy,
+    initialDelayMs: p.initialDelayMs,
+    maxDelayMs: p.maxDelayMs,
+    multiplier: p.multiplier,
+    jitter: p.jitter,
+    delaysMs: "delaysMs" in p ? p.delaysMs : undefined,
+  };
+}
+
+function publishPolicy(p: PublishPolicy) {
+  return { timeoutMs: p.timeoutMs, deadlineMs: p.deadlineMs, retry: retryPolicy(p.retry) };
+}
+
+function dedupConfig(d: DedupPolicy | undefined) {
+  if (d === undefined || d.store === "none") return { store: "none" };
+  if (d.store === "kv")
+    return { store: "kv", bucket: d.bucket, ttlMs: d.ttlMs, leaseMs: d.leaseMs };
+  return { store: "memory", maxEntries: d.maxEntries, ttlMs: d.ttlMs };
+}
+
+function breakerPolicy(b: CircuitBreakerPolicy) {
+  const open =
+    b.open.kind === "consecutive"
+      ? { kind: "consecutive", failures: b.open.failures }
+      : {
+          kind: "ratio",
+          failureRatio: b.open.failureRatio,
+          windowMs: b.open.windowMs,
+          minCalls: b.open.minCalls,
+        };
+  return { open, halfOpenAfterMs: b.halfOpenAfterMs, halfOpenProbes: b.halfOpenProbes };
+}
+
+/** `(payload) => keyPart(payload, ["orderId"])`, parts joined with the key's separator. */
+function keyExtractor(key: IdempotencyKey) {
+  if (key.parts.length === 0) return undefined;
+  const usesPayload = key.parts.some((p) => p.source === "payload");
+  const usesHeaders = key.parts.some((p) => p.source === "header");
+  const params = usesHeaders ? `(${usesPayload ? "payload" : "_payload"}, headers)` : "(payload)";
+  const parts = key.parts.map(
+    (p) =>
+      `keyPart(${p.source === "payload" ? "payload" : "headers"}, [${p.path.map(stringLiteral).join(", ")}])`,
+  );
+  const body =
+    parts.length === 1 ? parts[0] : `[${parts.join(", ")}].join(${stringLiteral(key.separator)})`;
+  return code(`${params} => ${body}`);
+}
+
+const KEY_PART_HELPER = `/** Reads one part of an idempotency key: the scalar at \`path\` in the payload or headers. */
+function keyPart(root: unknown, path: readonly string[]): string {
+  let value: unknown = root;
+  for (const segment of path) {
+    value =
+      typeof value === "object" && value !== null && Object.prototype.hasOwnProperty.call(value, segment)
+        ? (value as Record<string, unknown>)[segment]
+        : undefined;
+  }
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
+    return String(value);
+  }
+  throw new TypeError(\`idempotency key part /\${path.join("/")} is missing or not a scalar\`);
+}`;

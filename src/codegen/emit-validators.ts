@@ -1,0 +1,176 @@
+import { Ajv } from "ajv";
+import standaloneCode from "ajv/dist/standalone/index.js";
+import addFormats from "ajv-formats";
+import { StructureKind, VariableDeclarationKind } from "ts-morph";
+import type { JsonSchema, SourceLocation } from "../model/types.js";
+import type { CodegenContext } from "./context.js";
+import { GeneratedFile } from "./generated-file.js";
+import { safeDocText, stringLiteral } from "./names.js";
+import { runtime } from "./runtime-symbols.js";
+import { stripForValidation } from "./schema-utils.js";
+
+/**
+ * Validators, precompiled at generation time with ajv (standalone code, `ajv-formats`):
+ * generated code never compiles a schema and never uses `eval`/`new Function`.
+ *
+ * Two modules:
+ * - `validators.ajv.ts`: ajv's standalone output, verbatim apart from its `require()` calls,
+ *   which become ESM imports. It is untyped JavaScript, so it starts with `// @ts-nocheck`.
+ * - `validators.ts`: the typed face, one `SchemaValidator<T>` per payload and headers schema,
+ *   type-checked under `--strict`. Everything else imports validators from here.
+ *
+ * A `.ts` pair rather than `.js` + `.d.ts`: a `.js` file beside `.ts` sources is not copied
+ * by `tsc` to `outDir`, so projects that build generated code with `tsc` would lose it.
+ */
+
+export const VALIDATORS_MODULE = "validators.ts";
+export const COMPILED_VALIDATORS_MODULE = "validators.ajv.ts";
+
+interface ValidatorRequest {
+  readonly exportName: string;
+  readonly schema: JsonSchema;
+  readonly type: string;
+  /** Header validators check string records: their type is `Headers & <type>`. */
+  readonly headers?: boolean;
+  readonly location: SourceLocation;
+  readonly what: string;
+}
+
+export function emitValidators(ctx: CodegenContext): GeneratedFile[] {
+  const requests: ValidatorRequest[] = [];
+  for (const m of ctx.messages) {
+    requests.push({
+      exportName: m.validatePayload,
+      schema: m.message.payload ?? true,
+      type: m.payloadType,
+      location: m.message.payloadLocation ?? m.message.location,
+      what: `payload of message '${m.message.id}'`,
+    });
+    if (m.validateHeaders !== undefined && m.headersType !== undefined) {
+      requests.push({
+        exportName: m.validateHeaders,
+        schema: m.message.headers ?? true,
+        type: m.headersType,
+        headers: true,
+        location: m.message.headersLocation ?? m.message.location,
+        what: `headers of message '${m.message.id}'`,
+      });
+    }
+  }
+  for (const op of ctx.operations) {
+    if (op.combined) {
+      requests.push({
+        exportName: op.combined.validatePayload,
+        schema: op.combined.schema,
+        type: op.payloadType,
+        location: op.operation.location,
+        what: `payload of operation '${op.operation.id}'`,
+      });
+    }
+  }
+
+  const ajv = new Ajv({
+    code: { source: true, esm: true, lines: true },
+    strict: false,
+    allErrors: false,
+    logger: false,
+    validateSchema: false,
+    unevaluated: false,
+  });
+  addFormats.default(ajv);
+
+  const compiled = new Map<string, string>(); // exportName → internal export of the ajv module
+  requests.forEach((request, i) => {
+    const key = `v${i}`;
+    try {
+      ajv.addSchema(stripForValidation(request.schema) as object, key);
+      ajv.getSchema(key);
+      compiled.set(request.exportName, key);
+    } catch (error) {
+      ajv.removeSchema(key);
+      ctx.problems.push({
+        ruleId: "codegen-validator-skipped",
+        severity: "warning",
+        message: `no validator generated for the ${request.what}: ${error instanceof Error ? error.message : String(error)}; values are accepted unchecked`,
+        location: request.location,
+      });
+    }
+  });
+
+  const raw = new GeneratedFile(COMPILED_VALIDATORS_MODULE);
+  raw.leading("// @ts-nocheck");
+  raw.leading("// ajv standalone output (untyped JavaScript); its typed face is validators.ts.");
+  raw.leading("/* eslint-disable */");
+  if (compiled.size > 0) {
+    const refs = Object.fromEntries([...compiled.values()].map((k) => [k, k]));
+    raw.add(esmFromAjv(standaloneCode.default(ajv, refs)));
+  } else {
+    raw.add("export {};");
+  }
+
+  const typed = new GeneratedFile(VALIDATORS_MODULE);
+  const schemaValidator = typed.runtime(runtime.SchemaValidator);
+  const anyCompiled = compiled.size > 0;
+  if (anyCompiled) typed.add('import * as compiled from "./validators.ajv.js";');
+  for (const request of requests) {
+    const key = compiled.get(request.exportName);
+    typed.import("./types.js", request.type, true);
+    const type = request.headers
+      ? `${typed.runtime(runtime.Headers)} & ${request.type}`
+      : request.type;
+    typed.add({
+      kind: StructureKind.VariableStatement,
+      isExported: true,
+      declarationKind: VariableDeclarationKind.Const,
+      docs: [safeDocText(`Validates the ${request.what}.`)],
+      declarations: [
+        {
+          name: request.exportName,
+          type: `${schemaValidator}<${type}>`,
+          initializer:
+            key !== undefined
+              ? `compiled.${key} as unknown as ${schemaValidator}<${type}>`
+              : `acceptAll as ${schemaValidator}<${type}>`,
+        },
+      ],
+    });
+  }
+  if ([...requests].some((r) => !compiled.has(r.exportName))) {
+    typed.add(
+      "/** Stands in for a schema ajv could not compile (see the generator's warnings). */\nfunction acceptAll(_data: unknown): boolean {\n  return true;\n}",
+    );
+  }
+  return [typed, raw];
+}
+
+/**
+ * Ajv's standalone code refers to its runtime helpers (`ucs2length`, `equal`) and to
+ * `ajv-formats` functions with `require()`, even in ESM mode. Each becomes a namespace
+ * import of the same module (with the `.js` extension Node's ESM resolver needs), read
+ * through `cjs()`, which returns the CommonJS `module.exports` whether the importer is
+ * Node (namespace `default` is `module.exports`) or a bundler (namespace is the exports).
+ */
+export function esmFromAjv(source: string): string {
+  const modules: string[] = [];
+  const body = source.replace(/require\(("(?:[^"\\]|\\.)*")\)/g, (_match, quoted: string) => {
+    const specifier = JSON.parse(quoted) as string;
+    if (!/^(ajv|ajv-formats)\/dist\/[A-Za-z0-9_/.-]+$/.test(specifier)) {
+      throw new Error(`unexpected module in ajv output: ${specifier}`);
+    }
+    let index = modules.indexOf(specifier);
+    if (index < 0) index = modules.push(specifier) - 1;
+    return `cjs(jcRequire${index})`;
+  });
+  const cleaned = body.replace(/^"use strict";\n?/, "");
+  if (modules.length === 0) return cleaned;
+  const imports = modules.map(
+    (m, i) => `import * as jcRequire${i} from ${stringLiteral(m.endsWith(".js") ? m : `${m}.js`)};`,
+  );
+  return [
+    ...imports,
+    "function cjs(m) {",
+    "  return m.default && m.default.__esModule ? m.default : m;",
+    "}",
+    cleaned,
+  ].join("\n");
+}

@@ -1,0 +1,69 @@
+/**
+ * The one table of `jetcontract/runtime` exports that generated code uses. Emitters ask for
+ * symbols from here; they never write a runtime name or module specifier themselves. The
+ * type-level checks below make a renamed or removed runtime export a build error of the
+ * generator, not a broken import in users' generated code.
+ */
+import type * as Runtime from "../runtime/index.js";
+
+/** Module specifier generated code imports the runtime from (package self-reference for users). */
+export const RUNTIME_MODULE = "jetcontract/runtime";
+
+export interface RuntimeSymbol {
+  readonly name: string;
+  /** True for types (imported with `import type`). */
+  readonly typeOnly: boolean;
+}
+
+function value<const N extends keyof typeof Runtime>(name: N): RuntimeSymbol & { name: N } {
+  return { name, typeOnly: false };
+}
+
+/**
+ * Type exports cannot be checked with `keyof typeof`; each key of `RuntimeTypes` names the
+ * runtime type it stands for, so a missing type fails to compile here.
+ */
+interface RuntimeTypes {
+  Connectable: Runtime.Connectable;
+  ConsumerDescriptor: Runtime.ConsumerDescriptor<unknown>;
+  ConsumerOptions: Runtime.ConsumerOptions;
+  HandlerContext: Runtime.HandlerContext;
+  MessageConsumer: Runtime.MessageConsumer;
+  MessageHandler: Runtime.MessageHandler<unknown>;
+  Headers: Runtime.Headers;
+  MessageDescriptor: Runtime.MessageDescriptor<unknown>;
+  PublishOptions: Runtime.PublishOptions;
+  PublishResult: Runtime.PublishResult;
+  Publisher: Runtime.Publisher<unknown>;
+  PublisherDescriptor: Runtime.PublisherDescriptor<unknown>;
+  PublisherOptions: Runtime.PublisherOptions;
+  SchemaValidator: Runtime.SchemaValidator<unknown>;
+}
+
+function type<const N extends keyof RuntimeTypes>(name: N): RuntimeSymbol & { name: N } {
+  return { name, typeOnly: true };
+}
+
+export const runtime = {
+  createPublisher: value("createPublisher"),
+  createConsumer: value("createConsumer"),
+  Connectable: type("Connectable"),
+  ConsumerDescriptor: type("ConsumerDescriptor"),
+  ConsumerOptions: type("ConsumerOptions"),
+  HandlerContext: type("HandlerContext"),
+  MessageConsumer: type("MessageConsumer"),
+  MessageHandler: type("MessageHandler"),
+  Headers: type("Headers"),
+  MessageDescriptor: type("MessageDescriptor"),
+  PublishOptions: type("PublishOptions"),
+  PublishResult: type("PublishResult"),
+  Publisher: type("Publisher"),
+  PublisherDescriptor: type("PublisherDescriptor"),
+  PublisherOptions: type("PublisherOptions"),
+  SchemaValidator: type("SchemaValidator"),
+} as const;
+
+export type RuntimeSymbolName = keyof typeof runtime;
+
+/** Every name generated code may import from the runtime (reserved in generated scopes). */
+export const RUNTIME_SYMBOL_NAMES: readonly string[] = Object.values(runtime).map((s) => s.name);

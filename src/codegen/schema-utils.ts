@@ -1,0 +1,104 @@
+import type { JsonSchema, JsonSchemaObject } from "../model/types.js";
+
+/** Keywords whose value is one subschema. */
+const SCHEMA_KEYWORDS = [
+  "additionalItems",
+  "additionalProperties",
+  "contains",
+  "else",
+  "if",
+  "items",
+  "not",
+  "propertyNames",
+  "then",
+  "unevaluatedItems",
+  "unevaluatedProperties",
+] as const;
+/** Keywords whose value is an array of subschemas. */
+const SCHEMA_ARRAY_KEYWORDS = ["allOf", "anyOf", "oneOf", "prefixItems", "items"] as const;
+/** Keywords whose value maps names to subschemas. */
+const SCHEMA_MAP_KEYWORDS = [
+  "$defs",
+  "definitions",
+  "dependentSchemas",
+  "patternProperties",
+  "properties",
+] as const;
+
+export function isSchemaObject(value: unknown): value is JsonSchemaObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function asSchema(value: unknown): JsonSchema | undefined {
+  if (typeof value === "boolean") return value;
+  return isSchemaObject(value) ? value : undefined;
+}
+
+/** The string value of a keyword, or undefined. */
+export function stringKeyword(schema: JsonSchemaObject, keyword: string): string | undefined {
+  const value = schema[keyword];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * A copy of a schema for a JSON Schema validator: annotation keywords of ours and of the
+ * parser (`x-*`) removed, and keywords that would make ajv refuse a document it cannot
+ * fetch (`$schema`, `$id`) dropped. Only schema positions are rewritten, so a property
+ * *named* `$id` or `x-foo` survives.
+ */
+export function stripForValidation(schema: JsonSchema): JsonSchema {
+  if (typeof schema === "boolean") return schema;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(schema).sort()) {
+    const value = schema[key];
+    if (key.startsWith("x-") || key === "$schema" || key === "$id" || key === "id") continue;
+    // `discriminator` (OpenAPI/AsyncAPI) is an annotation here; ajv's own keyword needs an option.
+    if (key === "discriminator" || key === "example" || key === "examples") continue;
+    if (key === "nullable") continue; // rewritten into `type` below
+    if (
+      (SCHEMA_KEYWORDS as readonly string[]).includes(key) &&
+      (typeof value === "boolean" || isSchemaObject(value))
+    ) {
+      out[key] = stripForValidation(value);
+    } else if ((SCHEMA_ARRAY_KEYWORDS as readonly string[]).includes(key) && Array.isArray(value)) {
+      out[key] = value.map((item) => stripForValidation(asSchema(item) ?? true));
+    } else if ((SCHEMA_MAP_KEYWORDS as readonly string[]).includes(key) && isSchemaObject(value)) {
+      const map: Record<string, JsonSchema> = {};
+      for (const name of Object.keys(value).sort()) {
+        map[name] = stripForValidation(asSchema(value[name]) ?? true);
+      }
+      out[key] = map;
+    } else {
+      out[key] = value;
+    }
+  }
+  // `nullable: true` (OpenAPI 3.0 style): allow null beside the declared type.
+  if (schema.nullable === true) {
+    const type = out.type;
+    if (typeof type === "string" && type !== "null") out.type = [type, "null"];
+    else if (Array.isArray(type) && !type.includes("null")) out.type = [...type, "null"];
+    else if (type === undefined && (out.enum !== undefined || out.const !== undefined)) {
+      return { anyOf: [out, { type: "null" }] };
+    }
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  }
+  return out;
+}
+
+/** JSON with object keys sorted: equal values give equal strings. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (isSchemaObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      if (key === "x-jc-at") continue;
+      out[key] = sortKeys(value[key]);
+    }
+    return out;
+  }
+  return value;
+}

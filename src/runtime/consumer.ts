@@ -509,7 +509,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       }
       if (claim.status === "busy") {
         this.#breaker?.onNeutral();
-        this.#release(m, "claimed-elsewhere", Math.max(1, Math.ceil(claim.retryAfterMs)), attempt);
+        // The holder finishes (or times out) within the handler timeout; look again by then.
+        const delayMs = Math.min(claim.retryAfterMs, d.handlerTimeoutMs + 100);
+        this.#release(m, "claimed-elsewhere", Math.max(1, Math.ceil(delayMs)), attempt);
         return;
       }
       entry.token = claim.token;
@@ -575,11 +577,11 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       if (hub.has("handlerSucceeded")) {
         hub.emit("handlerSucceeded", { ...this.#base(m, attempt), durationMs });
       }
+      span.end();
       if (!entry.released) {
         await this.#ack(m);
         this.#ledger.delete(seq);
       }
-      span.end();
       return;
     }
 

@@ -1,0 +1,269 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createConsumer,
+  createKvDedupStore,
+  createPublisher,
+  DeadLetterHeaders,
+  ensureConsumer,
+  type MessageConsumer,
+  startDeadLetterCatcher,
+} from "../../src/runtime/index.js";
+import type { Order } from "./support.js";
+import {
+  consumerBacklog,
+  consumerDescriptor,
+  type Env,
+  makeStreams,
+  names,
+  publisherDescriptor,
+  readStream,
+  startEnv,
+  waitFor,
+} from "./support.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..");
+const children = new Set<ChildProcess>();
+let env: Env;
+const running: MessageConsumer[] = [];
+
+beforeAll(async () => {
+  env = await startEnv();
+});
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  await Promise.allSettled(running.map((c) => c.stop({ deadlineMs: 100 })));
+  await env?.dispose();
+});
+
+interface Worker {
+  readonly child: ChildProcess;
+  /** Resolves with the first stdout line starting with `prefix`. */
+  line(prefix: string): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+function spawnWorker(config: object): Worker {
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "fixtures", "worker.ts")], {
+    cwd: root,
+    env: { ...process.env, WORKER_CONFIG: JSON.stringify(config) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  const lines: string[] = [];
+  const waiters: Array<() => void> = [];
+  let buffer = "";
+  let stderr = "";
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  child.stdout?.on("data", (c: Buffer) => {
+    buffer += c.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    lines.push(...parts);
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      children.delete(child);
+      for (const w of waiters.splice(0)) w();
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    exited,
+    async line(prefix) {
+      for (;;) {
+        const found = lines.find((l) => l.startsWith(prefix));
+        if (found) return found;
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`worker exited before "${prefix}": ${stderr}`);
+        }
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    },
+  };
+}
+
+describe("crashing consumer processes", () => {
+  it("a process killed mid-handler: the message is processed once after restart (KV dedup)", async () => {
+    const n = names("pk");
+    await makeStreams(env.nc, n);
+    const over = {
+      ackWaitMs: 800,
+      dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 800 },
+    };
+    const d = consumerDescriptor(n, over as Partial<ReturnType<typeof consumerDescriptor>>);
+    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    const worker = spawnWorker({ url: env.server.url, names: n, over, mode: "hang" });
+    await worker.line("ready");
+    await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "K1", qty: 1 });
+    expect(await worker.line("started")).toBe("started 1 1");
+    worker.child.kill("SIGKILL");
+    await worker.exited;
+
+    const effects: string[] = [];
+    const restarted = createConsumer<Order>(env.nc, d, (order) => void effects.push(order.id));
+    running.push(restarted);
+    const acked = restarted.events.once("acked");
+    await restarted.start();
+    const event = await acked;
+    expect(event.deliveryCount).toBeGreaterThanOrEqual(2);
+    expect(effects).toEqual(["K1"]);
+    await waitFor(
+      async () => (await consumerBacklog(env.jsm, n.stream, n.durable)).ackPending === 0,
+    );
+    expect(effects).toEqual(["K1"]);
+    await restarted.stop();
+  });
+
+  it("the catcher dead-letters a message whose process died on every delivery", async () => {
+    const n = names("pc");
+    await makeStreams(env.nc, n);
+    const over = {
+      ackWaitMs: 500,
+      retry: {
+        maxAttempts: 2,
+        strategy: "fixed",
+        initialDelayMs: 10,
+        maxDelayMs: 10,
+        multiplier: 1,
+        jitter: "none",
+      },
+    };
+    const d = consumerDescriptor(n, over as Partial<ReturnType<typeof consumerDescriptor>>);
+    await ensureConsumer(env.nc, d, { serverBackoff: false, maxDeliver: 2 });
+    const catcher = await startDeadLetterCatcher(env.nc, {
+      stream: n.stream,
+      consumer: n.durable,
+      dlq: { subject: n.dlqSubject, stream: n.dlqStream },
+    });
+    const caught = catcher.events.once("caught");
+    const published = await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish(
+      { id: "Z1", qty: 1 },
+      { headers: { "x-tenant": "acme" } },
+    );
+    for (let delivery = 1; delivery <= 2; delivery++) {
+      const worker = spawnWorker({ url: env.server.url, names: n, over, mode: "die" });
+      await worker.exited;
+    }
+    // The advisory fires only while a pull request waits: a healthy consumer pulls.
+    const seen: string[] = [];
+    const healthy = createConsumer<Order>(env.nc, d, (o) => void seen.push(o.id));
+    running.push(healthy);
+    await healthy.start();
+    const event = await caught;
+    expect(event).toMatchObject({ streamSequence: published.seq, deliveries: 2, duplicate: false });
+    const [dlq] = await readStream(env.jsm, n.dlqStream);
+    expect(dlq?.header?.get(DeadLetterHeaders.reason)).toBe("max-deliveries");
+    expect(dlq?.header?.get(DeadLetterHeaders.deliveries)).toBe("2");
+    expect(dlq?.header?.get(DeadLetterHeaders.originSequence)).toBe(String(published.seq));
+    expect(dlq?.header?.get("x-tenant")).toBe("acme");
+    expect(JSON.parse(new TextDecoder().decode(dlq?.data))).toEqual({ id: "Z1", qty: 1 });
+    const left = await env.jsm.streams
+      .getMessage(n.stream, { seq: published.seq })
+      .catch(() => null);
+    expect(left).toBeNull();
+    expect(seen).toEqual([]);
+    await healthy.stop();
+    await catcher.stop();
+  });
+});
+
+describe("KV dedup on a real server", () => {
+  it("skips a duplicate delivery of the same key", async () => {
+    const n = names("kd");
+    await makeStreams(env.nc, n);
+    const d = consumerDescriptor(n, {
+      dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 5_000 },
+    });
+    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    const effects: string[] = [];
+    const consumer = createConsumer<Order>(env.nc, d, (o) => void effects.push(o.id));
+    running.push(consumer);
+    const skipped = consumer.events.once("duplicateSkipped");
+    await consumer.start();
+    const publisher = createPublisher<Order>(env.nc, publisherDescriptor(n));
+    await publisher.publish({ id: "Q1", qty: 1 });
+    await consumer.events.once("acked");
+    await publisher.publish({ id: "Q1", qty: 1 }, { msgId: "another" });
+    expect((await skipped).idempotencyKey).toBe("order-Q1");
+    expect(effects).toEqual(["Q1"]);
+    await consumer.stop();
+  });
+
+  it("two consumers handed the same key at once produce one effect", async () => {
+    const n = names("kr");
+    await makeStreams(env.nc, n);
+    const d = consumerDescriptor(n, {
+      concurrency: 1,
+      handlerTimeoutMs: 1_000,
+      dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 5_000 },
+    });
+    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    const effects: string[] = [];
+    let entered = 0;
+    const handler = async (o: Order) => {
+      entered++;
+      await new Promise((r) => setTimeout(r, 300));
+      effects.push(o.id);
+    };
+    const [ncA, ncB] = [await env.connect(), await env.connect()];
+    const a = createConsumer<Order>(ncA, d, handler);
+    const b = createConsumer<Order>(ncB, d, handler);
+    running.push(a, b);
+    const outcomes: string[] = [];
+    for (const c of [a, b]) {
+      c.events.on("released", (e) => outcomes.push(e.reason));
+      c.events.on("duplicateSkipped", () => outcomes.push("duplicate"));
+    }
+    await Promise.all([a.start(), b.start()]);
+    const publisher = createPublisher<Order>(env.nc, publisherDescriptor(n));
+    await Promise.all([
+      publisher.publish({ id: "R1", qty: 1 }, { msgId: "first" }),
+      publisher.publish({ id: "R1", qty: 1 }, { msgId: "second" }),
+    ]);
+    await waitFor(
+      async () => {
+        const bl = await consumerBacklog(env.jsm, n.stream, n.durable);
+        return bl.pending === 0 && bl.ackPending === 0;
+      },
+      15_000,
+      "both settled",
+    );
+    expect(effects).toEqual(["R1"]);
+    expect(entered).toBe(1);
+    expect(outcomes).toContain("duplicate");
+    await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it("a claim whose holder died becomes claimable after its lease", async () => {
+    const n = names("kl");
+    const opts = { bucket: n.bucket, ttlMs: 60_000, leaseMs: 300 };
+    const dead = await createKvDedupStore(env.nc, { ...opts, owner: "dead" });
+    const alive = await createKvDedupStore(env.nc, { ...opts, owner: "alive", create: false });
+    expect((await dead.claim("order-L1")).status).toBe("claimed");
+    const busy = await alive.claim("order-L1");
+    expect(busy.status).toBe("busy");
+    let taken = busy;
+    await waitFor(
+      async () => {
+        taken = await alive.claim("order-L1");
+        return taken.status === "claimed";
+      },
+      5_000,
+      "lease expiry",
+    );
+    if (taken.status !== "claimed") throw new Error("unreachable");
+    await alive.complete(taken.token);
+    expect(await dead.claim("order-L1")).toEqual({ status: "done" });
+    // Concurrent claims of a fresh key: exactly one wins.
+    const results = await Promise.all([dead.claim("order-L2"), alive.claim("order-L2")]);
+    expect(results.filter((r) => r.status === "claimed")).toHaveLength(1);
+  });
+});

@@ -31,6 +31,7 @@ export {
   StreamsError,
   StreamsOutputError,
 } from "./errors.js";
+export { formatApplyText, formatPlanText, planSummary } from "./format.js";
 export {
   type FieldChange,
   type JetStreamPlan,

@@ -1,0 +1,94 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { SourceLocation } from "../model/types.js";
+
+/** A file the checker could not use: unreadable, unparsable, or of the wrong kind. */
+export class CompatInputError extends Error {
+  override readonly name = "CompatInputError";
+  constructor(
+    message: string,
+    readonly file: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isCompatInputError(error: unknown): error is CompatInputError {
+  return error instanceof CompatInputError;
+}
+
+/** A YAML or JSON document parsed to plain data, with the position of every node. */
+export interface PositionedDocument {
+  readonly file: string;
+  readonly value: unknown;
+  /** Location of the node at `pointer`, or of its nearest ancestor that exists. */
+  locate(pointer: string): SourceLocation;
+  /** Location of exactly the node at `pointer`, when it exists. */
+  locateExact(pointer: string): SourceLocation | undefined;
+}
+
+function escapeSegment(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/**
+ * Parses YAML or JSON (JSON is YAML 1.2) keeping node positions, keyed by JSON pointer.
+ * Throws `CompatInputError` with the first syntax error's position.
+ */
+export function parsePositioned(text: string, file: string): PositionedDocument {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const first = doc.errors[0];
+  if (first) {
+    const at = first.linePos?.[0];
+    const where = at ? `${file}:${at.line}:${at.col}` : file;
+    throw new CompatInputError(`${where}: cannot parse: ${first.message.split("\n")[0]}`, file);
+  }
+  const positions = new Map<string, { line: number; column: number }>();
+  const visit = (node: unknown, pointer: string): void => {
+    if (!node || typeof node !== "object") return;
+    const n = node as Node;
+    if (n.range) {
+      const pos = lineCounter.linePos(n.range[0]);
+      positions.set(pointer, { line: pos.line, column: pos.col });
+    }
+    if (isMap(n)) {
+      for (const item of n.items) {
+        if (!isPair(item)) continue;
+        const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+        const child = `${pointer}/${escapeSegment(key)}`;
+        visit(item.value, child);
+        // A mapping entry is reported where its key is, as editors and the loader show it.
+        const keyNode = item.key as Node | null;
+        if (keyNode && typeof keyNode === "object" && keyNode.range) {
+          const pos = lineCounter.linePos(keyNode.range[0]);
+          positions.set(child, { line: pos.line, column: pos.col });
+        }
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => {
+        visit(item, `${pointer}/${i}`);
+      });
+    }
+  };
+  visit(doc.contents, "");
+  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const locateExact = (pointer: string): SourceLocation | undefined => {
+    const pos = positions.get(pointer);
+    return pos ? { file, line: pos.line, column: pos.column, pointer } : undefined;
+  };
+  return {
+    file,
+    value,
+    locateExact,
+    locate(pointer: string): SourceLocation {
+      let p = pointer;
+      for (;;) {
+        const found = positions.get(p);
+        if (found) return { file, line: found.line, column: found.column, pointer };
+        if (p === "") return { file, line: 1, column: 1, pointer };
+        p = p.slice(0, p.lastIndexOf("/"));
+      }
+    },
+  };
+}

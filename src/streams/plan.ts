@@ -215,7 +215,9 @@ export async function computePlan(
     if (!serverStreams.has(s.name)) continue;
     try {
       for await (const ci of jsm.consumers.list(s.name)) {
-        serverConsumers.set(`${s.name}/${ci.config.durable_name ?? ci.name}`, ci);
+        // Ephemeral consumers (KV watchers, ordered consumers) come and go with clients.
+        if (ci.config.durable_name === undefined) continue;
+        serverConsumers.set(`${s.name}/${ci.config.durable_name}`, ci);
       }
     } catch (error) {
       throw new StreamsApiError(

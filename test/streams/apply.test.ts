@@ -178,6 +178,8 @@ describe("applyJetStream / planJetStream against nats-server", () => {
       description: `x ${ownerMarker("Billing")}`,
     });
     await jsm.consumers.add("ORDERS", { durable_name: "by-hand", ack_policy: "explicit" });
+    // An ephemeral consumer (as a KV watcher or an ordered consumer makes) is not listed.
+    await jsm.consumers.add("ORDERS", { ack_policy: "none", inactive_threshold: 60e9 });
 
     const base = ordersContract();
     const dropped: Contract = {

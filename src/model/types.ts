@@ -159,7 +159,13 @@ export interface MessageExample {
 }
 
 export interface Message {
-  /** Unique id: the components/messages key, else `<channelId>.<messageKey>` (3.x) or the parser's id. */
+  /**
+   * Unique id: the components/messages key; else (2.x) its `messageId`; else, for a message
+   * reached through a `$ref` into another file, the last segment of the reference (e.g.
+   * `./messages.yaml#/ShipmentDispatched` → `ShipmentDispatched`); else `<channelId>.<messageKey>`
+   * (3.x) or `<operationId>.message` (2.x, `.message<i>` for each `oneOf` entry).
+   * A clash gets a numeric suffix.
+   */
   readonly id: string;
   /** `name` of the message when set, else the id. */
   readonly name: string;
@@ -168,8 +174,14 @@ export interface Message {
   readonly description?: string;
   /** The message's content type, else the document's `defaultContentType`, else `application/json`. */
   readonly contentType: string;
+  /** Absent when the message has no payload, or when its schema is not JSON Schema (see `schemaFormat`). */
   readonly payload?: JsonSchema;
   readonly headers?: JsonSchema;
+  /**
+   * The payload's `schemaFormat` when it is not JSON Schema / AsyncAPI Schema (e.g. Avro);
+   * `payload` is then absent. Added by the loader (additive).
+   */
+  readonly schemaFormat?: string;
   readonly idempotencyKey?: IdempotencyKey;
   /** Effective mode: the message's own `x-compatibility`, else the root default. */
   readonly compatibility: CompatibilityMode;

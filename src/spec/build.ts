@@ -188,8 +188,11 @@ export function buildContract(
         ? (segs[2] as string)
         : v2 && typeof m.value.messageId === "string"
           ? m.value.messageId
-          : fallbackId;
-    for (let i = 2; messageIds.has(id); i++) id = `${fallbackId}${i}`;
+          : m.refName !== undefined && segs[0] !== "channels" && segs[0] !== "operations"
+            ? m.refName
+            : fallbackId;
+    const base = id;
+    for (let i = 2; messageIds.has(id); i++) id = `${base}${i}`;
     messageIds.add(id);
     const built = buildMessage(ctx, id, m, v2, defaultCompatibility, defaultContentType);
     messageByKey.set(key, built);
@@ -377,7 +380,7 @@ export function buildContract(
       notes.unresolvedDlq.push({
         operationId: op.id,
         ref,
-        location: ws.locate(site.absolutePath, joinPointer(site.pointer, "channel")),
+        location: ws.locateKey(site.absolutePath, joinPointer(site.pointer, "channel")),
       });
       continue;
     }
@@ -546,6 +549,7 @@ function buildMessage(
     ...opt("payload", payload.schema),
     ...opt("headers", headers.schema),
     ...opt("idempotencyKey", idempotencyKey(ctx, id, value["x-idempotency-key"], m)),
+    ...opt("schemaFormat", notes.nonJsonPayloads.get(id)),
     compatibility: own ?? defaultCompatibility,
     compatibilityExplicit: own !== undefined,
     examples,

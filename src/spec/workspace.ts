@@ -50,17 +50,32 @@ export class Workspace {
 
   display(absolutePath: string, asGiven?: string): string {
     if (asGiven !== undefined) return asGiven;
+    if (REMOTE.test(absolutePath)) return absolutePath;
     const rel = path.relative(this.cwd, absolutePath);
     return rel === "" ? absolutePath : rel.split(path.sep).join("/");
   }
 
-  /** Reads raw text of a file through the hook or the file system. Throws FileReadError. */
-  async readText(absolutePath: string): Promise<string> {
+  /**
+   * Reads raw text of a file through the hook or the file system (or, for an allowed remote
+   * reference, over http). Throws FileReadError with a message naming `shown`.
+   */
+  async readText(absolutePath: string, shown = this.display(absolutePath)): Promise<string> {
+    if (REMOTE.test(absolutePath)) {
+      if (!this.allowRemoteRefs)
+        throw new FileReadError(`${shown}: remote references are not allowed`);
+      try {
+        const response = await fetch(absolutePath, { signal: AbortSignal.timeout(15_000) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        return await response.text();
+      } catch (error) {
+        throw new FileReadError(`cannot fetch ${shown}: ${messageOf(error)}`);
+      }
+    }
     if (this.reader) {
       try {
         return await this.reader(absolutePath);
       } catch (error) {
-        throw new FileReadError(`cannot read ${absolutePath}: ${messageOf(error)}`);
+        throw new FileReadError(`cannot read ${shown}: ${messageOf(error)}`);
       }
     }
     let info: Awaited<ReturnType<typeof stat>>;
@@ -69,26 +84,26 @@ export class Workspace {
     } catch (error) {
       throw new FileReadError(
         (error as NodeJS.ErrnoException).code === "ENOENT"
-          ? `no such file: ${absolutePath}`
-          : `cannot read ${absolutePath}: ${messageOf(error)}`,
+          ? `no such file: ${shown}`
+          : `cannot read ${shown}: ${messageOf(error)}`,
       );
     }
-    if (info.isDirectory()) throw new FileReadError(`${absolutePath} is a directory, not a file`);
+    if (info.isDirectory()) throw new FileReadError(`${shown} is a directory, not a file`);
     if (info.size > MAX_FILE_BYTES) {
       throw new FileReadError(
-        `${absolutePath} is ${Math.round(info.size / 1048576)} MiB; files above ${MAX_FILE_BYTES / 1048576} MiB are refused`,
+        `${shown} is ${Math.round(info.size / 1048576)} MiB; files above ${MAX_FILE_BYTES / 1048576} MiB are refused`,
       );
     }
     try {
       return await fsReadFile(absolutePath, "utf8");
     } catch (error) {
-      throw new FileReadError(`cannot read ${absolutePath}: ${messageOf(error)}`);
+      throw new FileReadError(`cannot read ${shown}: ${messageOf(error)}`);
     }
   }
 
   /** Loads and parses the root file. Throws FileReadError when it cannot be read. */
   async loadRoot(absolutePath: string, displayPath: string): Promise<SourceFile | undefined> {
-    const text = await this.readText(absolutePath);
+    const text = await this.readText(absolutePath, displayPath);
     this.texts.set(absolutePath, text);
     return this.add(absolutePath, text, displayPath);
   }
@@ -147,7 +162,15 @@ export class Workspace {
       };
     }
     if (uri === "") return { absolutePath: fromAbsolutePath, pointer: fragment };
-    if (REMOTE.test(uri)) return { remote: uri };
+    if (REMOTE.test(uri) || REMOTE.test(fromAbsolutePath)) {
+      let url: string;
+      try {
+        url = new URL(uri, REMOTE.test(fromAbsolutePath) ? fromAbsolutePath : undefined).href;
+      } catch {
+        return { invalid: `\`${ref}\` is not a valid URL` };
+      }
+      return this.allowRemoteRefs ? { absolutePath: url, pointer: fragment } : { remote: url };
+    }
     let absolutePath: string;
     if (/^file:/i.test(uri)) {
       try {
@@ -182,21 +205,12 @@ export class Workspace {
         const where = joinPointer(ref.pointer, "$ref");
         const target = this.target(ref.ref, absolutePath);
         if ("remote" in target) {
-          if (!this.allowRemoteRefs) {
-            this.report(
-              "remote-ref",
-              absolutePath,
-              where,
-              `remote reference \`${ref.ref}\` is not fetched; pass --allow-remote-refs (allowRemoteRefs: true) to allow it, or copy the file next to the spec`,
-            );
-          } else {
-            this.report(
-              "remote-ref",
-              absolutePath,
-              where,
-              `remote reference \`${ref.ref}\` is not supported for building the contract; copy the file next to the spec`,
-            );
-          }
+          this.report(
+            "remote-ref",
+            absolutePath,
+            where,
+            `remote reference \`${ref.ref}\` is not fetched; pass --allow-remote-refs (allowRemoteRefs: true) to allow it, or copy the file next to the spec`,
+          );
           continue;
         }
         if ("invalid" in target) {
@@ -208,12 +222,13 @@ export class Workspace {
           try {
             text = await this.readText(target.absolutePath);
           } catch (error) {
+            if (!(error instanceof FileReadError)) throw error;
             this.failed.add(target.absolutePath);
             this.report(
               "dangling-ref",
               absolutePath,
               where,
-              `\`${ref.ref}\` points at a file that cannot be read (${messageOf(error).replace(/^cannot read [^:]+: /, "")})`,
+              `\`${ref.ref}\` cannot be followed: ${messageOf(error)}`,
             );
             continue;
           }

@@ -93,20 +93,20 @@ export function createContext(contract: Contract, source: string): CodegenContex
   const messages: MessagePlan[] = [];
   const byId = new Map<string, MessagePlan>();
   for (const message of contract.messages) {
-    const base = toTypeName(message.name, "Message");
+    const base = message.name;
     const docs = messageDocs(message);
-    const payloadType = types.declare(`${base}Payload`, message.payload, docs);
+    const payloadType = types.declare(`${base} Payload`, message.payload, docs);
     const headersType =
-      message.headers !== undefined ? types.declare(`${base}Headers`, message.headers) : undefined;
+      message.headers !== undefined ? types.declare(`${base} Headers`, message.headers) : undefined;
     const plan: MessagePlan = {
       message,
       payloadType,
       ...(headersType !== undefined ? { headersType } : {}),
-      validatePayload: scope.claim(`validate${base}Payload`),
+      validatePayload: scope.claim(toValueName(`validate ${base} Payload`)),
       ...(headersType !== undefined
-        ? { validateHeaders: scope.claim(`validate${base}Headers`) }
+        ? { validateHeaders: scope.claim(toValueName(`validate ${base} Headers`)) }
         : {}),
-      descriptor: scope.claim(`${toValueName(message.name, "message")}Message`),
+      descriptor: scope.claim(toValueName(`${base} Message`)),
     };
     messages.push(plan);
     byId.set(message.id, plan);
@@ -128,7 +128,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
       problems.push(skipped(operation, "it carries no message"));
       continue;
     }
-    const opName = toTypeName(operation.id, "Operation");
+    const opName = operation.id;
     let payloadType: string;
     let messageDescriptor: string;
     let combined: OperationPlanBase["combined"];
@@ -137,10 +137,10 @@ export function createContext(contract: Contract, source: string): CodegenContex
       payloadType = only.payloadType;
       messageDescriptor = only.descriptor;
     } else {
-      payloadType = types.declare(`${opName}Payload`, {
+      payloadType = types.declare(`${opName} Payload`, {
         anyOf: opMessages.map((m) => m.message.payload ?? true),
       });
-      messageDescriptor = scope.claim(`${toValueName(operation.id, "operation")}Message`);
+      messageDescriptor = scope.claim(toValueName(`${opName} Message`));
       const key = sharedKey(opMessages.map((m) => m.message));
       if (key === "mixed") {
         problems.push({
@@ -152,7 +152,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
       }
       combined = {
         schema: { anyOf: opMessages.map((m) => m.message.payload ?? true) },
-        validatePayload: scope.claim(`validate${opName}Payload`),
+        validatePayload: scope.claim(toValueName(`validate ${opName} Payload`)),
         ...(key !== undefined && key !== "mixed" ? { idempotencyKey: key } : {}),
       };
     }
@@ -160,7 +160,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
     if (channel.parameters.length > 0) {
       paramsType = paramsTypes.get(channel.id);
       if (paramsType === undefined) {
-        paramsType = scope.claim(`${toTypeName(channel.id, "Channel")}SubjectParams`);
+        paramsType = scope.claim(toTypeName(`${channel.id} Subject Params`));
         paramsTypes.set(channel.id, paramsType);
       }
     }
@@ -177,9 +177,9 @@ export function createContext(contract: Contract, source: string): CodegenContex
       operations.push({
         ...common,
         operation,
-        descriptor: scope.claim(`${toValueName(operation.id, "operation")}Publisher`),
-        factory: scope.claim(`create${opName}Publisher`),
-        publisherType: scope.claim(`${opName}Publisher`),
+        descriptor: scope.claim(toValueName(`${opName} Publisher`)),
+        factory: scope.claim(toValueName(`create ${opName} Publisher`)),
+        publisherType: scope.claim(toTypeName(`${opName} Publisher`)),
       });
     } else {
       const stream = channel.stream;
@@ -193,9 +193,9 @@ export function createContext(contract: Contract, source: string): CodegenContex
         ...common,
         operation,
         stream,
-        descriptor: scope.claim(`${toValueName(operation.id, "operation")}Consumer`),
-        factory: scope.claim(`create${opName}Consumer`),
-        handlerType: scope.claim(`${opName}Handler`),
+        descriptor: scope.claim(toValueName(`${opName} Consumer`)),
+        factory: scope.claim(toValueName(`create ${opName} Consumer`)),
+        handlerType: scope.claim(toTypeName(`${opName} Handler`)),
       });
     }
   }

@@ -70,9 +70,24 @@ export class TypeEmitter {
    */
   declare(baseName: string, schema: JsonSchema | undefined, rawDocs?: string): string {
     const docs = rawDocs === undefined ? undefined : safeDocText(rawDocs);
-    const name = this.#scope.claim(toTypeName(baseName));
     const frame = rootFrame(schema);
-    if (isSchemaObject(schema) && stringKeyword(schema, "x-jc-name") !== undefined) {
+    const jcName = isSchemaObject(schema) ? stringKeyword(schema, "x-jc-name") : undefined;
+    if (
+      isSchemaObject(schema) &&
+      jcName !== undefined &&
+      toTypeName(jcName) === toTypeName(baseName)
+    ) {
+      // The named schema already has the name the caller wants: declare it once, under that name.
+      const key = namedKey(jcName, schema, frame);
+      const known = this.#named.get(key);
+      if (known !== undefined) return known;
+      const name = this.#scope.claim(toTypeName(baseName));
+      this.#named.set(key, name);
+      this.#declareAs(name, schema, frame, docs);
+      return name;
+    }
+    const name = this.#scope.claim(toTypeName(baseName));
+    if (isSchemaObject(schema) && jcName !== undefined) {
       // A named schema: declare it once under its own name; this name is an alias.
       const target = this.#type(schema, deeper(frame), "");
       this.#declarations.push({
@@ -149,7 +164,7 @@ export class TypeEmitter {
 
     const jcName = stringKeyword(schema, "x-jc-name");
     if (jcName !== undefined && frame.depth > 0) {
-      const key = `named:${jcName}:${canonicalJson(schema)}:${frame.defsKey}`;
+      const key = namedKey(jcName, schema, frame);
       let name = this.#named.get(key);
       if (name === undefined) {
         name = this.#scope.claim(toTypeName(jcName));
@@ -220,7 +235,7 @@ export class TypeEmitter {
         }
         return t;
       });
-      parts.push(paren(union(members), Prec.Intersection));
+      parts.push(union(members));
     }
     const result = parts.length === 0 ? UNKNOWN : intersection(parts);
     return withNull(result, nullable);
@@ -348,6 +363,10 @@ export class TypeEmitter {
   }
 }
 
+function namedKey(jcName: string, schema: JsonSchemaObject, frame: Frame): string {
+  return `named:${jcName}:${canonicalJson(schema)}:${frame.defsKey}`;
+}
+
 function rootFrame(schema: JsonSchema | undefined): Frame {
   const root = isSchemaObject(schema) ? schema : {};
   const defs = root.$defs ?? root.definitions;
@@ -450,7 +469,8 @@ function union(members: readonly TypeText[]): TypeText {
   const kept = members.filter((m, i) => texts.indexOf(m.text) === i && m.text !== "never");
   if (kept.length === 0) return NEVER;
   if (kept.length === 1) return kept[0] as TypeText;
-  return { text: kept.map((m) => paren(m, Prec.Union).text).join(" | "), prec: Prec.Union };
+  // Intersections inside a union are parenthesised for readability, not precedence.
+  return { text: kept.map((m) => paren(m, Prec.Atom).text).join(" | "), prec: Prec.Union };
 }
 
 function intersection(members: readonly TypeText[]): TypeText {

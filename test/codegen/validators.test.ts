@@ -1,0 +1,138 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createContext } from "../../src/codegen/context.js";
+import { emitContract } from "../../src/codegen/index.js";
+import type { Contract, JsonSchemaObject } from "../../src/model/types.js";
+import { loadContract } from "../../src/spec/index.js";
+import { OUT, REPO, writeFiles } from "./support.js";
+
+type Validator = ((data: unknown) => boolean) & { errors?: unknown };
+
+interface Loaded {
+  contract: Contract;
+  validators: Record<string, Validator>;
+}
+
+const SPECS = ["specs/orders.asyncapi.yaml", "test/codegen/fixtures/hostile.asyncapi.yaml"];
+const loaded = new Map<string, Loaded>();
+
+beforeAll(async () => {
+  for (const spec of SPECS) {
+    const { contract } = await loadContract(spec, { cwd: REPO });
+    if (!contract) throw new Error(`${spec} does not load`);
+    const dir = path.join(OUT, "validators", spec.replace(/[^A-Za-z0-9]+/g, "_"));
+    await writeFiles(dir, emitContract(contract, { source: spec }).files);
+    const validators = (await import(
+      pathToFileURL(path.join(dir, "validators.ts")).href
+    )) as Record<string, Validator>;
+    loaded.set(spec, { contract, validators });
+  }
+}, 120_000);
+
+/** The generated validator of a message's payload, by the name the generator gave it. */
+function payloadValidator(l: Loaded, messageId: string): Validator {
+  const plan = createContext(l.contract, "spec").messages.find((m) => m.message.id === messageId);
+  const v = plan ? l.validators[plan.validatePayload] : undefined;
+  if (!v) throw new Error(`no validator for ${messageId}`);
+  return v;
+}
+
+/** Mutations of a valid payload that its schema must reject. */
+function mutations(
+  schema: JsonSchemaObject,
+  example: Record<string, unknown>,
+): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  out.push(["not an object", "not an object"]);
+  const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
+  for (const key of required) {
+    const { [key]: _removed, ...rest } = example;
+    out.push([`without required ${key}`, rest]);
+  }
+  const props = (schema.properties ?? {}) as Record<string, JsonSchemaObject>;
+  for (const [key, prop] of Object.entries(props)) {
+    if (!(key in example)) continue;
+    if (prop.type === "string") out.push([`${key} as a number`, { ...example, [key]: 12345 }]);
+    if (prop.type === "integer") out.push([`${key} as a string`, { ...example, [key]: "12" }]);
+    if (Array.isArray(prop.enum))
+      out.push([`${key} outside its enum`, { ...example, [key]: "__nope__" }]);
+    if (typeof prop.pattern === "string")
+      out.push([`${key} against its pattern`, { ...example, [key]: "!!" }]);
+  }
+  if (schema.additionalProperties === false)
+    out.push(["an unknown property", { ...example, __extra__: 1 }]);
+  return out;
+}
+
+function resolveRoot(schema: JsonSchemaObject): JsonSchemaObject {
+  const ref = schema.$ref;
+  if (typeof ref === "string" && ref.startsWith("#/$defs/")) {
+    const defs = schema.$defs as Record<string, JsonSchemaObject>;
+    return defs[ref.slice("#/$defs/".length)] as JsonSchemaObject;
+  }
+  return schema;
+}
+
+describe.each(SPECS)("validators generated for %s", (spec) => {
+  it("accept every example of the spec", () => {
+    const l = loaded.get(spec) as Loaded;
+    let checked = 0;
+    for (const message of l.contract.messages) {
+      const validate = payloadValidator(l, message.id);
+      for (const example of message.examples) {
+        if (example.payload === undefined) continue;
+        expect({
+          message: message.id,
+          ok: validate(example.payload),
+          errors: validate.errors,
+        }).toMatchObject({
+          ok: true,
+        });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("reject mutated examples", () => {
+    const l = loaded.get(spec) as Loaded;
+    let checked = 0;
+    for (const message of l.contract.messages) {
+      if (typeof message.payload !== "object") continue;
+      const schema = resolveRoot(message.payload);
+      if (schema.type !== "object") continue;
+      const validate = payloadValidator(l, message.id);
+      for (const example of message.examples) {
+        if (typeof example.payload !== "object" || example.payload === null) continue;
+        for (const [what, mutated] of mutations(
+          schema,
+          example.payload as Record<string, unknown>,
+        )) {
+          expect({ message: message.id, what, ok: validate(mutated) }).toEqual({
+            message: message.id,
+            what,
+            ok: false,
+          });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+});
+
+describe("validator formats and nested shapes (orders)", () => {
+  it("checks formats and nested schemas precompiled with ajv-formats", () => {
+    const l = loaded.get(SPECS[0] as string) as Loaded;
+    const validate = payloadValidator(l, "OrderPlaced");
+    const example = l.contract.messages.find((m) => m.id === "OrderPlaced")?.examples[0]
+      ?.payload as Record<string, unknown>;
+    expect(validate(example)).toBe(true);
+    expect(validate({ ...example, placedAt: "yesterday" })).toBe(false);
+    const customer = example.customer as Record<string, unknown>;
+    expect(validate({ ...example, customer: { ...customer, email: "not-an-email" } })).toBe(false);
+    expect(validate({ ...example, lines: [] })).toBe(false);
+    expect(validate({ ...example, notes: null })).toBe(true);
+  });
+});

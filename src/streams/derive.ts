@@ -337,6 +337,16 @@ export function deriveJetStreamConfig(
   for (const stream of streams) {
     if (stream.retention !== "workqueue") continue;
     const onStream = consumerList.filter((c) => c.stream === stream.name);
+    for (const c of onStream) {
+      if (c.deliverPolicy !== "all") {
+        report(
+          "jc-streams-workqueue-deliver-policy",
+          "error",
+          `consumer "${c.durable}" on work-queue stream "${stream.name}" must deliver "all", not "${c.deliverPolicy}"; the server rejects it`,
+          c.location,
+        );
+      }
+    }
     for (let i = 0; i < onStream.length; i++) {
       for (let j = i + 1; j < onStream.length; j++) {
         const a = onStream[i] as DesiredConsumer;

@@ -155,7 +155,9 @@ export function streamConfigFor(s: DesiredStream, support: ServerSupport): ApiSt
 }
 
 export function consumerConfigFor(c: DesiredConsumer, support: ServerSupport): ApiConsumerConfig {
-  return stripUnsupported(toApiConsumerConfig(c), support);
+  // An explicit empty backoff: an update merges into the server's config, and the list
+  // must be cleared when the contract no longer implies one.
+  return stripUnsupported({ backoff: [], ...toApiConsumerConfig(c) }, support);
 }
 
 function stripUnsupported<T extends object>(config: T, support: ServerSupport): T {

@@ -125,6 +125,50 @@ describe("applyJetStream / planJetStream against nats-server", () => {
     expect((await planJetStream(nc, changed)).pending).toBe(false);
   });
 
+  it("updates a retry change in place (max_deliver, backoff cleared), and re-creates a deliver policy change", async () => {
+    await applyJetStream(nc, ordersContract());
+    const base = ordersContract();
+    const retried: Contract = {
+      ...base,
+      operations: base.operations.map((op) =>
+        op.action === "receive" && op.id === "recordPayment" && op.retry
+          ? { ...op, retry: { ...op.retry, maxAttempts: 3 } }
+          : op,
+      ),
+    };
+    const plan = await planJetStream(nc, retried);
+    const ledger = plan.items.find((i) => i.name === "PAYMENTS/ledger");
+    expect(ledger?.action).toBe("update");
+    expect(ledger?.changes.map((c) => c.field)).toEqual(["backoff", "max_deliver"]);
+    await applyJetStream(nc, retried);
+    const info = await jsm.consumers.info("PAYMENTS", "ledger");
+    expect(info.config.max_deliver).toBe(3);
+    // 2s and 6s delays raised to the 60s ack wait: no backoff needed any more.
+    expect(info.config.backoff ?? []).toEqual([]);
+    expect(info.config.ack_wait).toBe(60e9);
+    expect((await planJetStream(nc, retried)).pending).toBe(false);
+
+    // ORDERS has limits retention (a work-queue stream only allows deliver "all").
+    const fromNew: Contract = {
+      ...retried,
+      operations: retried.operations.map((op) =>
+        op.action === "receive" && op.consumer?.durable === "fulfilment"
+          ? { ...op, consumer: { ...op.consumer, deliverPolicy: "new" as const } }
+          : op,
+      ),
+    };
+    const again = await planJetStream(nc, fromNew);
+    expect(again.items.find((i) => i.name === "ORDERS/fulfilment")).toMatchObject({
+      action: "needs-recreate",
+      changes: [{ field: "deliver_policy", server: "all", contract: "new", immutable: true }],
+    });
+    expect((await applyJetStream(nc, fromNew)).refused).toHaveLength(1);
+    const done = await applyJetStream(nc, fromNew, { allowRecreate: true });
+    expect(summary(done.applied)).toEqual(["consumer ORDERS/fulfilment: needs-recreate"]);
+    expect((await jsm.consumers.info("ORDERS", "fulfilment")).config.deliver_policy).toBe("new");
+    expect((await planJetStream(nc, fromNew)).pending).toBe(false);
+  });
+
   it("refuses a storage change as needs-recreate, and re-creates with allowRecreate", async () => {
     await applyJetStream(nc, ordersContract());
     const js = (await import("@nats-io/jetstream")).jetstream(nc);

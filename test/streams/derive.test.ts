@@ -326,6 +326,20 @@ describe("derivation rules", () => {
       at("/operations/b/x-consumer", 12),
     ],
     [
+      "a consumer on a work-queue stream does not deliver all",
+      single(
+        {
+          consumer: consumerPolicy({
+            deliverPolicy: "new",
+            location: at("/operations/op/x-consumer", 9),
+          }),
+        },
+        { retention: "workqueue" },
+      ),
+      "jc-streams-workqueue-deliver-policy",
+      at("/operations/op/x-consumer", 9),
+    ],
+    [
       "a dead-letter stream does not use limits retention",
       contract({
         streams: [
@@ -402,25 +416,32 @@ describe("derivation rules", () => {
     ],
     [
       "a KV bucket's stream is already declared",
-      single(
-        {
-          consumer: consumerPolicy(),
-          dedup: { store: "kv", bucket: "b", ttlMs: MINUTE, leaseMs: SECOND, location: at("/kv") },
-        },
-        {},
-      ),
+      contract({
+        streams: [
+          stream({ name: "S", subjects: ["a.>"] }),
+          stream({ name: "KV_b", subjects: ["kv.>"] }),
+        ],
+        channels: [channel({ id: "x", address: "a.x", stream: "S" })],
+        operations: [
+          receive({
+            id: "op",
+            channelId: "x",
+            consumer: consumerPolicy(),
+            dedup: {
+              store: "kv",
+              bucket: "b",
+              ttlMs: MINUTE,
+              leaseMs: SECOND,
+              location: at("/kv"),
+            },
+          }),
+        ],
+      }),
       "jc-streams-kv-name-clash",
       at("/kv"),
     ],
   ])("reports an error when %s", (_name, given, ruleId, location) => {
-    let input = given;
-    if (ruleId === "jc-streams-kv-name-clash") {
-      input = {
-        ...given,
-        streams: [...given.streams, stream({ name: "KV_b", subjects: ["$KV.b.>"] })],
-      };
-    }
-    const result = deriveJetStreamConfig(input);
+    const result = deriveJetStreamConfig(given);
     expect(result.config).toBeUndefined();
     expect(result.problems).toContainEqual(
       expect.objectContaining({ ruleId, severity: "error", location }),

@@ -146,6 +146,44 @@ interface InFlight {
   released: boolean;
 }
 
+/** The handler's context; the AbortController is made only when `signal` is read. */
+class MessageContext implements HandlerContext {
+  readonly attempt: number;
+  readonly deliveryCount: number;
+  readonly subject: string;
+  readonly stream: string;
+  readonly streamSequence: number;
+  readonly consumer: string;
+
+  constructor(
+    private readonly entry: InFlight,
+    msg: JsMsg,
+    d: { readonly stream: string; readonly durable: string },
+    attempt: number,
+    readonly idempotencyKey: string | undefined,
+    readonly headers: Headers,
+    readonly span: Span,
+    private readonly beat: (stage: string) => void,
+  ) {
+    this.attempt = attempt;
+    this.deliveryCount = msg.info.deliveryCount;
+    this.subject = msg.subject;
+    this.stream = d.stream;
+    this.streamSequence = msg.seq;
+    this.consumer = d.durable;
+  }
+
+  get signal(): AbortSignal {
+    this.entry.controller ??= new AbortController();
+    return this.entry.controller.signal;
+  }
+
+  working(): void {
+    this.entry.lastBeatMs = Date.now();
+    this.beat("working");
+  }
+}
+
 /** Creates a consumer for one operation; call `start()` to begin. */
 export function createConsumer<T>(
   nc: NatsConnection,
@@ -167,6 +205,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #fetches = new Set<ConsumerMessages>();
   readonly #random: RandomSource;
   readonly #attrs: Attributes;
+  readonly #tracer = tracer();
   #consumer: Consumer | undefined;
   #store: DedupStore | undefined;
   #running = false;
@@ -178,6 +217,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   #heartbeatMs = 1_000;
   #termWithReason = false;
   #pullCooldownUntilMs = 0;
+  #ackQueue: Array<{ m: JsMsg; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  #ackFlushScheduled = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -293,14 +334,18 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     w?.();
   }
 
-  #sleepUntilWoken(maxMs: number): Promise<void> {
+  /** Waits for a wake-up (a slot freed, a pull ended, a breaker change), or `maxMs` if given. */
+  #sleepUntilWoken(maxMs?: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wakeUp = undefined;
-        resolve();
-      }, maxMs);
+      const timer =
+        maxMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.#wakeUp = undefined;
+              resolve();
+            }, maxMs);
       this.#wakeUp = () => {
-        clearTimeout(timer);
+        if (timer) clearTimeout(timer);
         resolve();
       };
     });
@@ -330,7 +375,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       const want = this.#wanted();
       if (want <= 0) {
         const untilHalfOpen = this.#breaker?.msUntilHalfOpen() ?? 0;
-        await this.#sleepUntilWoken(untilHalfOpen > 0 ? untilHalfOpen : 1_000);
+        await this.#sleepUntilWoken(untilHalfOpen > 0 ? untilHalfOpen : undefined);
         continue;
       }
       this.#requested += want;
@@ -525,23 +570,24 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
     // handler
     const parent = extractTraceContext(headers);
-    const span = tracer().startSpan(
+    const span = this.#tracer.startSpan(
       `process ${m.subject}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          ...this.#attrs,
-          [Attr.operationType]: "process",
-          [Attr.operationName]: "process",
-          [Attr.stream]: d.stream,
-          [Attr.streamSequence]: seq,
-          [Attr.deliveryCount]: deliveryCount,
-          [Attr.attempt]: attempt,
-          ...(key !== undefined ? { [Attr.messageId]: key } : {}),
-        },
-      },
+      { kind: SpanKind.CONSUMER },
       parent,
     );
+    // Attributes are built only for a recording span (no SDK registered: no cost).
+    if (span.isRecording()) {
+      span.setAttributes({
+        ...this.#attrs,
+        [Attr.operationType]: "process",
+        [Attr.operationName]: "process",
+        [Attr.stream]: d.stream,
+        [Attr.streamSequence]: seq,
+        [Attr.deliveryCount]: deliveryCount,
+        [Attr.attempt]: attempt,
+        ...(key !== undefined ? { [Attr.messageId]: key } : {}),
+      });
+    }
     if (hub.has("handlerStarted")) {
       hub.emit("handlerStarted", { ...this.#base(m, attempt), idempotencyKey: key });
     }
@@ -549,21 +595,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     let failure: unknown;
     let ok = false;
     try {
-      await this.#runHandler(entry, payload, {
-        attempt,
-        deliveryCount,
-        idempotencyKey: key,
-        subject: m.subject,
-        headers,
-        stream: d.stream,
-        streamSequence: seq,
-        consumer: d.durable,
-        span,
-        working: () => {
-          entry.lastBeatMs = Date.now();
-          this.#send(() => m.working(), "working", seq);
-        },
-      });
+      const pending = this.#runHandler(
+        entry,
+        payload,
+        new MessageContext(entry, m, this.d, attempt, key, headers, span, (stage) =>
+          this.#send(() => m.working(), stage, seq),
+        ),
+      );
+      if (pending) await pending;
       ok = true;
     } catch (error) {
       failure = error;
@@ -627,18 +666,13 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.#metrics.count("retryScheduled", this.#attrs);
   }
 
-  #runHandler(entry: InFlight, payload: T, fields: Omit<HandlerContext, "signal">): Promise<void> {
+  #runHandler(entry: InFlight, payload: T, ctx: HandlerContext): Promise<void> | undefined {
     const timeoutMs = this.d.handlerTimeoutMs;
-    const ctx = fields as HandlerContext;
-    // The AbortController is made only when the handler reads `signal`.
-    Object.defineProperty(ctx, "signal", {
-      enumerable: true,
-      get: () => {
-        entry.controller ??= new AbortController();
-        return entry.controller.signal;
-      },
-    });
-    const spanContext = trace.setSpan(context.active(), fields.span);
+    const result = context.with(trace.setSpan(context.active(), ctx.span), () =>
+      this.handler(payload, ctx),
+    );
+    // A synchronous handler is done; only a promise needs the timeout race.
+    if (!(result instanceof Promise)) return undefined;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const timer =
@@ -651,24 +685,20 @@ class PullConsumerRuntime<T> implements MessageConsumer {
               reject(error);
             }, timeoutMs)
           : undefined;
-      const finish = (error?: unknown, failed = false) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        if (failed) reject(error);
-        else resolve();
-      };
-      try {
-        const result = context.with(spanContext, () => this.handler(payload, ctx));
-        if (result instanceof Promise) {
-          result.then(
-            () => finish(),
-            (error) => finish(error, true),
-          );
-        } else finish();
-      } catch (error) {
-        finish(error, true);
-      }
+      result.then(
+        () => {
+          if (settled) return;
+          settled = true;
+          if (timer) clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          if (timer) clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
   }
 
@@ -683,10 +713,57 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
   }
 
+  /**
+   * Acks are queued and sent together once per event-loop turn, so many acks share one socket
+   * write (each on its own microtask would cost a write each).
+   */
+  #queueAck(m: JsMsg): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
+      this.#ackQueue.push({ m, resolve, reject });
+      if (!this.#ackFlushScheduled) {
+        this.#ackFlushScheduled = true;
+        setImmediate(() => this.#flushAcks());
+      }
+    });
+  }
+
+  /**
+   * Sends the queued acks. Confirmed mode sends plain acks and one `ackAck()` on the last of
+   * the batch: the server handles one connection's acks in order, so the confirmation of the
+   * last one confirms them all (one round trip per batch instead of per message).
+   */
+  #flushAcks(): void {
+    const queue = this.#ackQueue;
+    this.#ackQueue = [];
+    this.#ackFlushScheduled = false;
+    const confirm = this.options.confirmAck !== false;
+    const last = queue.length - 1;
+    for (let i = 0; i < queue.length; i++) {
+      const item = queue[i];
+      if (!item) continue;
+      try {
+        if (confirm && i === last) {
+          item.m.ackAck().then(
+            (ok) => {
+              for (const q of queue) q.resolve(ok);
+            },
+            (error: unknown) => {
+              for (const q of queue) q.reject(error);
+            },
+          );
+        } else {
+          item.m.ack();
+          if (!confirm) item.resolve(true);
+        }
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+  }
+
   async #ack(m: JsMsg): Promise<void> {
     try {
-      if (this.options.confirmAck === false) m.ack();
-      else await m.ackAck();
+      await this.#queueAck(m);
     } catch (error) {
       // Unconfirmed: the message may come back; the dedup store makes that a skip.
       this.#emitError("ack", error, m.seq);

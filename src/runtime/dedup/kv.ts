@@ -54,11 +54,31 @@ function isWrongLastSequence(e: unknown): boolean {
   return code === 10071 || /wrong last sequence/i.test(String((e as Error)?.message));
 }
 
+/**
+ * Resolves on the next event-loop turn, shared by every caller of this turn: KV writes started
+ * together go out in one socket write instead of one write each.
+ */
+class TurnBatcher {
+  #next: Promise<void> | undefined;
+  wait(): Promise<void> {
+    if (this.#next === undefined) {
+      this.#next = new Promise<void>((resolve) =>
+        setImmediate(() => {
+          this.#next = undefined;
+          resolve();
+        }),
+      );
+    }
+    return this.#next;
+  }
+}
+
 export class KvDedupStore implements DedupStore {
   readonly kind = "kv";
   readonly leaseMs: number;
   readonly owner: string;
   readonly #now: () => number;
+  readonly #batch = new TurnBatcher();
 
   constructor(
     readonly kv: KV,
@@ -81,6 +101,7 @@ export class KvDedupStore implements DedupStore {
 
   async claim(key: string): Promise<ClaimResult> {
     const kvKey = kvKeyFor(key);
+    await this.#batch.wait();
     try {
       for (let round = 0; round < 3; round++) {
         try {
@@ -120,6 +141,7 @@ export class KvDedupStore implements DedupStore {
 
   async complete(token: ClaimToken): Promise<void> {
     const t = token as KvToken;
+    await this.#batch.wait();
     try {
       t.revision = await this.kv.update(t.kvKey, DONE, t.revision);
     } catch (e) {

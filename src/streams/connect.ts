@@ -133,6 +133,9 @@ function describeConnectError(error: unknown): string {
     return "connection refused (is nats-server running there?)";
   }
   if (/authorization|authentication/i.test(text)) return `authorization failed (${text})`;
+  if (/alert (bad certificate|certificate required|handshake failure)/i.test(text)) {
+    return "the server refused the TLS handshake (does it require a client certificate? use --tls-cert and --tls-key)";
+  }
   return text;
 }
 

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { Parser } from "@asyncapi/parser";
 import type { Problem, Severity } from "../model/problem.js";
@@ -20,6 +21,7 @@ let shared: Parser | undefined;
  * never see each other's content.
  */
 function parser(): Parser {
+  if (!shared) shareSpecSchemaCompilation();
   shared ??= new Parser({
     __unstable: {
       resolver: {
@@ -110,4 +112,38 @@ function cleanMessage(message: string): string {
   // Some diagnostics carry an exception text; keep its first line only (no stack traces).
   const first = message.split("\n")[0] ?? message;
   return first.trim();
+}
+
+type CompileFn = (
+  schema: { $id?: unknown } | undefined,
+  dialect: unknown,
+  allErrors: unknown,
+) => unknown;
+
+/**
+ * Spectral (inside @asyncapi/parser) makes new ajv instances for every document it checks, so
+ * each parse compiles the whole AsyncAPI JSON Schema again (about a second). The AsyncAPI
+ * schemas never change, so they are compiled once per process and shared; every other schema
+ * (the user's) still gets the per-document instances. If the internals move, this does nothing.
+ */
+function shareSpecSchemaCompilation(): void {
+  try {
+    const require = createRequire(import.meta.url);
+    const parserRequire = createRequire(require.resolve("@asyncapi/parser"));
+    const mod = parserRequire("@stoplight/spectral-functions/dist/schema/ajv") as {
+      createAjvInstances?: () => CompileFn;
+    };
+    const original = mod.createAjvInstances;
+    if (typeof original !== "function") return;
+    const sharedCompile = original();
+    mod.createAjvInstances = () => {
+      const own = original();
+      return (schema, dialect, allErrors) =>
+        typeof schema?.$id === "string" && schema.$id.startsWith("http://asyncapi.com/")
+          ? sharedCompile(schema, dialect, allErrors)
+          : own(schema, dialect, allErrors);
+    };
+  } catch {
+    // Slower, but correct.
+  }
 }

@@ -253,27 +253,38 @@ export class Workspace {
     }
   }
 
-  /** Follows a chain of `$ref`-only objects; returns a message when it loops. */
+  private readonly reportedCycles = new Set<string>();
+
+  /**
+   * Follows a chain of `$ref`-only objects from the `$ref` at `start`. Returns a message when
+   * `start` is on a loop that never reaches a value, once per loop (references leading into a
+   * loop are not reported again).
+   */
   private refOnlyCycle(start: RefTarget): string | undefined {
-    const seen = new Set<string>();
+    const visited: string[] = [];
+    const refs: string[] = [];
     let current: RefTarget = start;
-    const trail: string[] = [];
     for (let steps = 0; steps < 1000; steps++) {
       const key = `${current.absolutePath}#${current.pointer}`;
-      if (seen.has(key)) {
-        return `\`$ref\` cycle: ${trail.join(" → ")} never reaches a value`;
+      const seenAt = visited.indexOf(key);
+      if (seenAt >= 0) {
+        if (seenAt !== 0) return undefined; // start leads into a loop; the loop is reported at its own refs
+        const members = [...visited].sort().join("|");
+        if (this.reportedCycles.has(members)) return undefined;
+        this.reportedCycles.add(members);
+        return `\`$ref\` cycle: #${start.pointer} → ${refs.join(" → ")}: a reference that only leads back to itself never reaches a value`;
       }
-      seen.add(key);
+      visited.push(key);
       const file = this.files.get(current.absolutePath);
       if (!file) return undefined;
       const { value } = getAt(file.value, parsePointer(current.pointer) ?? []);
       if (!isRecord(value) || typeof value.$ref !== "string") return undefined;
-      trail.push(value.$ref);
+      refs.push(value.$ref);
       const next = this.target(value.$ref, current.absolutePath);
       if (!("absolutePath" in next)) return undefined;
       current = next;
     }
-    return "`$ref` chain is too long";
+    return undefined;
   }
 
   private report(ruleId: string, absolutePath: string, pointer: string, message: string): void {

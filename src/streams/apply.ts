@@ -13,7 +13,6 @@ import {
   type JetStreamPlan,
   type JetStreamTarget,
   type PlanItem,
-  type ServerSupport,
   serverSupport,
   streamConfigFor,
   toConfig,
@@ -115,7 +114,7 @@ export async function applyJetStream(
         (c) => c.stream === item.stream && c.durable === item.durable,
       );
       if (!desired) continue;
-      await applyConsumer(jsm, item, desired.stream, consumerConfigFor(desired, support), support);
+      await applyConsumer(jsm, item, desired.stream, consumerConfigFor(desired, support));
       if (item.action !== "unchanged") applied.push(item);
     }
     return { plan, applied, refused: [] };
@@ -127,7 +126,6 @@ async function applyConsumer(
   item: PlanItem,
   stream: string,
   cfg: ReturnType<typeof consumerConfigFor>,
-  _support: ServerSupport,
 ): Promise<void> {
   switch (item.action) {
     case "create":

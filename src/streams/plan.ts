@@ -1,4 +1,9 @@
-import type { ConsumerInfo, JetStreamManager, StreamInfo } from "@nats-io/jetstream";
+import {
+  type ConsumerInfo,
+  type JetStreamManager,
+  jetstreamManager,
+  type StreamInfo,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Problem } from "../model/problem.js";
 import type { Contract } from "../model/types.js";
@@ -119,7 +124,6 @@ export async function withManager<T>(
   body: (jsm: JetStreamManager, version: string) => Promise<T>,
 ): Promise<T> {
   if (isConnection(target)) {
-    const { jetstreamManager } = await import("@nats-io/jetstream");
     const jsm = await jetstreamManager(target);
     return body(jsm, target.info?.version ?? "0.0.0");
   }

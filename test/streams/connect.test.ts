@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nkeys } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectJetStream } from "../../src/streams/connect.js";
 import { StreamsConnectionError } from "../../src/streams/errors.js";
@@ -38,6 +39,31 @@ describe("connectJetStream", () => {
     await expect(
       connectJetStream({ server: server.url, creds: "/nonexistent/ops.creds" }),
     ).rejects.toThrow(/^cannot read credentials file \/nonexistent\/ops\.creds: /);
+  });
+});
+
+describe("connectJetStream with an nkey seed file", () => {
+  let server: NatsServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "jc-streams-nkey-"));
+    const user = nkeys.createUser();
+    await writeFile(join(dir, "user.nk"), `${new TextDecoder().decode(user.getSeed())}\n`);
+    await writeFile(
+      join(dir, "server.conf"),
+      `authorization { users = [ { nkey: "${user.getPublicKey()}" } ] }\n`,
+    );
+    server = await startNatsServer({ extraArgs: ["-c", join(dir, "server.conf")] });
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("signs the server's nonce with the seed", async () => {
+    const session = await connectJetStream({ server: server.url, nkey: join(dir, "user.nk") });
+    await session.close();
+    await expect(connectJetStream({ server: server.url })).rejects.toThrow(/authorization failed/);
   });
 });
 

@@ -16,19 +16,29 @@ function template(): Handlebars.TemplateDelegate {
   hbs.registerHelper("md", (text: unknown) => escapeMarkdownInline(String(text ?? "")));
   hbs.registerHelper("mdBlock", (text: unknown) => escapeMarkdownBlock(String(text ?? "")));
   hbs.registerHelper("code", (text: unknown) => codeSpan(String(text ?? "")));
+  // In GFM tables a pipe splits cells even inside a code span, unless escaped.
+  hbs.registerHelper("codeCell", (text: unknown) =>
+    codeSpan(String(text ?? "")).replace(/\|/g, "\\|"),
+  );
   compiled = hbs.compile(readFileSync(README_TEMPLATE, "utf8"), { strict: true, noEscape: true });
   return compiled;
 }
 
-/** Inline Markdown text: HTML neutralised, Markdown punctuation escaped, one line. */
+/**
+ * Inline Markdown text: HTML neutralised, the punctuation that starts emphasis, code, links,
+ * tables or strikethrough escaped, one line. Punctuation that only matters at the start of a
+ * line (headings, lists, quotes) is escaped there.
+ */
 export function escapeMarkdownInline(text: string): string {
   return text
     .replace(/[\r\n\u2028\u2029]+/g, " ")
+    .trim()
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/([\\`*_{}[\]()#+\-.!|~])/g, "\\$1")
-    .trim();
+    .replace(/([\\`*_[\]|~])/g, "\\$1")
+    .replace(/^([#+=-])/, "\\$1")
+    .replace(/^(\d+)([.)])/, "$1\\$2");
 }
 
 /** A paragraph of Markdown text: as `escapeMarkdownInline`, keeping line breaks. */

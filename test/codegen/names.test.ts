@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: hostile spec text is written as plain strings on purpose
 import { describe, expect, it } from "vitest";
+import { codeSpan, escapeMarkdownInline } from "../../src/codegen/emit-readme.js";
 import {
   literalType,
   MAX_IDENTIFIER_LENGTH,
@@ -135,5 +136,26 @@ describe("comments", () => {
 
   it("line comments stay on one line", () => {
     expect(safeLineComment("a\nb\r\nc\u2028d")).toBe("a b c d");
+  });
+});
+
+describe("Markdown escaping (README)", () => {
+  const rows: [string, { given: string; want: string }][] = [
+    ["plain text untouched", { given: "Orders 1.4.0 (v2)", want: "Orders 1.4.0 (v2)" }],
+    ["emphasis and code", { given: "*a* _b_ `c`", want: "\\*a\\* \\_b\\_ \\`c\\`" }],
+    ["html", { given: "<script>alert(1)</script>", want: "&lt;script&gt;alert(1)&lt;/script&gt;" }],
+    ["table pipe and newline", { given: "a | b\nc", want: "a \\| b c" }],
+    ["heading at start", { given: "# title", want: "\\# title" }],
+    ["ordered list at start", { given: "1. first", want: "1\\. first" }],
+    ["link", { given: "[x](javascript:alert(1))", want: "\\[x\\](javascript:alert(1))" }],
+  ];
+  it.each(rows)("%s", (_name, { given, want }) => {
+    expect(escapeMarkdownInline(given)).toBe(want);
+  });
+
+  it("code spans use a fence longer than any backtick run inside", () => {
+    expect(codeSpan("a`b")).toBe("``a`b``");
+    expect(codeSpan("`x`")).toBe("`` `x` ``");
+    expect(codeSpan("a\nb")).toBe("`a b`");
   });
 });

@@ -68,8 +68,19 @@ export function deriveJetStreamConfig(
   options: DeriveOptions = {},
 ): DeriveResult {
   const problems: Problem[] = [];
-  const report = (ruleId: string, severity: Severity, message: string, location: SourceLocation) =>
+  const seen = new Set<string>();
+  const report = (
+    ruleId: string,
+    severity: Severity,
+    message: string,
+    location: SourceLocation,
+  ) => {
+    // A channel reached by several operations is checked once per operation: report once.
+    const key = JSON.stringify([ruleId, message, location]);
+    if (seen.has(key)) return;
+    seen.add(key);
     problems.push({ ruleId, severity, message, location });
+  };
 
   const owner = options.owner ?? contract.info.title;
   const marker = ownerMarker(owner);

@@ -15,7 +15,7 @@ import {
 } from "./api-config.js";
 import { connectJetStream, type JetStreamConnectOptions, oneLine } from "./connect.js";
 import { deriveJetStreamConfig, managedOwner, OWNER_METADATA_KEY } from "./derive.js";
-import { StreamsApiError, StreamsError } from "./errors.js";
+import { StreamsApiError, StreamsConnectionError, StreamsError } from "./errors.js";
 import type { DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
 
 /** What plan/apply does with one stream, consumer or bucket. */
@@ -124,7 +124,16 @@ export async function withManager<T>(
   body: (jsm: JetStreamManager, version: string) => Promise<T>,
 ): Promise<T> {
   if (isConnection(target)) {
-    const jsm = await jetstreamManager(target);
+    let jsm: JetStreamManager;
+    try {
+      jsm = await jetstreamManager(target);
+    } catch (error) {
+      throw new StreamsConnectionError(
+        `JetStream is not available on ${target.getServer()}: ${oneLine(error)}`,
+        "jetstream-unavailable",
+        { cause: error },
+      );
+    }
     return body(jsm, target.info?.version ?? "0.0.0");
   }
   const session = await connectJetStream(target);

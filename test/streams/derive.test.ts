@@ -448,6 +448,25 @@ describe("derivation rules", () => {
     );
   });
 
+  it("reports a channel's problem once, however many operations use the channel", () => {
+    const c = contract({
+      streams: [stream({ name: "S", subjects: ["a.>"] })],
+      channels: [channel({ id: "x", address: "a.x", stream: "NOPE" })],
+      operations: [
+        send({
+          id: "pub",
+          channelId: "x",
+          publish: { timeoutMs: SECOND, deadlineMs: MINUTE, retry: retry(), location: at("/p") },
+        }),
+        receive({ id: "one", channelId: "x", consumer: consumerPolicy({ durable: "one" }) }),
+        receive({ id: "two", channelId: "x", consumer: consumerPolicy({ durable: "two" }) }),
+      ],
+    });
+    expect(deriveJetStreamConfig(c).problems).toEqual([
+      expect.objectContaining({ ruleId: "jc-streams-unknown-stream", location: at("/channels/x") }),
+    ]);
+  });
+
   it("is deterministic whatever the order of the model's arrays", () => {
     const c = ordersContract();
     const shuffled: Contract = {

@@ -198,16 +198,6 @@ async function runtimeConsume(
   return rate;
 }
 
-async function measure(label: string, fn: () => Promise<number>): Promise<number> {
-  const rates: number[] = [];
-  for (let r = 0; r < RUNS; r++) rates.push(await fn());
-  const m = median(rates);
-  console.log(
-    `${label.padEnd(44)} ${fmt(m).padStart(16)}   runs: ${rates.map((x) => Math.round(x)).join(", ")}`,
-  );
-  return m;
-}
-
 const heapMiB = () => {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed / 1024 / 1024;
@@ -219,49 +209,70 @@ const nc = await connect({ servers: url, noAsyncTraces: process.env.BENCH_ASYNC_
 console.log(
   `jetcontract runtime bench: server ${nc.info?.version} at ${url}, ${MESSAGES} msgs x ${RUNS} runs, 256-byte JSON, ${INFLIGHT} in flight`,
 );
-if (process.env.BENCH_ONLY === "consume") {
-  const memory: DedupConfig = { store: "memory", maxEntries: 10_000, ttlMs: 600_000 };
-  await measure("raw consume + ack", () => rawConsume(nc));
-  await measure("runtime consume (validation, memory dedup)", () => runtimeConsume(nc, memory));
-  await measure("runtime consume (no dedup)", () => runtimeConsume(nc, { store: "none" }));
-  let k = 0;
-  await measure("runtime consume (KV dedup)", () =>
-    runtimeConsume(nc, {
-      store: "kv",
-      bucket: `bkv_${process.pid}_${k++}`,
-      ttlMs: 600_000,
-      leaseMs: 30_000,
-    }),
-  );
-  await nc.close();
-  await server?.dispose();
-  process.exit(0);
-}
 try {
   const memory: DedupConfig = { store: "memory", maxEntries: 10_000, ttlMs: 600_000 };
-  const rawPub = await measure("raw js.publish (no msg id)", () => rawPublish(nc, false));
-  const rawPubId = await measure("raw js.publish (msg id)", () => rawPublish(nc, true));
-  const rtPub = await measure("runtime publish (validation, msg id)", () => runtimePublish(nc));
-  const rawCon = await measure("raw consume + ack", () => rawConsume(nc));
-  const rtMem = await measure("runtime consume (validation, memory dedup)", () =>
-    runtimeConsume(nc, memory),
-  );
-  const kvRuns: number[] = [];
-  const rtKv = await measure("runtime consume (validation, KV dedup)", async () => {
-    const bucket = `bench_kv_${process.pid}_${kvRuns.push(0)}`;
-    return runtimeConsume(nc, { store: "kv", bucket, ttlMs: 600_000, leaseMs: 30_000 });
+  let bucket = 0;
+  const kv = (): DedupConfig => ({
+    store: "kv",
+    bucket: `bench_kv_${process.pid}_${bucket++}`,
+    ttlMs: 600_000,
+    leaseMs: 30_000,
   });
+  // Each run measures every case back to back, so a ratio compares figures taken under the
+  // same machine load (other processes share the cores); medians over the runs are reported.
+  const cases = {
+    rawPub: () => rawPublish(nc, false),
+    rawPubId: () => rawPublish(nc, true),
+    rtPub: () => runtimePublish(nc),
+    rawCon: () => rawConsume(nc),
+    rtMem: () => runtimeConsume(nc, memory),
+    rtKv: () => runtimeConsume(nc, kv()),
+  } as const;
+  const rates: Record<keyof typeof cases, number[]> = {
+    rawPub: [],
+    rawPubId: [],
+    rtPub: [],
+    rawCon: [],
+    rtMem: [],
+    rtKv: [],
+  };
+  const ratios = {
+    pub: [] as number[],
+    pubNoId: [] as number[],
+    mem: [] as number[],
+    kv: [] as number[],
+  };
+  for (let r = 0; r < RUNS; r++) {
+    const run = {} as Record<keyof typeof cases, number>;
+    for (const name of Object.keys(cases) as Array<keyof typeof cases>) {
+      run[name] = await cases[name]();
+      rates[name].push(run[name]);
+    }
+    ratios.pub.push(run.rtPub / run.rawPubId);
+    ratios.pubNoId.push(run.rtPub / run.rawPub);
+    ratios.mem.push(run.rtMem / run.rawCon);
+    ratios.kv.push(run.rtKv / run.rawCon);
+  }
+  const labels: Record<keyof typeof cases, string> = {
+    rawPub: "raw js.publish (no msg id)",
+    rawPubId: "raw js.publish (msg id)",
+    rtPub: "runtime publish (validation, msg id)",
+    rawCon: "raw pull consume + ack",
+    rtMem: "runtime consume (validation, memory dedup)",
+    rtKv: "runtime consume (validation, KV dedup)",
+  };
+  for (const name of Object.keys(cases) as Array<keyof typeof cases>) {
+    console.log(
+      `${labels[name].padEnd(44)} ${fmt(median(rates[name])).padStart(16)}   runs: ${rates[name].map((x) => Math.round(x)).join(", ")}`,
+    );
+  }
+  const show = (xs: number[]) =>
+    `${median(xs).toFixed(2)} (runs ${xs.map((x) => x.toFixed(2)).join(", ")})`;
   console.log("");
-  console.log(
-    `publish ratio (runtime / raw with msg id):    ${(rtPub / rawPubId).toFixed(2)}   (target >= 0.90)`,
-  );
-  console.log(`publish ratio (runtime / raw without msg id): ${(rtPub / rawPub).toFixed(2)}`);
-  console.log(
-    `consume ratio, memory dedup (runtime / raw):  ${(rtMem / rawCon).toFixed(2)}   (target >= 0.85)`,
-  );
-  console.log(
-    `consume ratio, KV dedup (runtime / raw):      ${(rtKv / rawCon).toFixed(2)}   (target >= 0.30)`,
-  );
+  console.log(`publish, runtime / raw with msg id:      ${show(ratios.pub)}   target >= 0.90`);
+  console.log(`publish, runtime / raw without msg id:   ${show(ratios.pubNoId)}`);
+  console.log(`consume, memory dedup, runtime / raw:    ${show(ratios.mem)}   target >= 0.85`);
+  console.log(`consume, KV dedup, runtime / raw:        ${show(ratios.kv)}   target >= 0.30`);
 
   // Soak: memory stays flat over a long run (bounded LRU, ledger and in-flight maps).
   const warm = heapMiB();

@@ -26,7 +26,7 @@ import { createKvDedupStore } from "./dedup/kv.js";
 import { MemoryDedupStore } from "./dedup/memory.js";
 import type { ClaimToken, DedupStore } from "./dedup/types.js";
 import type { ConsumerDescriptor, Headers, PublishPolicy } from "./descriptors.js";
-import { nanosToMs, sleepMs } from "./duration.js";
+import { nanosToMs } from "./duration.js";
 import { type EnsureConsumerOptions, ensureConsumer } from "./ensure.js";
 import {
   DecodeError,
@@ -922,6 +922,3 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
   }
 }
-
-/** Sleeps (exported for tests that need a bounded poll). */
-export { sleepMs };

@@ -117,6 +117,10 @@ export function createPublisher<T>(
     [Attr.operationName]: "publish",
   };
   const hasWildcard = descriptor.subject.split(".").includes("*");
+  const spanTracer = tracer();
+  const fixedMetricAttributes = { [Attr.destination]: descriptor.subject };
+  const metricAttributes = (subject: string) =>
+    hasWildcard ? { [Attr.destination]: subject } : fixedMetricAttributes;
 
   return {
     events: hub,
@@ -141,15 +145,16 @@ export function createPublisher<T>(
         opts.msgId ?? descriptor.message.idempotencyKey?.(payload, userHeaders) ?? randomUUID();
       const data = encodePayload(descriptor.message, payload);
       const started = performance.now();
-      const span = tracer().startSpan(`publish ${subject}`, {
-        kind: SpanKind.PRODUCER,
-        attributes: {
+      const span = spanTracer.startSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER });
+      // Attributes are built only for a recording span (no SDK registered: no cost).
+      if (span.isRecording()) {
+        span.setAttributes({
           ...baseAttributes,
           [Attr.destination]: subject,
           [Attr.messageId]: msgId,
           [Attr.bodySize]: data.byteLength,
-        },
-      });
+        });
+      }
       const carrier: Record<string, string> = { ...userHeaders };
       injectTraceContext(trace.setSpan(context.active(), span), carrier);
       const hdrs = recordToHeaders(carrier);
@@ -183,8 +188,9 @@ export function createPublisher<T>(
           if (result.duplicate) span.setAttribute("jetcontract.duplicate", true);
         }
         span.end();
-        metricsSink.count("published", { [Attr.destination]: subject });
-        metricsSink.publishDurationMs.record(durationMs, { [Attr.destination]: subject });
+        const attributes = metricAttributes(subject);
+        metricsSink.count("published", attributes);
+        metricsSink.publishDurationMs.record(durationMs, attributes);
         if (hub.has("published")) {
           hub.emit("published", {
             operationId: descriptor.operationId,
@@ -201,7 +207,7 @@ export function createPublisher<T>(
       } catch (error) {
         recordSpanError(span, error);
         span.end();
-        metricsSink.count("publishFailed", { [Attr.destination]: subject });
+        metricsSink.count("publishFailed", metricAttributes(subject));
         if (hub.has("publishFailed")) {
           hub.emit("publishFailed", {
             operationId: descriptor.operationId,

@@ -83,6 +83,26 @@ describe("consumer pipeline on a real server", () => {
     await consumer.stop();
   });
 
+  it("creates its durable consumer on start when asked to (ensure)", async () => {
+    const n = names("ce");
+    await makeStreams(env.nc, n);
+    const d = consumerDescriptor(n, { ackWaitMs: 1_500, maxAckPending: 20 });
+    const consumer = track(createConsumer<Order>(env.nc, d, () => {}, { ensure: true }));
+    const acked = consumer.events.once("acked");
+    await consumer.start();
+    const info = await env.jsm.consumers.info(n.stream, n.durable);
+    expect(info.config).toMatchObject({
+      ack_policy: "explicit",
+      filter_subject: n.subject,
+      max_ack_pending: 20,
+      max_deliver: 13,
+    });
+    expect(info.config.backoff?.[0]).toBe(1_600_000_000);
+    await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "E1", qty: 1 });
+    await acked;
+    await consumer.stop();
+  });
+
   it("retries a transient failure with delays no shorter than configured, then dead-letters with every header", async () => {
     const n = names("ct");
     await makeStreams(env.nc, n);

@@ -4,6 +4,7 @@ import {
   createPublisher,
   ensureStream,
   isPublishAbortedError,
+  isPublishRetriesExhaustedError,
   isSchemaValidationError,
   isStreamNotFoundForSubjectError,
   isWrongExpectedSequenceError,
@@ -114,6 +115,24 @@ describe("publisher on a real server", () => {
       controller.abort(new Error("caller gave up"));
       const error = await pending.catch((e: unknown) => e);
       expect(isPublishAbortedError(error)).toBe(true);
+    } finally {
+      await env.restart();
+    }
+  });
+
+  it("gives up with a typed error when the deadline passes during an outage", async () => {
+    const n = names("px");
+    await makeStreams(env.nc, n);
+    const publisher = createPublisher<Order>(env.nc, publisherDescriptor(n));
+    await env.server.stop();
+    try {
+      const started = Date.now();
+      const error = await publisher
+        .publish({ id: "H1", qty: 1 }, { deadlineMs: 600 })
+        .catch((e: unknown) => e);
+      expect(isPublishRetriesExhaustedError(error)).toBe(true);
+      expect((error as Error).cause).toBeDefined();
+      expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       await env.restart();
     }

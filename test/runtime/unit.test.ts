@@ -4,6 +4,8 @@ import {
   backoffDelayMs,
   baseDelayMs,
   CircuitBreaker,
+  type ConsumerDescriptor,
+  consumerConfigFor,
   createBackoff,
   errorClassName,
   fillSubject,
@@ -283,5 +285,43 @@ describe("CircuitBreaker", () => {
     expect(b.state).toBe("closed"); // 1/3 in window, below minCalls
     b.onFailure();
     expect(b.state).toBe("open"); // 2/4 = 0.5
+  });
+});
+
+describe("consumerConfigFor", () => {
+  const descriptor: ConsumerDescriptor<unknown> = {
+    operationId: "op",
+    stream: "S",
+    durable: "d",
+    subject: "orders.created",
+    message: { name: "M" },
+    retry: policy({ maxAttempts: 4, jitter: "full" }),
+    dedup: { store: "none" },
+    concurrency: 8,
+    handlerTimeoutMs: 1_000,
+    ackWaitMs: 5_000,
+    maxAckPending: 64,
+  };
+
+  it("derives a durable pull consumer with explicit ack, ns durations and a crash backoff", () => {
+    const c = consumerConfigFor(descriptor);
+    expect(c).toMatchObject({
+      durable_name: "d",
+      filter_subject: "orders.created",
+      ack_policy: "explicit",
+      ack_wait: 5_000_000_000,
+      max_ack_pending: 64,
+      max_deliver: 14,
+    });
+    // ackWait + the largest delay of retries 1..3 (full jitter: the base is the upper bound)
+    expect(c.backoff).toEqual([5_100_000_000, 5_200_000_000, 5_400_000_000]);
+    expect((c.max_deliver ?? 0) > (c.backoff?.length ?? 0)).toBe(true);
+  });
+
+  it("keeps max_deliver above the backoff entries and refuses a limit below maxAttempts", () => {
+    const c = consumerConfigFor(descriptor, { maxDeliver: 4 });
+    expect(c.backoff).toHaveLength(3);
+    expect(consumerConfigFor(descriptor, { serverBackoff: false }).backoff).toBeUndefined();
+    expect(() => consumerConfigFor(descriptor, { maxDeliver: 2 })).toThrow(/maxAttempts/);
   });
 });

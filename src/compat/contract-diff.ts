@@ -289,7 +289,7 @@ export function diffContractElements(
     if (!n) {
       out.push({
         element,
-        change: contractChange("stream-removed", `stream ${o.name} was removed`, o.location, "old"),
+        change: contractChange("stream-removed", `the stream was removed`, o.location, "old"),
       });
       continue;
     }
@@ -299,7 +299,7 @@ export function diffContractElements(
         element,
         change: contractChange(
           "stream-not-updatable",
-          `stream ${o.name}: ${field} changed from ${o[field]} to ${n[field]}; JetStream cannot change it in place, the stream must be recreated`,
+          `${field} changed from ${o[field]} to ${n[field]}; JetStream cannot change it in place, the stream must be recreated`,
           n.location,
           "new",
         ),
@@ -311,7 +311,7 @@ export function diffContractElements(
         element,
         change: contractChange(
           "stream-subjects-narrowed",
-          `stream ${o.name} no longer captures ${lost.join(", ")}`,
+          `the stream no longer captures ${lost.join(", ")}`,
           n.location,
           "new",
         ),

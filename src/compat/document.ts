@@ -40,8 +40,8 @@ export function parsePositioned(text: string, file: string): PositionedDocument 
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
-    const at = first.linePos?.[0];
-    const where = at ? `${file}:${at.line}:${at.col}` : file;
+    const at = lineCounter.linePos(first.pos[0]);
+    const where = `${file}:${at.line}:${at.col}`;
     throw new CompatInputError(`${where}: cannot parse: ${first.message.split("\n")[0]}`, file);
   }
   const positions = new Map<string, { line: number; column: number }>();

@@ -347,9 +347,28 @@ class SchemaDiffer {
     return String(id);
   }
 
-  private emit(ruleId: string, path: string, message: string, side: Which, at: Side): void {
+  /**
+   * Records a change. `keys` are pointers relative to `at` naming the keyword the change is
+   * about; the first with a known position is reported, else the node itself.
+   */
+  private emit(
+    ruleId: string,
+    path: string,
+    message: string,
+    side: Which,
+    at: Side,
+    ...keys: string[]
+  ): void {
     const rule = ruleById(ruleId);
-    const location = at.loc ? { ...at.loc, pointer: at.loc.pointer || path } : undefined;
+    let loc = at.loc;
+    for (const key of keys) {
+      const found = this.ctx.positions[side]?.(`${at.ptr}${key}`);
+      if (found) {
+        loc = found;
+        break;
+      }
+    }
+    const location = loc ? { ...loc, pointer: loc.pointer || path } : undefined;
     this.changes.push({
       ruleId,
       message,
@@ -544,7 +563,16 @@ class SchemaDiffer {
     const from = describeTypes(oTypes);
     const to = describeTypes(nTypes);
     if (!oTypes) {
-      this.emit("type-added", path, `type restricted from any type to ${to}`, "new", n);
+      this.emit(
+        "type-added",
+        path,
+        `type restricted from any type to ${to}`,
+        "new",
+        n,
+        "/type",
+        "/enum",
+        "/const",
+      );
       return;
     }
     if (!nTypes) {
@@ -555,7 +583,17 @@ class SchemaDiffer {
     const fw = typesWithin(nTypes, oTypes);
     if (bw && fw) return;
     const rule = bw ? "type-widened" : fw ? "type-narrowed" : "type-changed";
-    this.emit(rule, path, `type changed from ${from} to ${to}`, "new", n);
+    this.emit(
+      rule,
+      path,
+      `type changed from ${from} to ${to}`,
+      "new",
+      n,
+      "/type",
+      "/nullable",
+      "/enum",
+      "/const",
+    );
   }
 
   private compareEnums(_o: Side, n: Side, oNode: Obj, nNode: Obj, path: string): void {
@@ -563,7 +601,15 @@ class SchemaDiffer {
     const nValues = enumValues(nNode);
     if (!oValues && !nValues) return;
     if (!oValues) {
-      this.emit("enum-added", path, `values restricted to ${listValues(nValues ?? [])}`, "new", n);
+      this.emit(
+        "enum-added",
+        path,
+        `values restricted to ${listValues(nValues ?? [])}`,
+        "new",
+        n,
+        "/enum",
+        "/const",
+      );
       return;
     }
     if (!nValues) {
@@ -587,7 +633,7 @@ class SchemaDiffer {
         : added.length === 0
           ? "enum-narrowed"
           : "enum-changed";
-    this.emit(rule, path, `allowed values changed: ${detail}`, "new", n);
+    this.emit(rule, path, `allowed values changed: ${detail}`, "new", n, "/enum", "/const");
   }
 
   private compareBounds(
@@ -605,7 +651,15 @@ class SchemaDiffer {
       const at = `${path}/${b.keyword}`;
       if (!ob && !nb) continue;
       if (!ob && nb) {
-        this.emit(`${b.id}-added`, at, `${b.what} ${describeBound(nb)} added`, "new", n);
+        this.emit(
+          `${b.id}-added`,
+          at,
+          `${b.what} ${describeBound(nb)} added`,
+          "new",
+          n,
+          `/${b.keyword}`,
+          `/${LOWER_OF[b.keyword] ?? UPPER_OF[b.keyword] ?? b.keyword}`,
+        );
       } else if (ob && !nb) {
         this.emit(`${b.id}-removed`, at, `${b.what} ${describeBound(ob)} removed`, "new", n);
       } else if (ob && nb) {
@@ -618,6 +672,8 @@ class SchemaDiffer {
           `${b.what} changed from ${describeBound(ob)} to ${describeBound(nb)}`,
           "new",
           n,
+          `/${b.keyword}`,
+          `/${LOWER_OF[b.keyword] ?? UPPER_OF[b.keyword] ?? b.keyword}`,
         );
       }
     }
@@ -629,7 +685,7 @@ class SchemaDiffer {
     const at = `${path}/multipleOf`;
     if (ov === nv) return;
     if (ov === undefined) {
-      this.emit("multiple-of-added", at, `multipleOf ${nv} added`, "new", n);
+      this.emit("multiple-of-added", at, `multipleOf ${nv} added`, "new", n, "/multipleOf");
     } else if (nv === undefined) {
       this.emit("multiple-of-removed", at, `multipleOf ${ov} removed`, "new", n);
     } else {
@@ -638,7 +694,7 @@ class SchemaDiffer {
         : isMultiple(nv, ov)
           ? "multiple-of-tightened"
           : "multiple-of-changed";
-      this.emit(rule, at, `multipleOf changed from ${ov} to ${nv}`, "new", n);
+      this.emit(rule, at, `multipleOf changed from ${ov} to ${nv}`, "new", n, "/multipleOf");
     }
   }
 
@@ -649,7 +705,14 @@ class SchemaDiffer {
       if (ov === nv) continue;
       const at = `${path}/${keyword}`;
       if (ov === undefined) {
-        this.emit(`${keyword}-added`, at, `${keyword} ${JSON.stringify(nv)} added`, "new", n);
+        this.emit(
+          `${keyword}-added`,
+          at,
+          `${keyword} ${JSON.stringify(nv)} added`,
+          "new",
+          n,
+          `/${keyword}`,
+        );
       } else if (nv === undefined) {
         this.emit(`${keyword}-removed`, at, `${keyword} ${JSON.stringify(ov)} removed`, "new", n);
       } else {
@@ -659,6 +722,7 @@ class SchemaDiffer {
           `${keyword} changed from ${JSON.stringify(ov)} to ${JSON.stringify(nv)}`,
           "new",
           n,
+          `/${keyword}`,
         );
       }
     }
@@ -893,6 +957,7 @@ class SchemaDiffer {
           `when "${name}" is present, ${listValues(nl.list)} are now required`,
           "new",
           n,
+          `/${nl.key}/${escapeSegment(name)}`,
         );
       } else if (ol && !nl) {
         this.emit(
@@ -901,6 +966,7 @@ class SchemaDiffer {
           `the dependency of ${listValues(ol.list)} on "${name}" was removed`,
           "old",
           o,
+          `/${ol.key}/${escapeSegment(name)}`,
         );
       } else if (ol && nl) {
         const os = new Set(ol.list);
@@ -920,6 +986,7 @@ class SchemaDiffer {
           `properties required with "${name}" changed from ${listValues(ol.list)} to ${listValues(nl.list)}`,
           "new",
           n,
+          `/${nl.key}/${escapeSegment(name)}`,
         );
       }
     }
@@ -1045,7 +1112,14 @@ class SchemaDiffer {
     const ou = oNode.uniqueItems === true;
     const nu = nNode.uniqueItems === true;
     if (!ou && nu) {
-      this.emit("unique-items-added", `${path}/uniqueItems`, "items must now be unique", "new", n);
+      this.emit(
+        "unique-items-added",
+        `${path}/uniqueItems`,
+        "items must now be unique",
+        "new",
+        n,
+        "/uniqueItems",
+      );
     } else if (ou && !nu) {
       this.emit(
         "unique-items-removed",
@@ -1053,11 +1127,12 @@ class SchemaDiffer {
         "items no longer need to be unique",
         "new",
         n,
+        "/uniqueItems",
       );
     }
     const at = `${path}/contains`;
     if (oNode.contains === undefined && nNode.contains !== undefined) {
-      this.emit("contains-added", at, "a `contains` constraint was added", "new", n);
+      this.emit("contains-added", at, "a `contains` constraint was added", "new", n, "/contains");
     } else if (oNode.contains !== undefined && nNode.contains === undefined) {
       this.emit("contains-removed", at, "the `contains` constraint was removed", "new", n);
     } else if (oNode.contains !== undefined) {
@@ -1287,7 +1362,7 @@ class SchemaDiffer {
       if (oList === undefined && nList === undefined) continue;
       const at = `${path}/${kind}`;
       if (oList === undefined) {
-        this.emit("combinator-added", at, `${kind} added`, "new", n);
+        this.emit("combinator-added", at, `${kind} added`, "new", n, `/${kind}`);
         continue;
       }
       if (nList === undefined) {
@@ -1334,7 +1409,7 @@ class SchemaDiffer {
     if (oNode.not === undefined && nNode.not === undefined) return;
     const at = `${path}/not`;
     if (oNode.not === undefined) {
-      this.emit("not-added", at, "a `not` constraint was added", "new", n);
+      this.emit("not-added", at, "a `not` constraint was added", "new", n, "/not");
       return;
     }
     if (nNode.not === undefined) {
@@ -1379,7 +1454,16 @@ class SchemaDiffer {
     if (conditional.some((k) => oNode[k] !== undefined || nNode[k] !== undefined)) {
       const pick = (node: Obj) => conditional.map((k) => node[k]);
       if (!sameValue(pick(oNode), pick(nNode))) {
-        this.emit("conditional-changed", `${path}/if`, "if/then/else changed", "new", n);
+        this.emit(
+          "conditional-changed",
+          `${path}/if`,
+          "if/then/else changed",
+          "new",
+          n,
+          "/if",
+          "/then",
+          "/else",
+        );
       }
     }
     const keys = new Set([...Object.keys(oNode), ...Object.keys(nNode)]);
@@ -1392,6 +1476,7 @@ class SchemaDiffer {
         `keyword "${key}" changed; its effect cannot be checked`,
         "new",
         n,
+        `/${escapeSegment(key)}`,
       );
     }
   }

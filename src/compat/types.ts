@@ -14,6 +14,11 @@ export type Direction = "backward" | "forward";
 /** How loud a change is in a report. `error` changes break a checked direction. */
 export type ChangeLevel = "error" | "warning" | "info";
 
+/** A source location; `revision` is set when the file was read at a git revision. */
+export interface ChangeLocation extends SourceLocation {
+  readonly revision?: string;
+}
+
 /** One difference found between two schemas (or two contracts), before modes are applied. */
 export interface Change {
   /** Id of the rule in the registry (`./rules.ts`). */
@@ -24,7 +29,7 @@ export interface Change {
   readonly backward: Verdict;
   readonly forward: Verdict;
   /** Where the change is: in the new document, or in the old one for removals. */
-  readonly location?: SourceLocation;
+  readonly location?: ChangeLocation;
   /** Which document `location` points into. */
   readonly side: "old" | "new";
 }

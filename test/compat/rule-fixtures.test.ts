@@ -81,7 +81,10 @@ describe("schema rules on their fixtures", () => {
     expect(change.forward).toBe(fixture.forward);
     const side = fixture.side ?? "current";
     expect(change.side).toBe(side === "current" ? "new" : "old");
-    const expected = doc.locate(`/${id}/${side}${fixture.at ?? ""}`);
+    // By default a change points at the keyword it is about when the file has it, else at
+    // the schema node that changed.
+    const keyword = doc.locateExact(`/${id}/${side}${fixture.path}`) ? fixture.path : "";
+    const expected = doc.locate(`/${id}/${side}${fixture.at ?? keyword}`);
     expect(change.location?.file).toBe("schema-rules.yaml");
     expect([change.location?.line, change.location?.column]).toEqual([
       expected.line,

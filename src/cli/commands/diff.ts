@@ -1,0 +1,115 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import {
+  COMPATIBILITY_MODES,
+  DIFF_FORMATS,
+  type DiffConfig,
+  type DiffFormat,
+  type DiffSource,
+  diffFiles,
+  fails,
+  findDiffConfig,
+  formatReport,
+  isCompatInputError,
+  loadDiffConfig,
+  summarizeReport,
+} from "../../compat/index.js";
+import type { CompatibilityMode } from "../../model/types.js";
+import type { CliCommand } from "../command.js";
+import { ExitCode, UsageError } from "../exit.js";
+
+/** A `--history` entry: a file when one exists, `REV:path`, or a revision of the current file. */
+function historySource(entry: string, currentPath: string, cwd: string): DiffSource {
+  if (existsSync(path.resolve(cwd, entry))) return { path: entry };
+  const colon = entry.indexOf(":");
+  if (colon > 0) return { revision: entry.slice(0, colon), path: entry.slice(colon + 1) };
+  return { revision: entry, path: currentPath };
+}
+
+/** `jetcontract diff OLD NEW` / `jetcontract diff NEW --against REV`: breaking-change check. */
+export const diffCommand: CliCommand = {
+  command: "diff <files..>",
+  describe:
+    "Check that a contract (or a JSON Schema) can replace its earlier versions without breaking producers or consumers",
+  builder: (yargs) =>
+    yargs
+      .positional("files", {
+        type: "string",
+        array: true,
+        describe: "OLD NEW, or NEW with --against/--history",
+      })
+      .option("against", {
+        type: "string",
+        describe: "Compare with the same file at this git revision (branch, tag, commit)",
+      })
+      .option("history", {
+        type: "string",
+        array: true,
+        describe:
+          "Earlier versions, oldest first (files, REV:path, or revisions), for *_TRANSITIVE modes",
+      })
+      .option("mode", {
+        choices: COMPATIBILITY_MODES as CompatibilityMode[],
+        describe: "Override every message's mode (x-compatibility)",
+      })
+      .option("format", {
+        choices: DIFF_FORMATS as unknown as DiffFormat[],
+        default: "text" as DiffFormat,
+        describe: "Output: text (file:line:col level rule message), json, markdown, github",
+      })
+      .option("fail-on", {
+        choices: ["breaking", "warning"],
+        describe: "Exit 1 on breaking changes (default), or on warnings too",
+      })
+      .option("config", {
+        type: "string",
+        describe: "Configuration file (default: .jetcontract-diff.yaml here or above)",
+      }),
+  run: async (args, io) => {
+    const files = (args.files as string[] | undefined) ?? [];
+    const against = args.against as string | undefined;
+    const history = (args.history as string[] | undefined) ?? [];
+    const format = (args.format as DiffFormat | undefined) ?? "text";
+    let previous: DiffSource[];
+    let current: DiffSource;
+    if (files.length === 2 && against === undefined) {
+      previous = [{ path: files[0] as string }];
+      current = { path: files[1] as string };
+    } else if (files.length === 1 && (against !== undefined || history.length > 0)) {
+      current = { path: files[0] as string };
+      previous = against !== undefined ? [{ path: current.path, revision: against }] : [];
+    } else if (files.length === 2) {
+      throw new UsageError("give either OLD NEW, or NEW with --against REV, not both");
+    } else {
+      throw new UsageError(
+        files.length === 1
+          ? "nothing to compare against: give OLD NEW, or NEW --against REV"
+          : "expected OLD NEW, or NEW --against REV",
+      );
+    }
+    previous = [...history.map((h) => historySource(h, current.path, io.cwd)), ...previous];
+
+    try {
+      const configPath = (args.config as string | undefined) ?? (await findDiffConfig(io.cwd));
+      const config: DiffConfig | undefined =
+        configPath !== undefined ? await loadDiffConfig(configPath, io.cwd) : undefined;
+      const mode = args.mode as CompatibilityMode | undefined;
+      const failOn =
+        (args.failOn as "breaking" | "warning" | undefined) ?? config?.failOn ?? "breaking";
+      const report = await diffFiles(previous, current, {
+        cwd: io.cwd,
+        ...(mode ? { mode } : {}),
+        ...(config?.messageModes ? { messageModes: config.messageModes } : {}),
+        ...(config?.ignore ? { ignore: config.ignore } : {}),
+      });
+      const output = formatReport(report, format, { failOn });
+      if (output !== "") io.out(output);
+      if (format === "github") io.err(summarizeReport(report, { failOn }));
+      const failing = report.changes.some((c) => fails(c, failOn));
+      return failing ? ExitCode.invalid : ExitCode.ok;
+    } catch (error) {
+      if (isCompatInputError(error)) throw new UsageError(error.message);
+      throw error;
+    }
+  },
+};

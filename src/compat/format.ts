@@ -1,0 +1,172 @@
+import type { SourceLocation } from "../model/types.js";
+import { fails } from "./report.js";
+import type { DiffReport, ReportedChange } from "./types.js";
+
+export const DIFF_FORMATS = ["text", "json", "markdown", "github"] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+
+export interface FormatOptions {
+  readonly failOn?: "breaking" | "warning";
+}
+
+function where(change: ReportedChange): string {
+  return change.scope.kind === "message"
+    ? `${change.scope.messageId} ${change.scope.part} ${change.path}`
+    : change.scope.element;
+}
+
+function breaksText(change: ReportedChange): string {
+  return change.breaks.length > 0
+    ? `breaks ${change.breaks.map((d) => d.toUpperCase()).join(" and ")}`
+    : "compatible";
+}
+
+function locationText(loc: SourceLocation | undefined, fallback: string): string {
+  return loc ? `${loc.file}:${loc.line}:${loc.column}` : `${fallback}:1:1`;
+}
+
+function displayLevel(change: ReportedChange): string {
+  return change.ignoredReason !== undefined ? "info" : change.level;
+}
+
+function lineMessage(change: ReportedChange, report: DiffReport): string {
+  const against = report.previous.length > 1 ? ` [vs ${change.against}]` : "";
+  const ignored = change.ignoredReason !== undefined ? ` (ignored: ${change.ignoredReason})` : "";
+  return `${where(change)}: ${change.message} (${change.mode}: ${breaksText(change)})${against}${ignored}`;
+}
+
+/** Counts for the summary line. */
+export function summarizeReport(report: DiffReport, options: FormatOptions = {}): string {
+  const active = report.changes.filter((c) => c.ignoredReason === undefined);
+  const errors = active.filter((c) => c.level === "error").length;
+  const warnings = active.filter((c) => c.level === "warning").length;
+  const infos = report.changes.length - errors - warnings;
+  const failing = report.changes.some((c) => fails(c, options.failOn));
+  const verdict = failing ? "NOT compatible" : "compatible";
+  return `${report.current} vs ${report.previous.join(", ")}: ${verdict} (${errors} breaking, ${warnings} warning${warnings === 1 ? "" : "s"}, ${infos} other change${infos === 1 ? "" : "s"})`;
+}
+
+function text(report: DiffReport, options: FormatOptions): string {
+  const lines = report.changes.map(
+    (c) =>
+      `${locationText(c.location, report.current)} ${displayLevel(c)} ${c.ruleId} ${lineMessage(c, report)}`,
+  );
+  lines.push(summarizeReport(report, options));
+  return lines.join("\n");
+}
+
+/** Escapes text for a Markdown table cell or paragraph: no markup, no HTML, one line. */
+export function escapeMarkdown(value: string): string {
+  return value
+    .replace(/\r?\n/g, " ")
+    .replace(/[\\`*_[\]|<>~]/g, (ch) => `\\${ch}`)
+    .replace(/&/g, "&amp;");
+}
+
+function code(value: string): string {
+  return `\`${value.replace(/`/g, "'").replace(/\r?\n/g, " ").replace(/\|/g, "\\|")}\``;
+}
+
+function markdown(report: DiffReport, options: FormatOptions): string {
+  const failing = report.changes.some((c) => fails(c, options.failOn));
+  const out: string[] = [];
+  out.push(
+    `## jetcontract diff: ${failing ? "breaking changes" : "compatible"}`,
+    "",
+    `Compared ${code(report.current)} against ${report.previous.map(code).join(", ")}.`,
+    "",
+  );
+  if (report.messages.length > 0) {
+    out.push(
+      "| Message | Mode | Result | Breaking | Warnings | Other |",
+      "|---|---|---|---:|---:|---:|",
+    );
+    for (const m of report.messages) {
+      out.push(
+        `| ${code(m.messageId)} | ${m.mode} | ${m.compatible ? "compatible" : "**breaking**"} | ${m.errors} | ${m.warnings} | ${m.infos} |`,
+      );
+    }
+    out.push("");
+  }
+  const contract = report.changes.filter((c) => c.scope.kind === "contract");
+  if (contract.length > 0) {
+    const broken = contract.filter((c) => fails(c, options.failOn)).length;
+    out.push(
+      `Contract: ${contract.length} change${contract.length === 1 ? "" : "s"}, ${broken} breaking.`,
+      "",
+    );
+  }
+  if (report.changes.length === 0) {
+    out.push("No changes.");
+    return out.join("\n");
+  }
+  out.push(
+    "### Changes",
+    "",
+    "| Verdict | Rule | Where | Change | Location |",
+    "|---|---|---|---|---|",
+  );
+  for (const c of report.changes) {
+    const verdict =
+      c.ignoredReason !== undefined
+        ? `ignored: ${escapeMarkdown(c.ignoredReason)}`
+        : c.level === "error"
+          ? `**${escapeMarkdown(breaksText(c))}**`
+          : c.level === "warning"
+            ? `warning: ${escapeMarkdown(breaksText(c))}`
+            : escapeMarkdown(breaksText(c));
+    out.push(
+      `| ${verdict} | ${code(c.ruleId)} | ${code(where(c))} | ${escapeMarkdown(c.message)} | ${code(locationText(c.location, report.current))} |`,
+    );
+  }
+  out.push("", summarizeReport(report, options).replace(/^/, "_").replace(/$/, "_"));
+  return out.join("\n");
+}
+
+/** GitHub workflow command escaping (`%`, CR, LF in data; also `:` and `,` in properties). */
+function escapeData(value: string): string {
+  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+}
+
+function escapeProperty(value: string): string {
+  return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
+}
+
+function github(report: DiffReport): string {
+  const lines: string[] = [];
+  for (const c of report.changes) {
+    const command =
+      c.ignoredReason !== undefined || c.level === "info"
+        ? "notice"
+        : c.level === "error"
+          ? "error"
+          : "warning";
+    const props: string[] = [];
+    const loc = c.location;
+    // A location inside a git revision (`REV:path`) is not a file of the checkout.
+    if (loc && !c.location?.revision) {
+      props.push(`file=${escapeProperty(loc.file)}`, `line=${loc.line}`, `col=${loc.column}`);
+    }
+    props.push(`title=${escapeProperty(`jetcontract ${c.ruleId}`)}`);
+    lines.push(`::${command} ${props.join(",")}::${escapeData(lineMessage(c, report))}`);
+  }
+  return lines.join("\n");
+}
+
+/** Renders a report. `json` is the report itself; the others are for people and CI. */
+export function formatReport(
+  report: DiffReport,
+  format: DiffFormat,
+  options: FormatOptions = {},
+): string {
+  switch (format) {
+    case "json":
+      return JSON.stringify(report, null, 2);
+    case "markdown":
+      return markdown(report, options);
+    case "github":
+      return github(report);
+    case "text":
+      return text(report, options);
+  }
+}

@@ -1,0 +1,199 @@
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** The CLI as a process (`npm test` builds dist/ before vitest runs). */
+const bin = fileURLToPath(new URL("../../bin/jetcontract.js", import.meta.url));
+const contractDir = fileURLToPath(new URL("./fixtures/contract/", import.meta.url));
+
+function jc(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { cwd }, (error, stdout, stderr) => {
+      const code = error ? ((error as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === "number" ? code : 1, out: stdout, err: stderr });
+    });
+  });
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), "jc-diff-cli-"));
+const write = (name: string, text: string) => {
+  mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+  writeFileSync(path.join(dir, name), text);
+};
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(() => {
+  write(
+    "v1.yaml",
+    "type: object\nproperties:\n  id:\n    type: string\n  note:\n    type: string\nadditionalProperties: false\n",
+  );
+  // v2 removes `note` from a closed object (breaks BACKWARD) and adds a format (a warning).
+  write(
+    "v2.yaml",
+    "type: object\nproperties:\n  id:\n    type: string\nadditionalProperties: false\n",
+  );
+  write(
+    "v3.yaml",
+    "type: object\nproperties:\n  id:\n    type: string\n    format: uuid\n  note:\n    type: string\nadditionalProperties: false\n",
+  );
+  write("pipe.yaml", "type: object\nproperties:\n  'a|b':\n    type: string\n");
+  write("broken.yaml", "type: object\nproperties: [\n");
+});
+
+describe("jetcontract diff (process)", () => {
+  it("exits 0 and says so for a compatible change", async () => {
+    const r = await jc(["diff", "v2.yaml", "v1.yaml"], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/v1\.yaml vs v2\.yaml: compatible/);
+  });
+
+  it("exits 1 with file:line:col level rule-id, pointing into the old file for a removal", async () => {
+    const r = await jc(["diff", "v1.yaml", "v2.yaml"], dir);
+    expect(r.code).toBe(1);
+    expect(r.out.split("\n")[0]).toBe(
+      'v1.yaml:5:3 error property-removed-from-closed-model v2.yaml payload /properties/note: property "note" removed from a closed object: old data carrying it is rejected (BACKWARD: breaks BACKWARD)',
+    );
+  });
+
+  it("fails on warnings only with --fail-on warning", async () => {
+    expect((await jc(["diff", "v1.yaml", "v3.yaml"], dir)).code).toBe(0);
+    const strict = await jc(["diff", "v1.yaml", "v3.yaml", "--fail-on", "warning"], dir);
+    expect(strict.code).toBe(1);
+    expect(strict.out).toMatch(/^v3\.yaml:5:5 warning format-added /m);
+  });
+
+  it("writes JSON, Markdown and GitHub annotations", async () => {
+    const json = await jc(["diff", "v1.yaml", "v2.yaml", "--format", "json"], dir);
+    const report = JSON.parse(json.out) as { compatible: boolean; changes: { ruleId: string }[] };
+    expect(report.compatible).toBe(false);
+    expect(report.changes.map((c) => c.ruleId)).toContain("property-removed-from-closed-model");
+
+    const md = await jc(["diff", "v1.yaml", "pipe.yaml", "--format", "markdown"], dir);
+    expect(md.out).toContain("| Message | Mode | Result | Breaking | Warnings | Other |");
+    expect(md.out).toContain('property "a\\|b" added to a closed object');
+    expect(md.out).not.toMatch(/\| property "a\|b"/);
+
+    const gh = await jc(["diff", "v1.yaml", "v2.yaml", "--format", "github"], dir);
+    expect(gh.out.split("\n")[0]).toMatch(
+      /^::error file=v1\.yaml,line=5,col=3,title=jetcontract property-removed-from-closed-model::v2\.yaml payload \/properties\/note: /,
+    );
+    expect(gh.code).toBe(1);
+  });
+
+  it("exits 2 with one clean line for a missing file, a parse error or a mixed pair", async () => {
+    const missing = await jc(["diff", "v1.yaml", "nope.yaml"], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.err.trim()).toBe("jetcontract diff: cannot read nope.yaml: no such file");
+    const broken = await jc(["diff", "v1.yaml", "broken.yaml"], dir);
+    expect(broken.code).toBe(2);
+    expect(broken.err.trim().split("\n")).toHaveLength(1);
+    expect(broken.err).toMatch(/broken\.yaml:\d+:\d+: cannot parse/);
+    const mixed = await jc(["diff", path.join(contractDir, "previous.yaml"), "v1.yaml"], dir);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/cannot compare an AsyncAPI document with a plain JSON Schema/);
+  });
+
+  it("checks earlier versions given with --history under transitive modes", async () => {
+    // v1 -> v2 -> v1: against v2 alone adding `note` back to a closed object is compatible,
+    // but v2 is not compatible with v1 FORWARD... use BACKWARD: v3 vs v2 ok, vs v1 ok; so
+    // compare v2 (history v1, then v3): v3 -> v2 drops note (breaking vs v1 and v3).
+    const last = await jc(["diff", "v3.yaml", "v2.yaml", "--mode", "FORWARD"], dir);
+    expect(last.code).toBe(0);
+    const transitive = await jc(
+      ["diff", "v3.yaml", "v2.yaml", "--history", "v1.yaml", "--mode", "BACKWARD_TRANSITIVE"],
+      dir,
+    );
+    expect(transitive.code).toBe(1);
+    expect(transitive.out).toMatch(/\[vs v1\.yaml\]/);
+  });
+
+  it("honours a configuration file: ignore with a reason, and rejects unknown keys", async () => {
+    const cfgDir = path.join(dir, "configured");
+    mkdirSync(cfgDir, { recursive: true });
+    writeFileSync(
+      path.join(cfgDir, ".jetcontract-diff.yaml"),
+      "ignore:\n  - rule: property-removed-from-closed-model\n    reason: no producer ever set note\n",
+    );
+    const r = await jc(["diff", "../v1.yaml", "../v2.yaml"], cfgDir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("(ignored: no producer ever set note)");
+    writeFileSync(
+      path.join(dir, "bad.yaml"),
+      "ignore:\n  - rule: property-removed-from-closed-model\n    reasn: typo\n",
+    );
+    const bad = await jc(["diff", "v1.yaml", "v2.yaml", "--config", "bad.yaml"], dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim()).toBe(
+      'jetcontract diff: bad.yaml:3:5: unknown key "reasn"; did you mean "reason"? (allowed: rule, message, reason)',
+    );
+  });
+});
+
+describe("jetcontract diff --against (temporary git repository)", () => {
+  const repo = path.join(dir, "repo");
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: repo,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.com",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.com",
+      },
+    });
+
+  beforeAll(() => {
+    mkdirSync(path.join(repo, "specs"), { recursive: true });
+    git("init", "-q");
+    writeFileSync(
+      path.join(repo, "specs", "shop.yaml"),
+      [
+        "asyncapi: 3.0.0",
+        "info: { title: Shop, version: 1.0.0 }",
+        "channels:",
+        "  orderPlaced:",
+        "    address: shop.orders.placed",
+        "    messages:",
+        "      orderPlaced:",
+        "        $ref: '#/components/messages/OrderPlaced'",
+        "components:",
+        "  messages:",
+        "    OrderPlaced:",
+        "      payload:",
+        "        $ref: './order.schema.yaml'",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      path.join(repo, "specs", "order.schema.yaml"),
+      "type: object\nproperties:\n  orderId:\n    type: string\n",
+    );
+    git("add", ".");
+    git("commit", "-qm", "v1");
+    // Working tree: the referenced schema now requires a new property.
+    writeFileSync(
+      path.join(repo, "specs", "order.schema.yaml"),
+      "type: object\nrequired: [total]\nproperties:\n  orderId:\n    type: string\n  total:\n    type: integer\n",
+    );
+  });
+
+  it("reads the file and its local $refs at the revision", async () => {
+    const r = await jc(["diff", "specs/shop.yaml", "--against", "HEAD"], repo);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /^specs\/order\.schema\.yaml:\d+:\d+ error required-property-added OrderPlaced payload \/required\/total: /m,
+    );
+    expect(r.out).toContain("specs/shop.yaml vs HEAD:specs/shop.yaml: NOT compatible");
+  });
+
+  it("exits 2 for an unknown revision", async () => {
+    const r = await jc(["diff", "specs/shop.yaml", "--against", "no-such-branch"], repo);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toMatch(/unknown git revision "no-such-branch"/);
+  });
+});

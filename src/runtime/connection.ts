@@ -39,7 +39,10 @@ export function jsHandles(c: Connectable, timeoutMs?: number): JsHandles {
       if (jsm === undefined) {
         jsm = isJetStreamClient(c)
           ? c.jetstreamManager(false)
-          : jetstreamManager(c, { checkAPI: false });
+          : jetstreamManager(c, {
+              checkAPI: false,
+              ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+            });
         jsm.catch(() => {
           jsm = undefined;
         });

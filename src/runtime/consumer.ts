@@ -96,7 +96,7 @@ export interface ConsumerOptions {
   readonly random?: RandomSource;
   /** Create or update the durable consumer on `start()` (default false). */
   readonly ensure?: boolean | EnsureConsumerOptions;
-  /** How long one pull request waits on the server (ms, at least 1000; default 5000). */
+  /** How long one pull request waits on the server (ms, at least 1000; default 2000). */
   readonly pullExpiresMs?: number;
   /** Await the server's confirmation of each ack (`ackAck`, default true). */
   readonly confirmAck?: boolean;
@@ -263,7 +263,10 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
     this.#consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
     const info = await this.#consumer.info(true);
-    const ackWaitMs = nanosToMs(info.config.backoff?.[0] ?? info.config.ack_wait ?? 30_000_000_000);
+    // With `backoff`, each delivery's ack wait is its backoff entry: beat for the shortest.
+    const ackWaitMs = nanosToMs(
+      Math.min(...(info.config.backoff ?? []), info.config.ack_wait ?? 30_000_000_000),
+    );
     this.#heartbeatMs =
       this.options.heartbeatIntervalMs ??
       Math.max(5, Math.floor(Math.min(ackWaitMs, d.ackWaitMs) / 3));
@@ -394,7 +397,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       if (!this.#consumer) return;
       iter = await this.#consumer.fetch({
         max_messages: n,
-        expires: Math.max(1_000, this.options.pullExpiresMs ?? 5_000),
+        expires: Math.max(1_000, this.options.pullExpiresMs ?? 2_000),
       });
       this.#fetches.add(iter);
       if (!this.#running) void iter.close();

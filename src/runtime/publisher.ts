@@ -103,8 +103,8 @@ export function createPublisher<T>(
   descriptor: PublisherDescriptor<T>,
   options: PublisherOptions = {},
 ): Publisher<T> {
-  const handles = jsHandles(conn);
   const policy = descriptor.publish ?? DEFAULT_PUBLISH_POLICY;
+  const handles = jsHandles(conn, policy.timeoutMs);
   const hub = new EventHub<PublisherEvents>(options.hooks, options.logger);
   const metricsSink = new RuntimeMetrics();
   const validate = options.validate !== false ? descriptor.message.validate : undefined;

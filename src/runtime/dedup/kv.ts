@@ -173,9 +173,19 @@ export async function createKvDedupStore(
   options: KvDedupOptions,
 ): Promise<KvDedupStore> {
   const kvm = new Kvm(conn);
-  const kv =
-    options.create === false
-      ? await kvm.open(options.bucket)
-      : await kvm.create(options.bucket, { ttl: options.ttlMs, history: 1 });
+  let kv: KV;
+  if (options.create === false) kv = await kvm.open(options.bucket);
+  else {
+    try {
+      kv = await kvm.create(options.bucket, { ttl: options.ttlMs, history: 1 });
+    } catch (createError) {
+      // Made elsewhere with other settings (e.g. by an operator): use it as it is.
+      try {
+        kv = await kvm.open(options.bucket);
+      } catch {
+        throw createError;
+      }
+    }
+  }
   return new KvDedupStore(kv, options);
 }

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, type Pair, parseDocument } from "yaml";
 import type { Problem } from "../model/problem.js";
 import type { SourceLocation } from "../model/types.js";
 import { parsePointer } from "./pointer.js";
@@ -104,6 +104,7 @@ export function parseSource(
   }
 
   const cache = new Map<string, { node: Node | null; key: Node | null; pointer: string }>();
+  const mapIndex = new WeakMap<object, Map<string, Pair>>();
   const find = (pointer: string) => {
     const hit = cache.get(pointer);
     if (hit) return hit;
@@ -116,14 +117,19 @@ export function parseSource(
       let next: Node | null = null;
       let nextKey: Node | null = null;
       if (node && isMap(node)) {
-        for (const pair of node.items) {
-          const k = pair.key;
-          const kValue = isScalar(k) ? String(k.value) : k;
-          if (kValue === segment) {
-            nextKey = isScalar(k) ? k : null;
-            next = (pair.value as Node | null) ?? nextKey;
-            break;
+        let index = mapIndex.get(node);
+        if (!index) {
+          index = new Map();
+          for (const pair of node.items) {
+            const k = pair.key;
+            if (isScalar(k) && !index.has(String(k.value))) index.set(String(k.value), pair);
           }
+          mapIndex.set(node, index);
+        }
+        const pair = index.get(segment);
+        if (pair) {
+          nextKey = pair.key as Node;
+          next = (pair.value as Node | null) ?? nextKey;
         }
       } else if (node && isSeq(node) && /^(0|[1-9][0-9]*)$/.test(segment)) {
         next = (node.items[Number(segment)] as Node | undefined) ?? null;

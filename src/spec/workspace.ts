@@ -292,7 +292,7 @@ export class Workspace {
       ruleId,
       severity: "error",
       message,
-      location: this.locate(absolutePath, pointer),
+      location: this.locateKey(absolutePath, pointer),
     });
   }
 

@@ -178,10 +178,7 @@ describe("the orders example in the model", () => {
   });
 
   it("inlines payload schemas, naming what came through a $ref", () => {
-    const payload = orders.messages.find((m) => m.id === "OrderPlaced")?.payload as Record<
-      string,
-      any
-    >;
+    const payload = orders.messages.find((m) => m.id === "OrderPlaced")?.payload as SchemaJson;
     expect(JSON.stringify(payload)).not.toContain("$ref");
     expect(payload.properties.orderId).toMatchObject({ type: "string", "x-jc-name": "OrderId" });
     expect(payload.properties.lines.items["x-jc-name"]).toBe("OrderLine");

@@ -8,6 +8,7 @@ import type {
   SourceLocation,
   Stream,
 } from "../model/types.js";
+import { maxBackoffDelayMs } from "../runtime/backoff.js";
 import {
   isValidBucketName,
   isValidJetStreamName,
@@ -22,6 +23,11 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** Max ack pending used when a receive operation has no `x-consumer` (the server's default). */
 export const DEFAULT_MAX_ACK_PENDING = 1_000;
+
+/** Deliveries allowed beyond `maxAttempts` for the runtime's releases (its default). */
+export const RELEASE_ALLOWANCE = 10;
+/** Most backoff entries derived (the runtime's cap). */
+export const MAX_BACKOFF_ENTRIES = 20;
 
 /** Metadata key holding the owner (servers 2.10+; older ones drop metadata). */
 export const OWNER_METADATA_KEY = "jetcontract.owner";
@@ -58,9 +64,9 @@ export interface DeriveResult {
  * - duplicate window: at least the longest `x-publish` deadline of the producers writing to
  *   the stream, at least the contract's value (else 2m), and never more than `max_age`;
  * - consumer: explicit ack, filter subject = channel subject, `max_deliver` = retry
- *   `maxAttempts`, `backoff[i]` = max(retry delay i, ack wait, handler timeout) for the
- *   crash case (omitted when it would equal the ack wait every time), ack wait = `backoff[0]`,
- *   `max_ack_pending` at least the bulkhead concurrency;
+ *   `maxAttempts` + the runtime's release allowance, `backoff[i]` = ack wait + the largest
+ *   retry delay i (the crash case), ack wait = `backoff[0]`, `max_ack_pending` at least the
+ *   bulkhead concurrency (the same rules as the runtime's `ensureConsumer`);
  * - KV bucket per `kv` dedup store: stream `KV_<bucket>`, history 1, TTL = max_age.
  */
 export function deriveJetStreamConfig(
@@ -470,9 +476,6 @@ function deriveConsumer(
       policy.location,
     );
   }
-  // A live handler holds a message for at most this long before the runtime acks or naks it.
-  const holdMs = Math.max(ackWaitMs, handlerTimeoutMs);
-
   let maxAckPending = policy?.maxAckPending ?? DEFAULT_MAX_ACK_PENDING;
   if (policy && maxAckPending < policy.concurrency) {
     report(
@@ -488,13 +491,10 @@ function deriveConsumer(
   let backoffMs: number[] = [];
   let effectiveAckWaitMs = ackWaitMs;
   if (op.retry) {
-    maxDeliver = op.retry.maxAttempts;
-    // One entry per redelivery (maxAttempts - 1 < max_deliver, as the server requires).
-    const candidate = retryDelaysMs(op.retry).map((d) => Math.max(d, holdMs));
-    if (candidate.some((d) => d !== ackWaitMs)) {
-      backoffMs = candidate;
-      effectiveAckWaitMs = candidate[0] ?? ackWaitMs;
-    }
+    maxDeliver = maxDeliverFor(op.retry);
+    backoffMs = crashBackoffMs(op.retry, ackWaitMs);
+    // The server sets ack_wait to backoff[0] when a backoff is given; say so up front.
+    effectiveAckWaitMs = backoffMs[0] ?? ackWaitMs;
   }
 
   return {
@@ -516,31 +516,28 @@ function deriveConsumer(
 }
 
 /**
- * The delay before each retry (maxAttempts - 1 entries), without jitter (its upper bound):
- * explicit `delaysMs` with the last entry repeating, else the strategy capped at `maxDelayMs`.
+ * Server-side delivery limit: the attempts plus the runtime's release allowance. The runtime
+ * releases messages it did not process (breaker open, stop, claimed elsewhere) with a nak,
+ * which the server counts as a delivery but the runtime does not count as an attempt; a limit
+ * of exactly `maxAttempts` would exhaust such messages into the DLQ unhandled. Matches
+ * `consumerConfigFor` in `src/runtime/ensure.ts`.
  */
-export function retryDelaysMs(retry: RetryPolicy): number[] {
-  const count = Math.max(0, retry.maxAttempts - 1);
+export function maxDeliverFor(retry: RetryPolicy): number {
+  return Math.max(1, retry.maxAttempts) + RELEASE_ALLOWANCE;
+}
+
+/**
+ * The consumer's `backoff`, used by the server only when a delivery is never acknowledged
+ * (the process died; handler failures are nak'd with the runtime's own delays): entry i is
+ * the ack wait plus the largest delay the runtime could pick before retry i, so a redelivery
+ * after a crash never comes sooner than a live handler's ack deadline plus its retry delay.
+ * `maxAttempts - 1` entries (at most 20), fewer than `max_deliver` as the server requires.
+ * Matches `consumerConfigFor` in `src/runtime/ensure.ts`.
+ */
+export function crashBackoffMs(retry: RetryPolicy, ackWaitMs: number): number[] {
+  const entries = Math.min(Math.max(1, retry.maxAttempts) - 1, MAX_BACKOFF_ENTRIES);
   const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    if (retry.delaysMs && retry.delaysMs.length > 0) {
-      out.push(retry.delaysMs[Math.min(i, retry.delaysMs.length - 1)] as number);
-      continue;
-    }
-    let delay: number;
-    switch (retry.strategy) {
-      case "fixed":
-        delay = retry.initialDelayMs;
-        break;
-      case "linear":
-        delay = retry.initialDelayMs * (i + 1);
-        break;
-      case "exponential":
-        delay = retry.initialDelayMs * retry.multiplier ** i;
-        break;
-    }
-    out.push(Math.round(Math.min(delay, retry.maxDelayMs)));
-  }
+  for (let i = 1; i <= entries; i++) out.push(ackWaitMs + maxBackoffDelayMs(retry, i));
   return out;
 }
 

@@ -17,12 +17,15 @@ export {
   type JetStreamSession,
 } from "./connect.js";
 export {
+  crashBackoffMs,
   type DeriveOptions,
   type DeriveResult,
   deriveJetStreamConfig,
+  MAX_BACKOFF_ENTRIES,
   managedOwner,
+  maxDeliverFor,
   ownerMarker,
-  retryDelaysMs,
+  RELEASE_ALLOWANCE,
 } from "./derive.js";
 export {
   isStreamsError,

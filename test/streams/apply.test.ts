@@ -64,7 +64,11 @@ describe("applyJetStream / planJetStream against nats-server", () => {
       max_bytes: 1024 ** 3,
     });
     const ledger = await jsm.consumers.info("PAYMENTS", "ledger");
-    expect(ledger.config).toMatchObject({ ack_policy: "explicit", max_deliver: 8, ack_wait: 60e9 });
+    expect(ledger.config).toMatchObject({
+      ack_policy: "explicit",
+      max_deliver: 18,
+      ack_wait: 360e9,
+    });
     expect(ledger.config.backoff).toHaveLength(7);
     // The bucket works as a KV bucket for the runtime.
     const kv = await new Kvm(nc).open("orders_dedup");
@@ -132,18 +136,18 @@ describe("applyJetStream / planJetStream against nats-server", () => {
       ...base,
       operations: base.operations.map((op) =>
         op.action === "receive" && op.id === "recordPayment" && op.retry
-          ? { ...op, retry: { ...op.retry, maxAttempts: 3 } }
+          ? { ...op, retry: { ...op.retry, maxAttempts: 1 } }
           : op,
       ),
     };
     const plan = await planJetStream(nc, retried);
     const ledger = plan.items.find((i) => i.name === "PAYMENTS/ledger");
     expect(ledger?.action).toBe("update");
-    expect(ledger?.changes.map((c) => c.field)).toEqual(["backoff", "max_deliver"]);
+    expect(ledger?.changes.map((c) => c.field)).toEqual(["ack_wait", "backoff", "max_deliver"]);
     await applyJetStream(nc, retried);
     const info = await jsm.consumers.info("PAYMENTS", "ledger");
-    expect(info.config.max_deliver).toBe(3);
-    // 2s and 6s delays raised to the 60s ack wait: no backoff needed any more.
+    expect(info.config.max_deliver).toBe(11);
+    // A single attempt needs no crash backoff: the list is cleared, ack_wait is the contract's again.
     expect(info.config.backoff ?? []).toEqual([]);
     expect(info.config.ack_wait).toBe(60e9);
     expect((await planJetStream(nc, retried)).pending).toBe(false);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Contract } from "../../src/model/types.js";
 import {
+  crashBackoffMs,
   deriveJetStreamConfig,
   managedOwner,
+  maxDeliverFor,
   ownerMarker,
-  retryDelaysMs,
 } from "../../src/streams/derive.js";
 import type { JetStreamConfig } from "../../src/streams/types.js";
 import {
@@ -96,24 +97,25 @@ describe("deriveJetStreamConfig on the example contract", () => {
     for (const c of config.consumers) expect(c.ackPolicy).toBe("explicit");
   });
 
-  it("sets max_deliver to the attempts and a backoff only where it differs from the ack wait", () => {
+  it("leaves room for the runtime's releases in max_deliver and sets a crash backoff", () => {
     const byName = new Map(config.consumers.map((c) => [c.durable, c]));
-    // Every retry delay is below the ack wait: backoff would be the ack wait each time.
+    // 30s ack wait + 1s, 2s, 4s, 8s (the upper bound of full jitter is the base delay).
     expect(byName.get("fulfilment")).toMatchObject({
-      maxDeliver: 5,
-      backoffMs: [],
-      ackWaitMs: 30 * SECOND,
+      maxDeliver: 5 + 10,
+      backoffMs: [31, 32, 34, 38].map((s) => s * SECOND),
+      ackWaitMs: 31 * SECOND,
     });
+    // 15s ack wait + the explicit 500ms, 2s, 10s.
     expect(byName.get("stock-release")).toMatchObject({
-      maxDeliver: 4,
-      backoffMs: [],
-      ackWaitMs: 15 * SECOND,
+      maxDeliver: 4 + 10,
+      backoffMs: [15_500, 17_000, 25_000],
+      ackWaitMs: 15_500,
     });
-    // 2s, 6s, 18s, 54s, 162s, 300s (capped), 300s, each raised to the 60s ack wait.
+    // Decorrelated jitter can reach maxDelay (5m) at any retry: 60s + 300s each time.
     expect(byName.get("ledger")).toMatchObject({
-      maxDeliver: 8,
-      backoffMs: [60, 60, 60, 60, 162, 300, 300].map((s) => s * SECOND),
-      ackWaitMs: 60 * SECOND,
+      maxDeliver: 8 + 10,
+      backoffMs: Array(7).fill(360 * SECOND),
+      ackWaitMs: 360 * SECOND,
     });
   });
 
@@ -186,33 +188,40 @@ describe("derivation rules", () => {
     );
   });
 
-  it("raises backoff entries to the ack wait and sets ack_wait to backoff[0]", () => {
+  it("makes backoff[i] the ack wait plus retry delay i, and ack_wait backoff[0]", () => {
     const c = single({
       consumer: consumerPolicy(),
       retry: retry({ maxAttempts: 4, delaysMs: [2 * SECOND, 20 * SECOND] }),
     });
     const [consumer] = derived(c).consumers;
     expect(consumer).toMatchObject({
-      maxDeliver: 4,
-      backoffMs: [5000, 20000, 20000],
-      ackWaitMs: 5000,
+      maxDeliver: 14,
+      backoffMs: [7_000, 25_000, 25_000],
+      ackWaitMs: 7_000,
     });
     // The server's rule: max_deliver greater than the number of backoff entries.
     expect(consumer?.maxDeliver).toBeGreaterThan(consumer?.backoffMs.length ?? 0);
   });
 
-  it("uses the handler timeout when it is longer than the ack wait (with a warning)", () => {
+  it("warns when the handler may outlive the ack wait", () => {
     const c = single({
       consumer: consumerPolicy({ ackWaitMs: 2 * SECOND, handlerTimeoutMs: 8 * SECOND }),
       retry: retry({ maxAttempts: 2, strategy: "fixed", initialDelayMs: SECOND }),
     });
     const result = deriveJetStreamConfig(c);
     expect(result.config?.consumers[0]).toMatchObject({
-      backoffMs: [8000],
-      ackWaitMs: 8000,
-      maxDeliver: 2,
+      backoffMs: [3_000],
+      ackWaitMs: 3_000,
+      maxDeliver: 12,
     });
     expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-ack-wait-short"]);
+  });
+
+  it("sets no backoff for a single attempt", () => {
+    const [consumer] = derived(
+      single({ consumer: consumerPolicy(), retry: retry({ maxAttempts: 1 }) }),
+    ).consumers;
+    expect(consumer).toMatchObject({ maxDeliver: 11, backoffMs: [], ackWaitMs: 5000 });
   });
 
   it("leaves max_deliver unlimited without a retry policy", () => {
@@ -243,28 +252,28 @@ describe("derivation rules", () => {
     expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-no-consumer-policy"]);
   });
 
-  it("computes delays for each strategy without jitter, capped at maxDelay", () => {
-    expect(
-      retryDelaysMs(retry({ maxAttempts: 4, strategy: "fixed", initialDelayMs: 100 })),
-    ).toEqual([100, 100, 100]);
-    expect(
-      retryDelaysMs(
-        retry({ maxAttempts: 5, strategy: "linear", initialDelayMs: 100, maxDelayMs: 350 }),
-      ),
-    ).toEqual([100, 200, 300, 350]);
-    expect(
-      retryDelaysMs(
-        retry({
-          maxAttempts: 5,
-          strategy: "exponential",
-          initialDelayMs: 100,
-          multiplier: 3,
-          maxDelayMs: 1000,
-        }),
-      ),
-    ).toEqual([100, 300, 900, 1000]);
-    expect(retryDelaysMs(retry({ maxAttempts: 4, delaysMs: [10, 20] }))).toEqual([10, 20, 20]);
-    expect(retryDelaysMs(retry({ maxAttempts: 1 }))).toEqual([]);
+  it("computes crash backoffs from each strategy's largest delay, capped at maxDelay and 20 entries", () => {
+    const fixed = retry({ maxAttempts: 4, strategy: "fixed", initialDelayMs: 100, jitter: "full" });
+    expect(crashBackoffMs(fixed, 1_000)).toEqual([1_100, 1_100, 1_100]);
+    const linear = retry({
+      maxAttempts: 5,
+      strategy: "linear",
+      initialDelayMs: 100,
+      maxDelayMs: 350,
+    });
+    expect(crashBackoffMs(linear, 0)).toEqual([100, 200, 300, 350]);
+    const exponential = retry({
+      maxAttempts: 5,
+      strategy: "exponential",
+      initialDelayMs: 100,
+      multiplier: 3,
+      maxDelayMs: 1000,
+      jitter: "equal",
+    });
+    expect(crashBackoffMs(exponential, 0)).toEqual([100, 300, 900, 1000]);
+    expect(crashBackoffMs(retry({ maxAttempts: 4, delaysMs: [10, 20] }), 0)).toEqual([10, 20, 20]);
+    expect(crashBackoffMs(retry({ maxAttempts: 50 }), 0)).toHaveLength(20);
+    expect(maxDeliverFor(retry({ maxAttempts: 50 }))).toBe(60);
   });
 
   it("merges operations sharing a durable with identical settings", () => {

@@ -77,8 +77,8 @@ describe("renderStreamFiles", () => {
     expect(ledger).toMatchObject({
       durable_name: "ledger",
       ack_policy: "explicit",
-      ack_wait: 60e9,
-      max_deliver: 8,
+      ack_wait: 360e9,
+      max_deliver: 18,
     });
     expect(ledger.backoff).toHaveLength(7);
   });
@@ -108,9 +108,9 @@ describe("renderStreamFiles", () => {
       durableName: 'd"q',
       deliverPolicy: "new",
       ackPolicy: "explicit",
-      ackWait: "1s500ms",
-      backoff: ["1s500ms", "4s"],
-      maxDeliver: 3,
+      ackWait: "2s",
+      backoff: ["2s", "5s500ms"],
+      maxDeliver: 13,
     });
     expect(streamDoc.spec.storage).toBe("file");
     // The header comment stays one line whatever the source path holds.
@@ -134,10 +134,10 @@ describe("renderStreamFiles", () => {
     expect(text).toContain('durable_name    = "d\\"q"');
     expect(text).toContain("deliver_new     = true");
     expect(out.notes).toContain(
-      'consumer EVIL-1/d"q ack_wait: 1500ms rounded up to 2s (Terraform takes whole seconds)',
+      'consumer EVIL-1/d"q backoff[1]: 5500ms rounded up to 6s (Terraform takes whole seconds)',
     );
-    expect(text).toContain("backoff         = [2, 4]");
-    expect(text).toContain('# note: consumer EVIL-1/d"q ack_wait: 1500ms rounded up to 2s');
+    expect(text).toContain("backoff         = [2, 6]");
+    expect(text).toContain('# note: consumer EVIL-1/d"q backoff[1]: 5500ms rounded up to 6s');
   });
 });
 

@@ -4,7 +4,9 @@
  * figures). 256-byte JSON, the same in-flight count for raw and runtime. Prints msg/s and ratios.
  *
  * Env: BENCH_MESSAGES (default 20000), BENCH_INFLIGHT (64), BENCH_RUNS (3, median reported),
- * BENCH_SOAK (messages for the memory soak, default 100000).
+ * BENCH_SOAK (messages for the memory soak, default 100000), BENCH_CONFIRM_ACK=0 (plain acks in
+ * the runtime consumer), BENCH_ASYNC_TRACES=1 (keep nats.js's per-request stack capture; the
+ * bench connects with `noAsyncTraces: true`, which raw and runtime cases share).
  */
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -87,32 +89,49 @@ async function dropStream(nc: NatsConnection, stream: string): Promise<void> {
 
 const encoder = new TextEncoder();
 
-async function rawPublish(nc: NatsConnection, withId: boolean): Promise<number> {
-  const { stream, subject } = await freshStream(nc);
-  const js = jetstream(nc);
-  const t0 = performance.now();
-  await pool(MESSAGES, (i) => {
-    const p = payload(i);
-    return js.publish(subject, encoder.encode(JSON.stringify(p)), withId ? { msgID: p.id } : {});
-  });
-  const rate = MESSAGES / ((performance.now() - t0) / 1000);
-  await dropStream(nc, stream);
-  return rate;
-}
+const BLOCKS = 10;
 
-async function runtimePublish(nc: NatsConnection): Promise<number> {
-  const { stream, subject } = await freshStream(nc);
+/**
+ * The three publish cases, interleaved in blocks (raw, raw with id, runtime, raw, ...) on their
+ * own streams, so load from other processes falls on all of them alike. Returns msg/s each.
+ */
+async function publishCases(
+  nc: NatsConnection,
+): Promise<{ raw: number; rawId: number; rt: number }> {
+  const js = jetstream(nc);
+  const [sRaw, sId, sRt] = [await freshStream(nc), await freshStream(nc), await freshStream(nc)];
   const publisher = createPublisher<Payload>(nc, {
     operationId: "bench",
-    subject,
+    subject: sRt.subject,
     message,
-    stream,
+    stream: sRt.stream,
   });
-  const t0 = performance.now();
-  await pool(MESSAGES, (i) => publisher.publish(payload(i)));
-  const rate = MESSAGES / ((performance.now() - t0) / 1000);
-  await dropStream(nc, stream);
-  return rate;
+  const ms = { raw: 0, rawId: 0, rt: 0 };
+  const per = Math.ceil(MESSAGES / BLOCKS);
+  for (let b = 0; b < BLOCKS; b++) {
+    const base = b * per;
+    let t = performance.now();
+    await pool(per, (i) =>
+      js.publish(sRaw.subject, encoder.encode(JSON.stringify(payload(base + i)))),
+    );
+    ms.raw += performance.now() - t;
+    t = performance.now();
+    await pool(per, (i) => {
+      const p = payload(base + i);
+      return js.publish(sId.subject, encoder.encode(JSON.stringify(p)), { msgID: p.id });
+    });
+    ms.rawId += performance.now() - t;
+    t = performance.now();
+    await pool(per, (i) => publisher.publish(payload(base + i)));
+    ms.rt += performance.now() - t;
+  }
+  for (const s of [sRaw, sId, sRt]) await dropStream(nc, s.stream);
+  const total = per * BLOCKS;
+  return {
+    raw: total / (ms.raw / 1000),
+    rawId: total / (ms.rawId / 1000),
+    rt: total / (ms.rt / 1000),
+  };
 }
 
 async function filledStream(nc: NatsConnection, count: number) {
@@ -221,14 +240,12 @@ try {
   // Each run measures every case back to back, so a ratio compares figures taken under the
   // same machine load (other processes share the cores); medians over the runs are reported.
   const cases = {
-    rawPub: () => rawPublish(nc, false),
-    rawPubId: () => rawPublish(nc, true),
-    rtPub: () => runtimePublish(nc),
     rawCon: () => rawConsume(nc),
     rtMem: () => runtimeConsume(nc, memory),
     rtKv: () => runtimeConsume(nc, kv()),
   } as const;
-  const rates: Record<keyof typeof cases, number[]> = {
+  type Name = "rawPub" | "rawPubId" | "rtPub" | keyof typeof cases;
+  const rates: Record<Name, number[]> = {
     rawPub: [],
     rawPubId: [],
     rtPub: [],
@@ -243,17 +260,24 @@ try {
     kv: [] as number[],
   };
   for (let r = 0; r < RUNS; r++) {
+    const pub = await publishCases(nc);
+    rates.rawPub.push(pub.raw);
+    rates.rawPubId.push(pub.rawId);
+    rates.rtPub.push(pub.rt);
+    ratios.pub.push(pub.rt / pub.rawId);
+    ratios.pubNoId.push(pub.rt / pub.raw);
+    // Alternate the order of the consume cases between runs so drift in load cancels out.
+    const order = (Object.keys(cases) as Array<keyof typeof cases>).slice();
+    if (r % 2 === 1) order.reverse();
     const run = {} as Record<keyof typeof cases, number>;
-    for (const name of Object.keys(cases) as Array<keyof typeof cases>) {
+    for (const name of order) {
       run[name] = await cases[name]();
       rates[name].push(run[name]);
     }
-    ratios.pub.push(run.rtPub / run.rawPubId);
-    ratios.pubNoId.push(run.rtPub / run.rawPub);
     ratios.mem.push(run.rtMem / run.rawCon);
     ratios.kv.push(run.rtKv / run.rawCon);
   }
-  const labels: Record<keyof typeof cases, string> = {
+  const labels: Record<Name, string> = {
     rawPub: "raw js.publish (no msg id)",
     rawPubId: "raw js.publish (msg id)",
     rtPub: "runtime publish (validation, msg id)",
@@ -261,7 +285,7 @@ try {
     rtMem: "runtime consume (validation, memory dedup)",
     rtKv: "runtime consume (validation, KV dedup)",
   };
-  for (const name of Object.keys(cases) as Array<keyof typeof cases>) {
+  for (const name of Object.keys(labels) as Name[]) {
     console.log(
       `${labels[name].padEnd(44)} ${fmt(median(rates[name])).padStart(16)}   runs: ${rates[name].map((x) => Math.round(x)).join(", ")}`,
     );

@@ -51,7 +51,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Validates configuration data; throws `CompatInputError` naming file:line:col of the first problem. */
 export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
-  const fail = (pointer: string, message: string): never => {
+  const fail: (pointer: string, message: string) => never = (pointer, message) => {
     const at = doc.locate(pointer);
     throw new CompatInputError(`${at.file}:${at.line}:${at.column}: ${message}`, doc.file);
   };
@@ -104,33 +104,33 @@ export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
   const ignore: IgnoreRule[] = [];
   if (root.ignore !== undefined) {
     if (!Array.isArray(root.ignore)) fail("/ignore", "ignore must be a list");
-    (root.ignore as unknown[]).forEach((entry, i) => {
+    for (const [i, entry] of (root.ignore as unknown[]).entries()) {
       const pointer = `/ignore/${i}`;
-      if (!isRecord(entry)) return fail(pointer, "each ignore entry needs rule and reason");
+      if (!isRecord(entry)) fail(pointer, "each ignore entry needs rule and reason");
       checkKeys(entry, pointer, ["rule", "message", "reason"]);
-      if (typeof entry.rule !== "string") return fail(pointer, "ignore entry without a rule id");
+      if (typeof entry.rule !== "string") fail(pointer, "ignore entry without a rule id");
       if (!isRuleId(entry.rule)) {
         const hint = closest(
           entry.rule,
           RULES.map((r) => r.id),
         );
-        return fail(
+        fail(
           `${pointer}/rule`,
           `unknown rule "${entry.rule}"${hint ? `; did you mean "${hint}"?` : ""}`,
         );
       }
       if (typeof entry.reason !== "string" || entry.reason.trim() === "") {
-        return fail(pointer, `ignoring ${entry.rule} needs a reason`);
+        fail(pointer, `ignoring ${entry.rule} needs a reason`);
       }
       if (entry.message !== undefined && typeof entry.message !== "string") {
-        return fail(`${pointer}/message`, "message must be a message id");
+        fail(`${pointer}/message`, "message must be a message id");
       }
       ignore.push({
         rule: entry.rule,
         reason: entry.reason.trim(),
         ...(typeof entry.message === "string" ? { message: entry.message } : {}),
       });
-    });
+    }
   }
   return {
     file: doc.file,

@@ -152,7 +152,7 @@ describe("plain JSON Schema files", () => {
       ["type-widened", "/properties/item/properties/qty"],
     ]);
     expect(report.compatible).toBe(true);
-    expect(report.changes[0]?.location).toMatchObject({ file: "new.yaml", line: 11, column: 7 });
+    expect(report.changes[0]?.location).toMatchObject({ file: "new.yaml", line: 12, column: 9 });
     const forward = await diffFiles(
       [{ path: "old.json" }],
       { path: "new.yaml" },

@@ -26,6 +26,15 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
+/** Runs the command in-process with captured output. */
+async function run(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), cwd: ROOT };
+  const code = await main(args, io);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
 
 describe("jetcontract streams (process)", { timeout: PROCESS_TEST_TIMEOUT }, () => {
@@ -65,18 +74,19 @@ describe("jetcontract streams (process)", { timeout: PROCESS_TEST_TIMEOUT }, () 
     ]);
   });
 
-  it("plans (exit 1 while changes are pending), applies, then plans clean (exit 0)", async () => {
+  it.concurrent("plans with exit 1 while changes are pending, and 0 once applied", async () => {
     const auth = ["--server", server.url, "--user", "ops", "--password", "s3cret"];
     const before = await cli("streams", "plan", EXAMPLE_SPEC, ...auth);
     expect(before.code).toBe(1);
     expect(before.stdout).toContain("+ stream ORDERS: create");
     expect(before.stdout).toContain("Plan (nats-server 2.9.10): 7 to create, 0 to update");
 
-    const apply = await cli("streams", "apply", EXAMPLE_SPEC, ...auth);
+    // The same command in-process from here on: a process start is slow on a busy machine.
+    const apply = await run("streams", "apply", EXAMPLE_SPEC, ...auth);
     expect(apply.code).toBe(0);
     expect(apply.stdout).toContain("Applied 7 change(s).");
 
-    const after = await cli("streams", "plan", EXAMPLE_SPEC, ...auth, "--format", "json");
+    const after = await run("streams", "plan", EXAMPLE_SPEC, ...auth, "--format", "json");
     expect(after.code).toBe(0);
     const plan = JSON.parse(after.stdout) as { pending: boolean; items: { action: string }[] };
     expect(plan.pending).toBe(false);
@@ -86,14 +96,6 @@ describe("jetcontract streams (process)", { timeout: PROCESS_TEST_TIMEOUT }, () 
 
 /** The same command in-process, for behaviour that does not need a process. */
 describe("jetcontract streams (in-process)", () => {
-  async function run(...args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), cwd: ROOT };
-    const code = await main(args, io);
-    return { code, stdout: out.join(""), stderr: err.join("") };
-  }
-
   it("writes the files of a format under --out", async () => {
     const dir = await mkdtemp(join(tmpdir(), "jc-streams-cli-"));
     try {

@@ -132,6 +132,18 @@ describe("jetcontract streams (in-process)", () => {
       ["streams", "plan"],
       "jetcontract streams: name the AsyncAPI file: jetcontract streams plan <spec>",
     ],
+    [
+      ["streams", "plan", EXAMPLE_SPEC, "--out", "x"],
+      "jetcontract streams: --out has no effect when streams plan",
+    ],
+    [
+      ["streams", "plan", EXAMPLE_SPEC, "--allow-recreate"],
+      "jetcontract streams: --allow-recreate has no effect when streams plan",
+    ],
+    [
+      ["streams", EXAMPLE_SPEC, "--out", "x", "--server", "nats://h:4222"],
+      "jetcontract streams: --server has no effect when writing files",
+    ],
   ])("rejects %j with one line and exit 2", async (args, message) => {
     const result = await run(...args);
     expect(result.code).toBe(2);

@@ -49,8 +49,7 @@ export const streamsCommand: CliCommand = {
       .option("out", { type: "string", describe: "Output directory for files" })
       .option("server", {
         type: "string",
-        default: DEFAULT_SERVER,
-        describe: "NATS server URL(s), comma separated",
+        describe: `NATS server URL(s), comma separated (default ${DEFAULT_SERVER})`,
       })
       .option("creds", { type: "string", describe: "User credentials file" })
       .option("nkey", { type: "string", describe: "NKey seed file" })
@@ -100,6 +99,7 @@ export const streamsCommand: CliCommand = {
     } else if (format !== undefined && format !== "text" && format !== "json") {
       throw new UsageError(`--format ${format} is for files; ${action} prints text or json`);
     }
+    rejectUnusedFlags(action, args);
     const target = action ? connectOptions(args) : undefined;
 
     const config = await loadConfig(spec, io);
@@ -161,6 +161,37 @@ async function writeFiles(
   for (const note of rendered.notes) io.err(`note: ${note}`);
   io.err(`wrote ${written.length} file${written.length === 1 ? "" : "s"} to ${out}`);
   return ExitCode.ok;
+}
+
+/** Flags that mean nothing in a mode are mistakes, not silently ignored. */
+const CONNECTION_FLAGS = [
+  "server",
+  "creds",
+  "nkey",
+  "user",
+  "password",
+  "token",
+  "tlsCa",
+  "tlsCert",
+  "tlsKey",
+];
+const FLAGS_BY_MODE: Record<"files" | Action, readonly string[]> = {
+  files: ["format", "out"],
+  plan: ["format", "prune", "verbose", ...CONNECTION_FLAGS],
+  apply: ["format", "prune", "allowRecreate", ...CONNECTION_FLAGS],
+};
+const ALL_FLAGS = ["format", "out", "prune", "verbose", "allowRecreate", ...CONNECTION_FLAGS];
+
+function rejectUnusedFlags(action: Action | undefined, args: Record<string, unknown>): void {
+  const mode = action ?? "files";
+  const allowed = FLAGS_BY_MODE[mode];
+  for (const flag of ALL_FLAGS) {
+    const value = args[flag];
+    if (value === undefined || value === false || allowed.includes(flag)) continue;
+    const name = flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const where = mode === "files" ? "writing files" : `streams ${mode}`;
+    throw new UsageError(`--${name} has no effect when ${where}`);
+  }
 }
 
 function connectOptions(args: Record<string, unknown>): JetStreamConnectOptions {

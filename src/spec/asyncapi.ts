@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { Parser } from "@asyncapi/parser";
+import type { Parser } from "@asyncapi/parser";
 import type { Problem, Severity } from "../model/problem.js";
 import { getAt, toPointer } from "./pointer.js";
 import type { Workspace } from "./workspace.js";
@@ -20,8 +20,11 @@ let shared: Parser | undefined;
  * remote references. Caching is off so two loads of one path (e.g. two git revisions)
  * never see each other's content.
  */
-function parser(): Parser {
-  if (!shared) shareSpecSchemaCompilation();
+async function parser(): Promise<Parser> {
+  if (shared) return shared;
+  shareSpecSchemaCompilation();
+  // Imported on first use: the CLI's failure paths (bad flags, missing files) stay fast.
+  const { Parser } = await import("@asyncapi/parser");
   shared ??= new Parser({
     __unstable: {
       resolver: {
@@ -68,8 +71,9 @@ const SEVERITIES: Severity[] = ["error", "warning", "info", "info"];
  */
 export async function validateAsyncApi(ws: Workspace, rootPath: string): Promise<Problem[]> {
   const text = ws.texts.get(rootPath) ?? "";
+  const instance = await parser();
   const { diagnostics } = await context.run({ ws }, () =>
-    parser().parse(text, { source: rootPath, applyTraits: false }),
+    instance.parse(text, { source: rootPath, applyTraits: false }),
   );
   const problems: Problem[] = [];
   const seen = new Set<string>();

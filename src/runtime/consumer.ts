@@ -538,7 +538,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     if (store && key !== undefined) {
       let claim: Awaited<ReturnType<DedupStore["claim"]>>;
       try {
-        claim = await store.claim(key);
+        claim = await store.claim(key, `${d.stream}:${seq}`);
       } catch (error) {
         this.#emitError("dedup-claim", error, seq);
         this.#breaker?.onNeutral();
@@ -615,13 +615,16 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
     if (ok) {
       this.#breaker?.onSuccess();
-      if (entry.token) await this.#settleClaim(entry.token, true);
+      // A `doneOnAck` store needs no done marker when the ack goes through (checked in #ack).
+      if (entry.token && !(store?.doneOnAck && !entry.released)) {
+        await this.#settleClaim(entry.token, true);
+      }
       if (hub.has("handlerSucceeded")) {
         hub.emit("handlerSucceeded", { ...this.#base(m, attempt), durationMs });
       }
       span.end();
       if (!entry.released) {
-        await this.#ack(m);
+        await this.#ack(m, store?.doneOnAck ? entry.token : undefined);
         this.#ledger.delete(seq);
       }
       return;
@@ -764,12 +767,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
   }
 
-  async #ack(m: JsMsg): Promise<void> {
+  /** Acks `m`; `doneOnAckToken`: a claim to mark done if the ack cannot be confirmed. */
+  async #ack(m: JsMsg, doneOnAckToken?: ClaimToken): Promise<void> {
     try {
       await this.#queueAck(m);
     } catch (error) {
       // Unconfirmed: the message may come back; the dedup store makes that a skip.
       this.#emitError("ack", error, m.seq);
+      if (doneOnAckToken) await this.#settleClaim(doneOnAckToken, true);
       return;
     }
     if (this.#hub.has("acked")) {

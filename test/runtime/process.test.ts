@@ -242,6 +242,26 @@ describe("KV dedup on a real server", () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
+  it("with message refs, the first message owns the key and others are its duplicates", async () => {
+    const n = names("ko");
+    const store = await createKvDedupStore(env.nc, {
+      bucket: n.bucket,
+      ttlMs: 60_000,
+      leaseMs: 5_000,
+    });
+    const owner = await store.claim("order-O1", "S:1");
+    expect(owner.status).toBe("claimed");
+    // Another message with the same key: a duplicate of the owner, at once (no done write).
+    expect(await store.claim("order-O1", "S:2")).toEqual({ status: "done" });
+    // A redelivery of the owner while its lease holds: busy (an earlier attempt may still run).
+    expect((await store.claim("order-O1", "S:1")).status).toBe("busy");
+    // The owner failed and released the key: the next message with it becomes the owner.
+    if (owner.status !== "claimed") throw new Error("unreachable");
+    await store.release(owner.token);
+    expect((await store.claim("order-O1", "S:2")).status).toBe("claimed");
+    expect(await store.claim("order-O1", "S:1")).toEqual({ status: "done" });
+  });
+
   it("a claim whose holder died becomes claimable after its lease", async () => {
     const n = names("kl");
     const opts = { bucket: n.bucket, ttlMs: 60_000, leaseMs: 300 };

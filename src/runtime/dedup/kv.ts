@@ -27,6 +27,7 @@ export interface KvDedupOptions {
 
 interface KvToken extends ClaimToken {
   readonly kvKey: string;
+  readonly ref: string | undefined;
   revision: number;
 }
 
@@ -36,6 +37,8 @@ interface StoredClaim {
   /** lease expiry, epoch ms (claims only) */
   readonly u?: number;
   readonly o?: string;
+  /** the message that owns the key (`stream:sequence`), when the consumer said */
+  readonly r?: string;
 }
 
 const encoder = new TextEncoder();
@@ -75,6 +78,8 @@ class TurnBatcher {
 
 export class KvDedupStore implements DedupStore {
   readonly kind = "kv";
+  /** A claim made with a message ref is the done marker once that message is acked. */
+  readonly doneOnAck = true;
   readonly leaseMs: number;
   readonly owner: string;
   readonly #now: () => number;
@@ -89,24 +94,26 @@ export class KvDedupStore implements DedupStore {
     this.#now = options.now ?? Date.now;
   }
 
-  #claimValue(): Uint8Array {
-    return encoder.encode(
-      JSON.stringify({
-        s: "c",
-        u: this.#now() + this.leaseMs,
-        o: this.owner,
-      } satisfies StoredClaim),
-    );
+  #claimValue(ref: string | undefined): Uint8Array {
+    const value: StoredClaim = { s: "c", u: this.#now() + this.leaseMs, o: this.owner };
+    return encoder.encode(JSON.stringify(ref === undefined ? value : { ...value, r: ref }));
   }
 
-  async claim(key: string): Promise<ClaimResult> {
+  /**
+   * With `ref` (the claiming message, `stream:sequence`), the claim doubles as the done marker:
+   * the first message to claim a key owns it, and another message with the same key is a
+   * duplicate of the owner (it follows the owner's fate: retried by the owner's redeliveries,
+   * dead-lettered with it). Only a redelivery of the owner itself may take an expired claim over.
+   * Without `ref`: an expired claim is claimable by anyone, and only `complete()` marks done.
+   */
+  async claim(key: string, ref?: string): Promise<ClaimResult> {
     const kvKey = kvKeyFor(key);
     await this.#batch.wait();
     try {
       for (let round = 0; round < 3; round++) {
         try {
-          const revision = await this.kv.create(kvKey, this.#claimValue());
-          return { status: "claimed", token: { key, kvKey, revision } as KvToken };
+          const revision = await this.kv.create(kvKey, this.#claimValue(ref));
+          return { status: "claimed", token: { key, kvKey, ref, revision } as KvToken };
         } catch (e) {
           if (!isWrongLastSequence(e)) throw e;
         }
@@ -114,12 +121,14 @@ export class KvDedupStore implements DedupStore {
         if (entry === null || entry.operation !== "PUT") continue; // gone meanwhile: create again
         const stored = JSON.parse(decoder.decode(entry.value)) as StoredClaim;
         if (stored.s === "d") return { status: "done" };
+        if (ref !== undefined && stored.r !== undefined && stored.r !== ref)
+          return { status: "done" };
         const leftMs = (stored.u ?? 0) - this.#now();
         if (leftMs > 0) return { status: "busy", retryAfterMs: leftMs };
         // The holder's lease ran out (it died or hung): take the claim over, atomically.
         try {
-          const revision = await this.kv.update(kvKey, this.#claimValue(), entry.revision);
-          return { status: "claimed", token: { key, kvKey, revision } as KvToken };
+          const revision = await this.kv.update(kvKey, this.#claimValue(ref), entry.revision);
+          return { status: "claimed", token: { key, kvKey, ref, revision } as KvToken };
         } catch (e) {
           if (!isWrongLastSequence(e)) throw e;
         }
@@ -133,7 +142,7 @@ export class KvDedupStore implements DedupStore {
   async renew(token: ClaimToken): Promise<void> {
     const t = token as KvToken;
     try {
-      t.revision = await this.kv.update(t.kvKey, this.#claimValue(), t.revision);
+      t.revision = await this.kv.update(t.kvKey, this.#claimValue(t.ref), t.revision);
     } catch (cause) {
       throw new DedupStoreError(`dedup lease renewal of ${t.key} failed`, { cause });
     }

@@ -22,7 +22,17 @@ export interface DedupStore {
   readonly kind: string;
   /** How long a claim holds without renewal. */
   readonly leaseMs: number;
-  claim(key: string): MaybePromise<ClaimResult>;
+  /**
+   * Claims `key` for the message `ref` (`stream:sequence`, given by the consumer). Stores with
+   * `doneOnAck` treat a claim by another message as a duplicate of it.
+   */
+  claim(key: string, ref?: string): MaybePromise<ClaimResult>;
+  /**
+   * When true, a claim made with a `ref` already marks the key done once its message is acked;
+   * the consumer then calls `complete()` only when it could not confirm the ack (one write per
+   * message instead of two).
+   */
+  readonly doneOnAck?: boolean;
   /** Extends the lease of a claim (long handlers). */
   renew(token: ClaimToken): MaybePromise<void>;
   /** Records the key as done (for the store's TTL) and ends the claim. */

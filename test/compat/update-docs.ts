@@ -1,0 +1,8 @@
+/** Regenerates the rule tables in docs/diff.md: `npx tsx test/compat/update-docs.ts`. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { updateRuleTables } from "../../src/compat/docs.js";
+
+const file = fileURLToPath(new URL("../../docs/diff.md", import.meta.url));
+writeFileSync(file, updateRuleTables(readFileSync(file, "utf8")));
+console.log(`updated ${file}`);

@@ -100,8 +100,11 @@ function json(value: unknown): string {
 // ---- handlebars --------------------------------------------------------------------------
 
 const hbs = Handlebars.create();
-/** A YAML double-quoted scalar: JSON string escapes are valid YAML escapes. */
-hbs.registerHelper("yaml", (value: unknown) => JSON.stringify(String(value)));
+/**
+ * A YAML double-quoted scalar: JSON string escapes are valid YAML escapes; characters YAML
+ * does not allow raw (DEL, C1 controls, line/paragraph separators, BOM) are escaped too.
+ */
+hbs.registerHelper("yaml", (value: unknown) => yamlString(String(value)));
 /**
  * An HCL quoted string: JSON escapes are HCL escapes, and template sequences `${` / `%{`
  * are doubled so a name from a spec is never interpolated.
@@ -120,6 +123,13 @@ hbs.registerHelper("num", (value: unknown) => {
 hbs.registerHelper("comment", (value: unknown) =>
   String(value).replace(/[\r\n\u2028\u2029]+/g, " "),
 );
+
+function yamlString(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
 
 function hclString(value: string): string {
   return JSON.stringify(value)

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { PubAck } from "@nats-io/jetstream";
 import type { MsgHdrs } from "@nats-io/transport-node";
+import { propagation } from "@opentelemetry/api";
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { encodePayload } from "./codec.js";
 import { type Connectable, type JsHandles, jsHandles, recordToHeaders } from "./connection.js";
@@ -155,8 +156,13 @@ export function createPublisher<T>(
           [Attr.bodySize]: data.byteLength,
         });
       }
-      const carrier: Record<string, string> = { ...userHeaders };
-      injectTraceContext(trace.setSpan(context.active(), span), carrier);
+      // Trace context goes into headers when a span records or a propagator is registered.
+      let carrier: Readonly<Record<string, string>> = userHeaders;
+      if (span.isRecording() || propagation.fields().length > 0) {
+        const withTrace: Record<string, string> = { ...userHeaders };
+        injectTraceContext(trace.setSpan(context.active(), span), withTrace);
+        carrier = withTrace;
+      }
       const hdrs = recordToHeaders(carrier);
       try {
         const result = await publishWithRetry(handles, {
@@ -166,9 +172,9 @@ export function createPublisher<T>(
           headers: hdrs,
           policy,
           random,
-          ...(opts.expect ? { expect: opts.expect } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.deadlineMs !== undefined ? { deadlineMs: opts.deadlineMs } : {}),
+          expect: opts.expect,
+          signal: opts.signal,
+          deadlineMs: opts.deadlineMs,
           onRetry: hub.has("publishRetried")
             ? (attempt, delayMs, error) =>
                 hub.emit("publishRetried", {
@@ -260,9 +266,9 @@ export interface PublishRequest {
   readonly headers: MsgHdrs;
   readonly policy: PublishPolicy;
   readonly random: RandomSource;
-  readonly expect?: PublishExpectations;
-  readonly signal?: AbortSignal;
-  readonly deadlineMs?: number;
+  readonly expect?: PublishExpectations | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly deadlineMs?: number | undefined;
   readonly onRetry?: ((attempt: number, delayMs: number, error: unknown) => void) | undefined;
 }
 

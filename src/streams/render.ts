@@ -105,10 +105,7 @@ const hbs = Handlebars.create();
  * does not allow raw (DEL, C1 controls, line/paragraph separators, BOM) are escaped too.
  */
 hbs.registerHelper("yaml", (value: unknown) => yamlString(String(value)));
-/**
- * An HCL quoted string: JSON escapes are HCL escapes, and template sequences `${` / `%{`
- * are doubled so a name from a spec is never interpolated.
- */
+/** An HCL quoted string; template sequences are doubled so a spec name is never interpolated. */
 hbs.registerHelper("hcl", (value: unknown) => hclString(String(value)));
 hbs.registerHelper("hclList", (values: unknown) =>
   Array.isArray(values) ? `[${values.map((v) => hclString(String(v))).join(", ")}]` : "[]",
@@ -131,10 +128,26 @@ function yamlString(value: string): string {
   );
 }
 
+/**
+ * An HCL quoted string. HCL knows only the escapes \n \r \t \" \\ and \uNNNN (not JSON's
+ * \b or \f), and `${` / `%{` start template sequences unless doubled.
+ */
 function hclString(value: string): string {
-  return JSON.stringify(value)
-    .replace(/\$\{/g, () => "$${")
-    .replace(/%\{/g, () => "%%{");
+  let out = '"';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charAt(i);
+    const code = value.charCodeAt(i);
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029) {
+      out += `\\u${code.toString(16).padStart(4, "0")}`;
+    } else if ((ch === "$" || ch === "%") && value.charAt(i + 1) === "{") out += ch + ch;
+    else out += ch;
+  }
+  return `${out}"`;
 }
 
 const templateCache = new Map<string, HandlebarsTemplateDelegate>();

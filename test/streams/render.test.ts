@@ -27,7 +27,7 @@ function configOf(c: Contract): JetStreamConfig {
 /** A contract whose names and texts try to break out of YAML and HCL strings. */
 const HOSTILE =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the text must look like an HCL template
-  'Evil "quoted" \\ text\nsecond: line # not a comment ${var.x} %{if true} \u2028 \u007f \u0007';
+  'Evil "quoted" \\ text\nsecond: line # not a comment ${var.x} %{if true} \u2028 \u007f \u0007 \b';
 function hostileContract(): Contract {
   return contract({
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the title must look like an HCL template
@@ -115,7 +115,7 @@ describe("renderStreamFiles", () => {
     });
     expect(streamDoc.spec.storage).toBe("file");
     // Characters YAML does not allow raw are escaped.
-    expect(text).toContain("\\u2028 \\u007f \\u0007");
+    expect(text).toContain("\\u2028 \\u007f \\u0007 \\b");
     expect(text).not.toMatch(/[\u2028\u007f]/);
     // The header comment stays one line whatever the source path holds.
     expect(text.split("\n")[0]).toBe(
@@ -133,6 +133,8 @@ describe("renderStreamFiles", () => {
     const literal = (line ?? "").slice((line ?? "").indexOf("=") + 1).trim();
     expect(literal).toContain("$${var.x}");
     expect(literal).toContain("%%{if true}");
+    // Only escapes HCL knows: \u0008 rather than JSON's \b.
+    expect(literal).toContain("\\u2028 \\u007f \\u0007 \\u0008");
     // Undo the HCL-only doubling: what remains is a JSON string literal of the text.
     expect(JSON.parse(literal.replace("$${", "${").replace("%%{", "%{"))).toContain(HOSTILE);
     expect(text).toContain('durable_name    = "d\\"q"');

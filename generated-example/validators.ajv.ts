@@ -6,1159 +6,984 @@
 
 import * as jcRequire0 from "ajv-formats/dist/formats.js";
 import * as jcRequire1 from "ajv/dist/runtime/ucs2length.js";
-
 function cjs(m) {
   return m.default && m.default.__esModule ? m.default : m;
 }
 export const v0 = validate0;
 const schema0 = {};
 
-function validate0(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  validate0.errors = null;
-  return true;
+function validate0(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+validate0.errors = null;
+return true;
 }
 
 export const v1 = validate1;
-const schema1 = { "properties": { "JC-Attempts": { "type": "string" }, "JC-Error-Class": { "enum": ["permanent", "transient", "schema", "decode", "business-rule", "exhausted"], "type": "string" }, "JC-Error-Message": { "type": "string" }, "JC-First-Failure": { "type": "string" }, "JC-Last-Failure": { "type": "string" }, "JC-Origin-Consumer": { "type": "string" }, "JC-Origin-Sequence": { "type": "string" }, "JC-Origin-Stream": { "type": "string" }, "JC-Origin-Subject": { "type": "string" } }, "required": ["JC-Origin-Subject", "JC-Origin-Stream", "JC-Origin-Sequence", "JC-Error-Class"], "type": "object" };
+const schema1 = {"properties":{"JC-Attempts":{"type":"string"},"JC-Error-Class":{"enum":["permanent","transient","schema","decode","business-rule","exhausted"],"type":"string"},"JC-Error-Message":{"type":"string"},"JC-First-Failure":{"type":"string"},"JC-Last-Failure":{"type":"string"},"JC-Origin-Consumer":{"type":"string"},"JC-Origin-Sequence":{"type":"string"},"JC-Origin-Stream":{"type":"string"},"JC-Origin-Subject":{"type":"string"}},"required":["JC-Origin-Subject","JC-Origin-Stream","JC-Origin-Sequence","JC-Error-Class"],"type":"object"};
 
-function validate1(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (errors === 0) {
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing0;
-      if (((((data["JC-Origin-Subject"] === undefined) && (missing0 = "JC-Origin-Subject")) || ((data["JC-Origin-Stream"] === undefined) && (missing0 = "JC-Origin-Stream"))) || ((data["JC-Origin-Sequence"] === undefined) && (missing0 = "JC-Origin-Sequence"))) || ((data["JC-Error-Class"] === undefined) && (missing0 = "JC-Error-Class"))) {
-        validate1.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
-        return false;
-      }
-      else {
-        if (data["JC-Attempts"] !== undefined) {
-          const _errs1 = errors;
-          if (typeof data["JC-Attempts"] !== "string") {
-            validate1.errors = [{ instancePath: instancePath + "/JC-Attempts", schemaPath: "#/properties/JC-Attempts/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-            return false;
-          }
-          var valid0 = _errs1 === errors;
-        }
-        else {
-          var valid0 = true;
-        }
-        if (valid0) {
-          if (data["JC-Error-Class"] !== undefined) {
-            let data1 = data["JC-Error-Class"];
-            const _errs3 = errors;
-            if (typeof data1 !== "string") {
-              validate1.errors = [{ instancePath: instancePath + "/JC-Error-Class", schemaPath: "#/properties/JC-Error-Class/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-              return false;
-            }
-            if (!((((((data1 === "permanent") || (data1 === "transient")) || (data1 === "schema")) || (data1 === "decode")) || (data1 === "business-rule")) || (data1 === "exhausted"))) {
-              validate1.errors = [{ instancePath: instancePath + "/JC-Error-Class", schemaPath: "#/properties/JC-Error-Class/enum", keyword: "enum", params: { allowedValues: schema1.properties["JC-Error-Class"].enum }, message: "must be equal to one of the allowed values" }];
-              return false;
-            }
-            var valid0 = _errs3 === errors;
-          }
-          else {
-            var valid0 = true;
-          }
-          if (valid0) {
-            if (data["JC-Error-Message"] !== undefined) {
-              const _errs5 = errors;
-              if (typeof data["JC-Error-Message"] !== "string") {
-                validate1.errors = [{ instancePath: instancePath + "/JC-Error-Message", schemaPath: "#/properties/JC-Error-Message/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                return false;
-              }
-              var valid0 = _errs5 === errors;
-            }
-            else {
-              var valid0 = true;
-            }
-            if (valid0) {
-              if (data["JC-First-Failure"] !== undefined) {
-                const _errs7 = errors;
-                if (typeof data["JC-First-Failure"] !== "string") {
-                  validate1.errors = [{ instancePath: instancePath + "/JC-First-Failure", schemaPath: "#/properties/JC-First-Failure/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                  return false;
-                }
-                var valid0 = _errs7 === errors;
-              }
-              else {
-                var valid0 = true;
-              }
-              if (valid0) {
-                if (data["JC-Last-Failure"] !== undefined) {
-                  const _errs9 = errors;
-                  if (typeof data["JC-Last-Failure"] !== "string") {
-                    validate1.errors = [{ instancePath: instancePath + "/JC-Last-Failure", schemaPath: "#/properties/JC-Last-Failure/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                    return false;
-                  }
-                  var valid0 = _errs9 === errors;
-                }
-                else {
-                  var valid0 = true;
-                }
-                if (valid0) {
-                  if (data["JC-Origin-Consumer"] !== undefined) {
-                    const _errs11 = errors;
-                    if (typeof data["JC-Origin-Consumer"] !== "string") {
-                      validate1.errors = [{ instancePath: instancePath + "/JC-Origin-Consumer", schemaPath: "#/properties/JC-Origin-Consumer/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                      return false;
-                    }
-                    var valid0 = _errs11 === errors;
-                  }
-                  else {
-                    var valid0 = true;
-                  }
-                  if (valid0) {
-                    if (data["JC-Origin-Sequence"] !== undefined) {
-                      const _errs13 = errors;
-                      if (typeof data["JC-Origin-Sequence"] !== "string") {
-                        validate1.errors = [{ instancePath: instancePath + "/JC-Origin-Sequence", schemaPath: "#/properties/JC-Origin-Sequence/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                        return false;
-                      }
-                      var valid0 = _errs13 === errors;
-                    }
-                    else {
-                      var valid0 = true;
-                    }
-                    if (valid0) {
-                      if (data["JC-Origin-Stream"] !== undefined) {
-                        const _errs15 = errors;
-                        if (typeof data["JC-Origin-Stream"] !== "string") {
-                          validate1.errors = [{ instancePath: instancePath + "/JC-Origin-Stream", schemaPath: "#/properties/JC-Origin-Stream/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                          return false;
-                        }
-                        var valid0 = _errs15 === errors;
-                      }
-                      else {
-                        var valid0 = true;
-                      }
-                      if (valid0) {
-                        if (data["JC-Origin-Subject"] !== undefined) {
-                          const _errs17 = errors;
-                          if (typeof data["JC-Origin-Subject"] !== "string") {
-                            validate1.errors = [{ instancePath: instancePath + "/JC-Origin-Subject", schemaPath: "#/properties/JC-Origin-Subject/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                            return false;
-                          }
-                          var valid0 = _errs17 === errors;
-                        }
-                        else {
-                          var valid0 = true;
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    else {
-      validate1.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-      return false;
-    }
-  }
-  validate1.errors = vErrors;
-  return errors === 0;
+function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data["JC-Origin-Subject"] === undefined) && (missing0 = "JC-Origin-Subject")) || ((data["JC-Origin-Stream"] === undefined) && (missing0 = "JC-Origin-Stream"))) || ((data["JC-Origin-Sequence"] === undefined) && (missing0 = "JC-Origin-Sequence"))) || ((data["JC-Error-Class"] === undefined) && (missing0 = "JC-Error-Class"))){
+validate1.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data["JC-Attempts"] !== undefined){
+const _errs1 = errors;
+if(typeof data["JC-Attempts"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Attempts",schemaPath:"#/properties/JC-Attempts/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-Error-Class"] !== undefined){
+let data1 = data["JC-Error-Class"];
+const _errs3 = errors;
+if(typeof data1 !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Error-Class",schemaPath:"#/properties/JC-Error-Class/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(!((((((data1 === "permanent") || (data1 === "transient")) || (data1 === "schema")) || (data1 === "decode")) || (data1 === "business-rule")) || (data1 === "exhausted"))){
+validate1.errors = [{instancePath:instancePath+"/JC-Error-Class",schemaPath:"#/properties/JC-Error-Class/enum",keyword:"enum",params:{allowedValues: schema1.properties["JC-Error-Class"].enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-Error-Message"] !== undefined){
+const _errs5 = errors;
+if(typeof data["JC-Error-Message"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Error-Message",schemaPath:"#/properties/JC-Error-Message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-First-Failure"] !== undefined){
+const _errs7 = errors;
+if(typeof data["JC-First-Failure"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-First-Failure",schemaPath:"#/properties/JC-First-Failure/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-Last-Failure"] !== undefined){
+const _errs9 = errors;
+if(typeof data["JC-Last-Failure"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Last-Failure",schemaPath:"#/properties/JC-Last-Failure/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-Origin-Consumer"] !== undefined){
+const _errs11 = errors;
+if(typeof data["JC-Origin-Consumer"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Origin-Consumer",schemaPath:"#/properties/JC-Origin-Consumer/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs11 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-Origin-Sequence"] !== undefined){
+const _errs13 = errors;
+if(typeof data["JC-Origin-Sequence"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Origin-Sequence",schemaPath:"#/properties/JC-Origin-Sequence/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs13 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-Origin-Stream"] !== undefined){
+const _errs15 = errors;
+if(typeof data["JC-Origin-Stream"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Origin-Stream",schemaPath:"#/properties/JC-Origin-Stream/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["JC-Origin-Subject"] !== undefined){
+const _errs17 = errors;
+if(typeof data["JC-Origin-Subject"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/JC-Origin-Subject",schemaPath:"#/properties/JC-Origin-Subject/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate1.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate1.errors = vErrors;
+return errors === 0;
 }
 
 export const v2 = validate2;
-const schema2 = { "additionalProperties": false, "properties": { "cancelledAt": { "format": "date-time", "type": "string" }, "note": { "maxLength": 500, "type": "string" }, "orderId": { "description": "Storefront order id.", "pattern": "^ord_[a-z0-9]+$", "type": "string" }, "reason": { "enum": ["customer-request", "payment-failed", "out-of-stock"], "type": "string" } }, "required": ["orderId", "cancelledAt", "reason"], "type": "object" };
+const schema2 = {"additionalProperties":false,"properties":{"cancelledAt":{"format":"date-time","type":"string"},"note":{"maxLength":500,"type":"string"},"orderId":{"$ref":"shared-0"},"reason":{"enum":["customer-request","payment-failed","out-of-stock"],"type":"string"}},"required":["orderId","cancelledAt","reason"],"type":"object"};
 const formats0 = cjs(jcRequire0).fullFormats["date-time"];
 const func0 = cjs(jcRequire1).default;
+const schema3 = {"description":"Storefront order id.","pattern":"^ord_[a-z0-9]+$","type":"string"};
 const pattern0 = new RegExp("^ord_[a-z0-9]+$", "u");
 
-function validate2(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (errors === 0) {
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing0;
-      if ((((data.orderId === undefined) && (missing0 = "orderId")) || ((data.cancelledAt === undefined) && (missing0 = "cancelledAt"))) || ((data.reason === undefined) && (missing0 = "reason"))) {
-        validate2.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
-        return false;
-      }
-      else {
-        const _errs1 = errors;
-        for (const key0 in data) {
-          if (!((((key0 === "cancelledAt") || (key0 === "note")) || (key0 === "orderId")) || (key0 === "reason"))) {
-            validate2.errors = [{ instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" }];
-            return false;
-            break;
-          }
-        }
-        if (_errs1 === errors) {
-          if (data.cancelledAt !== undefined) {
-            let data0 = data.cancelledAt;
-            const _errs2 = errors;
-            if (errors === _errs2) {
-              if (errors === _errs2) {
-                if (typeof data0 === "string") {
-                  if (!(formats0.validate(data0))) {
-                    validate2.errors = [{ instancePath: instancePath + "/cancelledAt", schemaPath: "#/properties/cancelledAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" }];
-                    return false;
-                  }
-                }
-                else {
-                  validate2.errors = [{ instancePath: instancePath + "/cancelledAt", schemaPath: "#/properties/cancelledAt/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                  return false;
-                }
-              }
-            }
-            var valid0 = _errs2 === errors;
-          }
-          else {
-            var valid0 = true;
-          }
-          if (valid0) {
-            if (data.note !== undefined) {
-              let data1 = data.note;
-              const _errs4 = errors;
-              if (errors === _errs4) {
-                if (typeof data1 === "string") {
-                  if (func0(data1) > 500) {
-                    validate2.errors = [{ instancePath: instancePath + "/note", schemaPath: "#/properties/note/maxLength", keyword: "maxLength", params: { limit: 500 }, message: "must NOT have more than 500 characters" }];
-                    return false;
-                  }
-                }
-                else {
-                  validate2.errors = [{ instancePath: instancePath + "/note", schemaPath: "#/properties/note/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                  return false;
-                }
-              }
-              var valid0 = _errs4 === errors;
-            }
-            else {
-              var valid0 = true;
-            }
-            if (valid0) {
-              if (data.orderId !== undefined) {
-                let data2 = data.orderId;
-                const _errs6 = errors;
-                if (errors === _errs6) {
-                  if (typeof data2 === "string") {
-                    if (!pattern0.test(data2)) {
-                      validate2.errors = [{ instancePath: instancePath + "/orderId", schemaPath: "#/properties/orderId/pattern", keyword: "pattern", params: { pattern: "^ord_[a-z0-9]+$" }, message: "must match pattern \"" + "^ord_[a-z0-9]+$" + "\"" }];
-                      return false;
-                    }
-                  }
-                  else {
-                    validate2.errors = [{ instancePath: instancePath + "/orderId", schemaPath: "#/properties/orderId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                    return false;
-                  }
-                }
-                var valid0 = _errs6 === errors;
-              }
-              else {
-                var valid0 = true;
-              }
-              if (valid0) {
-                if (data.reason !== undefined) {
-                  let data3 = data.reason;
-                  const _errs8 = errors;
-                  if (typeof data3 !== "string") {
-                    validate2.errors = [{ instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                    return false;
-                  }
-                  if (!(((data3 === "customer-request") || (data3 === "payment-failed")) || (data3 === "out-of-stock"))) {
-                    validate2.errors = [{ instancePath: instancePath + "/reason", schemaPath: "#/properties/reason/enum", keyword: "enum", params: { allowedValues: schema2.properties.reason.enum }, message: "must be equal to one of the allowed values" }];
-                    return false;
-                  }
-                  var valid0 = _errs8 === errors;
-                }
-                else {
-                  var valid0 = true;
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    else {
-      validate2.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-      return false;
-    }
-  }
-  validate2.errors = vErrors;
-  return errors === 0;
+function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(typeof data === "string"){
+if(!pattern0.test(data)){
+validate3.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^ord_[a-z0-9]+$"},message:"must match pattern \""+"^ord_[a-z0-9]+$"+"\""}];
+return false;
+}
+}
+else {
+validate3.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+validate3.errors = vErrors;
+return errors === 0;
 }
 
-export const v3 = validate3;
-const schema3 = { "additionalProperties": false, "properties": { "couponCode": { "description": "Optional promotion code applied at checkout.", "type": "string" }, "customer": { "properties": { "billingAddress": { "properties": { "city": { "type": "string" }, "country": { "description": "ISO 3166-1 alpha-2 country code.", "pattern": "^[A-Z]{2}$", "type": "string" }, "line1": { "type": "string" }, "line2": { "type": "string" }, "postalCode": { "type": "string" } }, "required": ["line1", "city", "postalCode", "country"], "type": "object" }, "email": { "format": "email", "type": "string" }, "id": { "type": "string" }, "shippingAddress": { "properties": { "city": { "type": "string" }, "country": { "description": "ISO 3166-1 alpha-2 country code.", "pattern": "^[A-Z]{2}$", "type": "string" }, "line1": { "type": "string" }, "line2": { "type": "string" }, "postalCode": { "type": "string" } }, "required": ["line1", "city", "postalCode", "country"], "type": "object" } }, "required": ["id", "email", "shippingAddress"], "type": "object" }, "lines": { "items": { "additionalProperties": false, "properties": { "giftWrap": { "default": false, "type": "boolean" }, "quantity": { "minimum": 1, "type": "integer" }, "sku": { "type": "string" }, "unitPrice": { "additionalProperties": false, "properties": { "amount": { "description": "Amount in minor units (cents).", "minimum": 0, "type": "integer" }, "currency": { "enum": ["EUR", "GBP", "USD"], "type": "string" } }, "required": ["amount", "currency"], "type": "object" } }, "required": ["sku", "quantity", "unitPrice"], "type": "object" }, "minItems": 1, "type": "array" }, "notes": { "type": ["string", "null"] }, "orderId": { "description": "Storefront order id.", "pattern": "^ord_[a-z0-9]+$", "type": "string" }, "placedAt": { "format": "date-time", "type": "string" }, "status": { "enum": ["placed", "paid", "shipped"], "type": "string" }, "total": { "additionalProperties": false, "properties": { "amount": { "description": "Amount in minor units (cents).", "minimum": 0, "type": "integer" }, "currency": { "enum": ["EUR", "GBP", "USD"], "type": "string" } }, "required": ["amount", "currency"], "type": "object" } }, "required": ["orderId", "placedAt", "status", "customer", "lines", "total"], "type": "object" };
+
+function validate2(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.orderId === undefined) && (missing0 = "orderId")) || ((data.cancelledAt === undefined) && (missing0 = "cancelledAt"))) || ((data.reason === undefined) && (missing0 = "reason"))){
+validate2.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "cancelledAt") || (key0 === "note")) || (key0 === "orderId")) || (key0 === "reason"))){
+validate2.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.cancelledAt !== undefined){
+let data0 = data.cancelledAt;
+const _errs2 = errors;
+if(errors === _errs2){
+if(errors === _errs2){
+if(typeof data0 === "string"){
+if(!(formats0.validate(data0))){
+validate2.errors = [{instancePath:instancePath+"/cancelledAt",schemaPath:"#/properties/cancelledAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+return false;
+}
+}
+else {
+validate2.errors = [{instancePath:instancePath+"/cancelledAt",schemaPath:"#/properties/cancelledAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.note !== undefined){
+let data1 = data.note;
+const _errs4 = errors;
+if(errors === _errs4){
+if(typeof data1 === "string"){
+if(func0(data1) > 500){
+validate2.errors = [{instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 500},message:"must NOT have more than 500 characters"}];
+return false;
+}
+}
+else {
+validate2.errors = [{instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.orderId !== undefined){
+const _errs6 = errors;
+if(!(validate3(data.orderId, {instancePath:instancePath+"/orderId",parentData:data,parentDataProperty:"orderId",rootData}))){
+vErrors = vErrors === null ? validate3.errors : vErrors.concat(validate3.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+let data3 = data.reason;
+const _errs7 = errors;
+if(typeof data3 !== "string"){
+validate2.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(!(((data3 === "customer-request") || (data3 === "payment-failed")) || (data3 === "out-of-stock"))){
+validate2.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/enum",keyword:"enum",params:{allowedValues: schema2.properties.reason.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate2.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate2.errors = vErrors;
+return errors === 0;
+}
+
+export const v3 = validate5;
+const schema4 = {"additionalProperties":false,"properties":{"couponCode":{"description":"Optional promotion code applied at checkout.","type":"string"},"customer":{"properties":{"billingAddress":{"$ref":"shared-1"},"email":{"format":"email","type":"string"},"id":{"type":"string"},"shippingAddress":{"$ref":"shared-1"}},"required":["id","email","shippingAddress"],"type":"object"},"lines":{"items":{"$ref":"shared-2"},"minItems":1,"type":"array"},"notes":{"type":["string","null"]},"orderId":{"$ref":"shared-0"},"placedAt":{"format":"date-time","type":"string"},"status":{"enum":["placed","paid","shipped"],"type":"string"},"total":{"$ref":"shared-3"}},"required":["orderId","placedAt","status","customer","lines","total"],"type":"object"};
+const schema5 = {"properties":{"city":{"type":"string"},"country":{"description":"ISO 3166-1 alpha-2 country code.","pattern":"^[A-Z]{2}$","type":"string"},"line1":{"type":"string"},"line2":{"type":"string"},"postalCode":{"type":"string"}},"required":["line1","city","postalCode","country"],"type":"object"};
 const pattern1 = new RegExp("^[A-Z]{2}$", "u");
+
+function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((data.line1 === undefined) && (missing0 = "line1")) || ((data.city === undefined) && (missing0 = "city"))) || ((data.postalCode === undefined) && (missing0 = "postalCode"))) || ((data.country === undefined) && (missing0 = "country"))){
+validate6.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.city !== undefined){
+const _errs1 = errors;
+if(typeof data.city !== "string"){
+validate6.errors = [{instancePath:instancePath+"/city",schemaPath:"#/properties/city/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.country !== undefined){
+let data1 = data.country;
+const _errs3 = errors;
+if(errors === _errs3){
+if(typeof data1 === "string"){
+if(!pattern1.test(data1)){
+validate6.errors = [{instancePath:instancePath+"/country",schemaPath:"#/properties/country/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\""}];
+return false;
+}
+}
+else {
+validate6.errors = [{instancePath:instancePath+"/country",schemaPath:"#/properties/country/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.line1 !== undefined){
+const _errs5 = errors;
+if(typeof data.line1 !== "string"){
+validate6.errors = [{instancePath:instancePath+"/line1",schemaPath:"#/properties/line1/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.line2 !== undefined){
+const _errs7 = errors;
+if(typeof data.line2 !== "string"){
+validate6.errors = [{instancePath:instancePath+"/line2",schemaPath:"#/properties/line2/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs7 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.postalCode !== undefined){
+const _errs9 = errors;
+if(typeof data.postalCode !== "string"){
+validate6.errors = [{instancePath:instancePath+"/postalCode",schemaPath:"#/properties/postalCode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate6.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate6.errors = vErrors;
+return errors === 0;
+}
+
+const schema6 = {"additionalProperties":false,"properties":{"giftWrap":{"default":false,"type":"boolean"},"quantity":{"minimum":1,"type":"integer"},"sku":{"type":"string"},"unitPrice":{"$ref":"shared-3"}},"required":["sku","quantity","unitPrice"],"type":"object"};
+const schema7 = {"additionalProperties":false,"properties":{"amount":{"description":"Amount in minor units (cents).","minimum":0,"type":"integer"},"currency":{"enum":["EUR","GBP","USD"],"type":"string"}},"required":["amount","currency"],"type":"object"};
+
+function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((data.amount === undefined) && (missing0 = "amount")) || ((data.currency === undefined) && (missing0 = "currency"))){
+validate10.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((key0 === "amount") || (key0 === "currency"))){
+validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.amount !== undefined){
+let data0 = data.amount;
+const _errs2 = errors;
+if(!((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0)))){
+validate10.errors = [{instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs2){
+if(typeof data0 == "number"){
+if(data0 < 0 || isNaN(data0)){
+validate10.errors = [{instancePath:instancePath+"/amount",schemaPath:"#/properties/amount/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.currency !== undefined){
+let data1 = data.currency;
+const _errs4 = errors;
+if(typeof data1 !== "string"){
+validate10.errors = [{instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(!(((data1 === "EUR") || (data1 === "GBP")) || (data1 === "USD"))){
+validate10.errors = [{instancePath:instancePath+"/currency",schemaPath:"#/properties/currency/enum",keyword:"enum",params:{allowedValues: schema7.properties.currency.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+else {
+validate10.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate10.errors = vErrors;
+return errors === 0;
+}
+
+
+function validate9(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.sku === undefined) && (missing0 = "sku")) || ((data.quantity === undefined) && (missing0 = "quantity"))) || ((data.unitPrice === undefined) && (missing0 = "unitPrice"))){
+validate9.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((key0 === "giftWrap") || (key0 === "quantity")) || (key0 === "sku")) || (key0 === "unitPrice"))){
+validate9.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.giftWrap !== undefined){
+const _errs2 = errors;
+if(typeof data.giftWrap !== "boolean"){
+validate9.errors = [{instancePath:instancePath+"/giftWrap",schemaPath:"#/properties/giftWrap/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.quantity !== undefined){
+let data1 = data.quantity;
+const _errs4 = errors;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+validate9.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs4){
+if(typeof data1 == "number"){
+if(data1 < 1 || isNaN(data1)){
+validate9.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.sku !== undefined){
+const _errs6 = errors;
+if(typeof data.sku !== "string"){
+validate9.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.unitPrice !== undefined){
+const _errs8 = errors;
+if(!(validate10(data.unitPrice, {instancePath:instancePath+"/unitPrice",parentData:data,parentDataProperty:"unitPrice",rootData}))){
+vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate9.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate9.errors = vErrors;
+return errors === 0;
+}
+
 const formats2 = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
 
-function validate3(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (errors === 0) {
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing0;
-      if (((((((data.orderId === undefined) && (missing0 = "orderId")) || ((data.placedAt === undefined) && (missing0 = "placedAt"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.customer === undefined) && (missing0 = "customer"))) || ((data.lines === undefined) && (missing0 = "lines"))) || ((data.total === undefined) && (missing0 = "total"))) {
-        validate3.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
-        return false;
-      }
-      else {
-        const _errs1 = errors;
-        for (const key0 in data) {
-          if (!((((((((key0 === "couponCode") || (key0 === "customer")) || (key0 === "lines")) || (key0 === "notes")) || (key0 === "orderId")) || (key0 === "placedAt")) || (key0 === "status")) || (key0 === "total"))) {
-            validate3.errors = [{ instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" }];
-            return false;
-            break;
-          }
-        }
-        if (_errs1 === errors) {
-          if (data.couponCode !== undefined) {
-            const _errs2 = errors;
-            if (typeof data.couponCode !== "string") {
-              validate3.errors = [{ instancePath: instancePath + "/couponCode", schemaPath: "#/properties/couponCode/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-              return false;
-            }
-            var valid0 = _errs2 === errors;
-          }
-          else {
-            var valid0 = true;
-          }
-          if (valid0) {
-            if (data.customer !== undefined) {
-              let data1 = data.customer;
-              const _errs4 = errors;
-              if (errors === _errs4) {
-                if (data1 && typeof data1 == "object" && !Array.isArray(data1)) {
-                  let missing1;
-                  if ((((data1.id === undefined) && (missing1 = "id")) || ((data1.email === undefined) && (missing1 = "email"))) || ((data1.shippingAddress === undefined) && (missing1 = "shippingAddress"))) {
-                    validate3.errors = [{ instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/required", keyword: "required", params: { missingProperty: missing1 }, message: "must have required property '" + missing1 + "'" }];
-                    return false;
-                  }
-                  else {
-                    if (data1.billingAddress !== undefined) {
-                      let data2 = data1.billingAddress;
-                      const _errs6 = errors;
-                      if (errors === _errs6) {
-                        if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
-                          let missing2;
-                          if (((((data2.line1 === undefined) && (missing2 = "line1")) || ((data2.city === undefined) && (missing2 = "city"))) || ((data2.postalCode === undefined) && (missing2 = "postalCode"))) || ((data2.country === undefined) && (missing2 = "country"))) {
-                            validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress", schemaPath: "#/properties/customer/properties/billingAddress/required", keyword: "required", params: { missingProperty: missing2 }, message: "must have required property '" + missing2 + "'" }];
-                            return false;
-                          }
-                          else {
-                            if (data2.city !== undefined) {
-                              const _errs8 = errors;
-                              if (typeof data2.city !== "string") {
-                                validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress/city", schemaPath: "#/properties/customer/properties/billingAddress/properties/city/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                return false;
-                              }
-                              var valid2 = _errs8 === errors;
-                            }
-                            else {
-                              var valid2 = true;
-                            }
-                            if (valid2) {
-                              if (data2.country !== undefined) {
-                                let data4 = data2.country;
-                                const _errs10 = errors;
-                                if (errors === _errs10) {
-                                  if (typeof data4 === "string") {
-                                    if (!pattern1.test(data4)) {
-                                      validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress/country", schemaPath: "#/properties/customer/properties/billingAddress/properties/country/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2}$" }, message: "must match pattern \"" + "^[A-Z]{2}$" + "\"" }];
-                                      return false;
-                                    }
-                                  }
-                                  else {
-                                    validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress/country", schemaPath: "#/properties/customer/properties/billingAddress/properties/country/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                    return false;
-                                  }
-                                }
-                                var valid2 = _errs10 === errors;
-                              }
-                              else {
-                                var valid2 = true;
-                              }
-                              if (valid2) {
-                                if (data2.line1 !== undefined) {
-                                  const _errs12 = errors;
-                                  if (typeof data2.line1 !== "string") {
-                                    validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress/line1", schemaPath: "#/properties/customer/properties/billingAddress/properties/line1/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                    return false;
-                                  }
-                                  var valid2 = _errs12 === errors;
-                                }
-                                else {
-                                  var valid2 = true;
-                                }
-                                if (valid2) {
-                                  if (data2.line2 !== undefined) {
-                                    const _errs14 = errors;
-                                    if (typeof data2.line2 !== "string") {
-                                      validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress/line2", schemaPath: "#/properties/customer/properties/billingAddress/properties/line2/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                      return false;
-                                    }
-                                    var valid2 = _errs14 === errors;
-                                  }
-                                  else {
-                                    var valid2 = true;
-                                  }
-                                  if (valid2) {
-                                    if (data2.postalCode !== undefined) {
-                                      const _errs16 = errors;
-                                      if (typeof data2.postalCode !== "string") {
-                                        validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress/postalCode", schemaPath: "#/properties/customer/properties/billingAddress/properties/postalCode/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                        return false;
-                                      }
-                                      var valid2 = _errs16 === errors;
-                                    }
-                                    else {
-                                      var valid2 = true;
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                        }
-                        else {
-                          validate3.errors = [{ instancePath: instancePath + "/customer/billingAddress", schemaPath: "#/properties/customer/properties/billingAddress/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                          return false;
-                        }
-                      }
-                      var valid1 = _errs6 === errors;
-                    }
-                    else {
-                      var valid1 = true;
-                    }
-                    if (valid1) {
-                      if (data1.email !== undefined) {
-                        let data8 = data1.email;
-                        const _errs18 = errors;
-                        if (errors === _errs18) {
-                          if (errors === _errs18) {
-                            if (typeof data8 === "string") {
-                              if (!(formats2.test(data8))) {
-                                validate3.errors = [{ instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/format", keyword: "format", params: { format: "email" }, message: "must match format \"" + "email" + "\"" }];
-                                return false;
-                              }
-                            }
-                            else {
-                              validate3.errors = [{ instancePath: instancePath + "/customer/email", schemaPath: "#/properties/customer/properties/email/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                              return false;
-                            }
-                          }
-                        }
-                        var valid1 = _errs18 === errors;
-                      }
-                      else {
-                        var valid1 = true;
-                      }
-                      if (valid1) {
-                        if (data1.id !== undefined) {
-                          const _errs20 = errors;
-                          if (typeof data1.id !== "string") {
-                            validate3.errors = [{ instancePath: instancePath + "/customer/id", schemaPath: "#/properties/customer/properties/id/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                            return false;
-                          }
-                          var valid1 = _errs20 === errors;
-                        }
-                        else {
-                          var valid1 = true;
-                        }
-                        if (valid1) {
-                          if (data1.shippingAddress !== undefined) {
-                            let data10 = data1.shippingAddress;
-                            const _errs22 = errors;
-                            if (errors === _errs22) {
-                              if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
-                                let missing3;
-                                if (((((data10.line1 === undefined) && (missing3 = "line1")) || ((data10.city === undefined) && (missing3 = "city"))) || ((data10.postalCode === undefined) && (missing3 = "postalCode"))) || ((data10.country === undefined) && (missing3 = "country"))) {
-                                  validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress", schemaPath: "#/properties/customer/properties/shippingAddress/required", keyword: "required", params: { missingProperty: missing3 }, message: "must have required property '" + missing3 + "'" }];
-                                  return false;
-                                }
-                                else {
-                                  if (data10.city !== undefined) {
-                                    const _errs24 = errors;
-                                    if (typeof data10.city !== "string") {
-                                      validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress/city", schemaPath: "#/properties/customer/properties/shippingAddress/properties/city/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                      return false;
-                                    }
-                                    var valid3 = _errs24 === errors;
-                                  }
-                                  else {
-                                    var valid3 = true;
-                                  }
-                                  if (valid3) {
-                                    if (data10.country !== undefined) {
-                                      let data12 = data10.country;
-                                      const _errs26 = errors;
-                                      if (errors === _errs26) {
-                                        if (typeof data12 === "string") {
-                                          if (!pattern1.test(data12)) {
-                                            validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress/country", schemaPath: "#/properties/customer/properties/shippingAddress/properties/country/pattern", keyword: "pattern", params: { pattern: "^[A-Z]{2}$" }, message: "must match pattern \"" + "^[A-Z]{2}$" + "\"" }];
-                                            return false;
-                                          }
-                                        }
-                                        else {
-                                          validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress/country", schemaPath: "#/properties/customer/properties/shippingAddress/properties/country/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                          return false;
-                                        }
-                                      }
-                                      var valid3 = _errs26 === errors;
-                                    }
-                                    else {
-                                      var valid3 = true;
-                                    }
-                                    if (valid3) {
-                                      if (data10.line1 !== undefined) {
-                                        const _errs28 = errors;
-                                        if (typeof data10.line1 !== "string") {
-                                          validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress/line1", schemaPath: "#/properties/customer/properties/shippingAddress/properties/line1/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                          return false;
-                                        }
-                                        var valid3 = _errs28 === errors;
-                                      }
-                                      else {
-                                        var valid3 = true;
-                                      }
-                                      if (valid3) {
-                                        if (data10.line2 !== undefined) {
-                                          const _errs30 = errors;
-                                          if (typeof data10.line2 !== "string") {
-                                            validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress/line2", schemaPath: "#/properties/customer/properties/shippingAddress/properties/line2/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                            return false;
-                                          }
-                                          var valid3 = _errs30 === errors;
-                                        }
-                                        else {
-                                          var valid3 = true;
-                                        }
-                                        if (valid3) {
-                                          if (data10.postalCode !== undefined) {
-                                            const _errs32 = errors;
-                                            if (typeof data10.postalCode !== "string") {
-                                              validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress/postalCode", schemaPath: "#/properties/customer/properties/shippingAddress/properties/postalCode/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                              return false;
-                                            }
-                                            var valid3 = _errs32 === errors;
-                                          }
-                                          else {
-                                            var valid3 = true;
-                                          }
-                                        }
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                              else {
-                                validate3.errors = [{ instancePath: instancePath + "/customer/shippingAddress", schemaPath: "#/properties/customer/properties/shippingAddress/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                                return false;
-                              }
-                            }
-                            var valid1 = _errs22 === errors;
-                          }
-                          else {
-                            var valid1 = true;
-                          }
-                        }
-                      }
-                    }
-                  }
-                }
-                else {
-                  validate3.errors = [{ instancePath: instancePath + "/customer", schemaPath: "#/properties/customer/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                  return false;
-                }
-              }
-              var valid0 = _errs4 === errors;
-            }
-            else {
-              var valid0 = true;
-            }
-            if (valid0) {
-              if (data.lines !== undefined) {
-                let data16 = data.lines;
-                const _errs34 = errors;
-                if (errors === _errs34) {
-                  if (Array.isArray(data16)) {
-                    if (data16.length < 1) {
-                      validate3.errors = [{ instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items" }];
-                      return false;
-                    }
-                    else {
-                      var valid4 = true;
-                      const len0 = data16.length;
-                      for (let i0 = 0; i0 < len0; i0++) {
-                        let data17 = data16[i0];
-                        const _errs36 = errors;
-                        if (errors === _errs36) {
-                          if (data17 && typeof data17 == "object" && !Array.isArray(data17)) {
-                            let missing4;
-                            if ((((data17.sku === undefined) && (missing4 = "sku")) || ((data17.quantity === undefined) && (missing4 = "quantity"))) || ((data17.unitPrice === undefined) && (missing4 = "unitPrice"))) {
-                              validate3.errors = [{ instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/required", keyword: "required", params: { missingProperty: missing4 }, message: "must have required property '" + missing4 + "'" }];
-                              return false;
-                            }
-                            else {
-                              const _errs38 = errors;
-                              for (const key1 in data17) {
-                                if (!((((key1 === "giftWrap") || (key1 === "quantity")) || (key1 === "sku")) || (key1 === "unitPrice"))) {
-                                  validate3.errors = [{ instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties" }];
-                                  return false;
-                                  break;
-                                }
-                              }
-                              if (_errs38 === errors) {
-                                if (data17.giftWrap !== undefined) {
-                                  const _errs39 = errors;
-                                  if (typeof data17.giftWrap !== "boolean") {
-                                    validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/giftWrap", schemaPath: "#/properties/lines/items/properties/giftWrap/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean" }];
-                                    return false;
-                                  }
-                                  var valid5 = _errs39 === errors;
-                                }
-                                else {
-                                  var valid5 = true;
-                                }
-                                if (valid5) {
-                                  if (data17.quantity !== undefined) {
-                                    let data19 = data17.quantity;
-                                    const _errs41 = errors;
-                                    if (!((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19)))) {
-                                      validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/type", keyword: "type", params: { type: "integer" }, message: "must be integer" }];
-                                      return false;
-                                    }
-                                    if (errors === _errs41) {
-                                      if (typeof data19 == "number") {
-                                        if (data19 < 1 || isNaN(data19)) {
-                                          validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/quantity", schemaPath: "#/properties/lines/items/properties/quantity/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" }];
-                                          return false;
-                                        }
-                                      }
-                                    }
-                                    var valid5 = _errs41 === errors;
-                                  }
-                                  else {
-                                    var valid5 = true;
-                                  }
-                                  if (valid5) {
-                                    if (data17.sku !== undefined) {
-                                      const _errs43 = errors;
-                                      if (typeof data17.sku !== "string") {
-                                        validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/sku", schemaPath: "#/properties/lines/items/properties/sku/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                        return false;
-                                      }
-                                      var valid5 = _errs43 === errors;
-                                    }
-                                    else {
-                                      var valid5 = true;
-                                    }
-                                    if (valid5) {
-                                      if (data17.unitPrice !== undefined) {
-                                        let data21 = data17.unitPrice;
-                                        const _errs45 = errors;
-                                        if (errors === _errs45) {
-                                          if (data21 && typeof data21 == "object" && !Array.isArray(data21)) {
-                                            let missing5;
-                                            if (((data21.amount === undefined) && (missing5 = "amount")) || ((data21.currency === undefined) && (missing5 = "currency"))) {
-                                              validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/required", keyword: "required", params: { missingProperty: missing5 }, message: "must have required property '" + missing5 + "'" }];
-                                              return false;
-                                            }
-                                            else {
-                                              const _errs47 = errors;
-                                              for (const key2 in data21) {
-                                                if (!((key2 === "amount") || (key2 === "currency"))) {
-                                                  validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties" }];
-                                                  return false;
-                                                  break;
-                                                }
-                                              }
-                                              if (_errs47 === errors) {
-                                                if (data21.amount !== undefined) {
-                                                  let data22 = data21.amount;
-                                                  const _errs48 = errors;
-                                                  if (!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))) {
-                                                    validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/unitPrice/amount", schemaPath: "#/properties/lines/items/properties/unitPrice/properties/amount/type", keyword: "type", params: { type: "integer" }, message: "must be integer" }];
-                                                    return false;
-                                                  }
-                                                  if (errors === _errs48) {
-                                                    if (typeof data22 == "number") {
-                                                      if (data22 < 0 || isNaN(data22)) {
-                                                        validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/unitPrice/amount", schemaPath: "#/properties/lines/items/properties/unitPrice/properties/amount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" }];
-                                                        return false;
-                                                      }
-                                                    }
-                                                  }
-                                                  var valid6 = _errs48 === errors;
-                                                }
-                                                else {
-                                                  var valid6 = true;
-                                                }
-                                                if (valid6) {
-                                                  if (data21.currency !== undefined) {
-                                                    let data23 = data21.currency;
-                                                    const _errs50 = errors;
-                                                    if (typeof data23 !== "string") {
-                                                      validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/unitPrice/currency", schemaPath: "#/properties/lines/items/properties/unitPrice/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                                      return false;
-                                                    }
-                                                    if (!(((data23 === "EUR") || (data23 === "GBP")) || (data23 === "USD"))) {
-                                                      validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/unitPrice/currency", schemaPath: "#/properties/lines/items/properties/unitPrice/properties/currency/enum", keyword: "enum", params: { allowedValues: schema3.properties.lines.items.properties.unitPrice.properties.currency.enum }, message: "must be equal to one of the allowed values" }];
-                                                      return false;
-                                                    }
-                                                    var valid6 = _errs50 === errors;
-                                                  }
-                                                  else {
-                                                    var valid6 = true;
-                                                  }
-                                                }
-                                              }
-                                            }
-                                          }
-                                          else {
-                                            validate3.errors = [{ instancePath: instancePath + "/lines/" + i0 + "/unitPrice", schemaPath: "#/properties/lines/items/properties/unitPrice/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                                            return false;
-                                          }
-                                        }
-                                        var valid5 = _errs45 === errors;
-                                      }
-                                      else {
-                                        var valid5 = true;
-                                      }
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                          }
-                          else {
-                            validate3.errors = [{ instancePath: instancePath + "/lines/" + i0, schemaPath: "#/properties/lines/items/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                            return false;
-                          }
-                        }
-                        var valid4 = _errs36 === errors;
-                        if (!valid4) {
-                          break;
-                        }
-                      }
-                    }
-                  }
-                  else {
-                    validate3.errors = [{ instancePath: instancePath + "/lines", schemaPath: "#/properties/lines/type", keyword: "type", params: { type: "array" }, message: "must be array" }];
-                    return false;
-                  }
-                }
-                var valid0 = _errs34 === errors;
-              }
-              else {
-                var valid0 = true;
-              }
-              if (valid0) {
-                if (data.notes !== undefined) {
-                  let data24 = data.notes;
-                  const _errs52 = errors;
-                  if ((typeof data24 !== "string") && (data24 !== null)) {
-                    validate3.errors = [{ instancePath: instancePath + "/notes", schemaPath: "#/properties/notes/type", keyword: "type", params: { type: schema3.properties.notes.type }, message: "must be string,null" }];
-                    return false;
-                  }
-                  var valid0 = _errs52 === errors;
-                }
-                else {
-                  var valid0 = true;
-                }
-                if (valid0) {
-                  if (data.orderId !== undefined) {
-                    let data25 = data.orderId;
-                    const _errs54 = errors;
-                    if (errors === _errs54) {
-                      if (typeof data25 === "string") {
-                        if (!pattern0.test(data25)) {
-                          validate3.errors = [{ instancePath: instancePath + "/orderId", schemaPath: "#/properties/orderId/pattern", keyword: "pattern", params: { pattern: "^ord_[a-z0-9]+$" }, message: "must match pattern \"" + "^ord_[a-z0-9]+$" + "\"" }];
-                          return false;
-                        }
-                      }
-                      else {
-                        validate3.errors = [{ instancePath: instancePath + "/orderId", schemaPath: "#/properties/orderId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                        return false;
-                      }
-                    }
-                    var valid0 = _errs54 === errors;
-                  }
-                  else {
-                    var valid0 = true;
-                  }
-                  if (valid0) {
-                    if (data.placedAt !== undefined) {
-                      let data26 = data.placedAt;
-                      const _errs56 = errors;
-                      if (errors === _errs56) {
-                        if (errors === _errs56) {
-                          if (typeof data26 === "string") {
-                            if (!(formats0.validate(data26))) {
-                              validate3.errors = [{ instancePath: instancePath + "/placedAt", schemaPath: "#/properties/placedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" }];
-                              return false;
-                            }
-                          }
-                          else {
-                            validate3.errors = [{ instancePath: instancePath + "/placedAt", schemaPath: "#/properties/placedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                            return false;
-                          }
-                        }
-                      }
-                      var valid0 = _errs56 === errors;
-                    }
-                    else {
-                      var valid0 = true;
-                    }
-                    if (valid0) {
-                      if (data.status !== undefined) {
-                        let data27 = data.status;
-                        const _errs58 = errors;
-                        if (typeof data27 !== "string") {
-                          validate3.errors = [{ instancePath: instancePath + "/status", schemaPath: "#/properties/status/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                          return false;
-                        }
-                        if (!(((data27 === "placed") || (data27 === "paid")) || (data27 === "shipped"))) {
-                          validate3.errors = [{ instancePath: instancePath + "/status", schemaPath: "#/properties/status/enum", keyword: "enum", params: { allowedValues: schema3.properties.status.enum }, message: "must be equal to one of the allowed values" }];
-                          return false;
-                        }
-                        var valid0 = _errs58 === errors;
-                      }
-                      else {
-                        var valid0 = true;
-                      }
-                      if (valid0) {
-                        if (data.total !== undefined) {
-                          let data28 = data.total;
-                          const _errs60 = errors;
-                          if (errors === _errs60) {
-                            if (data28 && typeof data28 == "object" && !Array.isArray(data28)) {
-                              let missing6;
-                              if (((data28.amount === undefined) && (missing6 = "amount")) || ((data28.currency === undefined) && (missing6 = "currency"))) {
-                                validate3.errors = [{ instancePath: instancePath + "/total", schemaPath: "#/properties/total/required", keyword: "required", params: { missingProperty: missing6 }, message: "must have required property '" + missing6 + "'" }];
-                                return false;
-                              }
-                              else {
-                                const _errs62 = errors;
-                                for (const key3 in data28) {
-                                  if (!((key3 === "amount") || (key3 === "currency"))) {
-                                    validate3.errors = [{ instancePath: instancePath + "/total", schemaPath: "#/properties/total/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties" }];
-                                    return false;
-                                    break;
-                                  }
-                                }
-                                if (_errs62 === errors) {
-                                  if (data28.amount !== undefined) {
-                                    let data29 = data28.amount;
-                                    const _errs63 = errors;
-                                    if (!((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29)))) {
-                                      validate3.errors = [{ instancePath: instancePath + "/total/amount", schemaPath: "#/properties/total/properties/amount/type", keyword: "type", params: { type: "integer" }, message: "must be integer" }];
-                                      return false;
-                                    }
-                                    if (errors === _errs63) {
-                                      if (typeof data29 == "number") {
-                                        if (data29 < 0 || isNaN(data29)) {
-                                          validate3.errors = [{ instancePath: instancePath + "/total/amount", schemaPath: "#/properties/total/properties/amount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" }];
-                                          return false;
-                                        }
-                                      }
-                                    }
-                                    var valid7 = _errs63 === errors;
-                                  }
-                                  else {
-                                    var valid7 = true;
-                                  }
-                                  if (valid7) {
-                                    if (data28.currency !== undefined) {
-                                      let data30 = data28.currency;
-                                      const _errs65 = errors;
-                                      if (typeof data30 !== "string") {
-                                        validate3.errors = [{ instancePath: instancePath + "/total/currency", schemaPath: "#/properties/total/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                                        return false;
-                                      }
-                                      if (!(((data30 === "EUR") || (data30 === "GBP")) || (data30 === "USD"))) {
-                                        validate3.errors = [{ instancePath: instancePath + "/total/currency", schemaPath: "#/properties/total/properties/currency/enum", keyword: "enum", params: { allowedValues: schema3.properties.total.properties.currency.enum }, message: "must be equal to one of the allowed values" }];
-                                        return false;
-                                      }
-                                      var valid7 = _errs65 === errors;
-                                    }
-                                    else {
-                                      var valid7 = true;
-                                    }
-                                  }
-                                }
-                              }
-                            }
-                            else {
-                              validate3.errors = [{ instancePath: instancePath + "/total", schemaPath: "#/properties/total/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-                              return false;
-                            }
-                          }
-                          var valid0 = _errs60 === errors;
-                        }
-                        else {
-                          var valid0 = true;
-                        }
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    else {
-      validate3.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-      return false;
-    }
-  }
-  validate3.errors = vErrors;
-  return errors === 0;
+function validate5(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if(((((((data.orderId === undefined) && (missing0 = "orderId")) || ((data.placedAt === undefined) && (missing0 = "placedAt"))) || ((data.status === undefined) && (missing0 = "status"))) || ((data.customer === undefined) && (missing0 = "customer"))) || ((data.lines === undefined) && (missing0 = "lines"))) || ((data.total === undefined) && (missing0 = "total"))){
+validate5.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!((((((((key0 === "couponCode") || (key0 === "customer")) || (key0 === "lines")) || (key0 === "notes")) || (key0 === "orderId")) || (key0 === "placedAt")) || (key0 === "status")) || (key0 === "total"))){
+validate5.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.couponCode !== undefined){
+const _errs2 = errors;
+if(typeof data.couponCode !== "string"){
+validate5.errors = [{instancePath:instancePath+"/couponCode",schemaPath:"#/properties/couponCode/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.customer !== undefined){
+let data1 = data.customer;
+const _errs4 = errors;
+if(errors === _errs4){
+if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
+let missing1;
+if((((data1.id === undefined) && (missing1 = "id")) || ((data1.email === undefined) && (missing1 = "email"))) || ((data1.shippingAddress === undefined) && (missing1 = "shippingAddress"))){
+validate5.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/properties/customer/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];
+return false;
+}
+else {
+if(data1.billingAddress !== undefined){
+const _errs6 = errors;
+if(!(validate6(data1.billingAddress, {instancePath:instancePath+"/customer/billingAddress",parentData:data1,parentDataProperty:"billingAddress",rootData}))){
+vErrors = vErrors === null ? validate6.errors : vErrors.concat(validate6.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs6 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data1.email !== undefined){
+let data3 = data1.email;
+const _errs7 = errors;
+if(errors === _errs7){
+if(errors === _errs7){
+if(typeof data3 === "string"){
+if(!(formats2.test(data3))){
+validate5.errors = [{instancePath:instancePath+"/customer/email",schemaPath:"#/properties/customer/properties/email/format",keyword:"format",params:{format: "email"},message:"must match format \""+"email"+"\""}];
+return false;
+}
+}
+else {
+validate5.errors = [{instancePath:instancePath+"/customer/email",schemaPath:"#/properties/customer/properties/email/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+}
+var valid1 = _errs7 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data1.id !== undefined){
+const _errs9 = errors;
+if(typeof data1.id !== "string"){
+validate5.errors = [{instancePath:instancePath+"/customer/id",schemaPath:"#/properties/customer/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid1 = _errs9 === errors;
+}
+else {
+var valid1 = true;
+}
+if(valid1){
+if(data1.shippingAddress !== undefined){
+const _errs11 = errors;
+if(!(validate6(data1.shippingAddress, {instancePath:instancePath+"/customer/shippingAddress",parentData:data1,parentDataProperty:"shippingAddress",rootData}))){
+vErrors = vErrors === null ? validate6.errors : vErrors.concat(validate6.errors);
+errors = vErrors.length;
+}
+var valid1 = _errs11 === errors;
+}
+else {
+var valid1 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate5.errors = [{instancePath:instancePath+"/customer",schemaPath:"#/properties/customer/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.lines !== undefined){
+let data6 = data.lines;
+const _errs12 = errors;
+if(errors === _errs12){
+if(Array.isArray(data6)){
+if(data6.length < 1){
+validate5.errors = [{instancePath:instancePath+"/lines",schemaPath:"#/properties/lines/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"}];
+return false;
+}
+else {
+var valid2 = true;
+const len0 = data6.length;
+for(let i0=0; i0<len0; i0++){
+const _errs14 = errors;
+if(!(validate9(data6[i0], {instancePath:instancePath+"/lines/" + i0,parentData:data6,parentDataProperty:i0,rootData}))){
+vErrors = vErrors === null ? validate9.errors : vErrors.concat(validate9.errors);
+errors = vErrors.length;
+}
+var valid2 = _errs14 === errors;
+if(!valid2){
+break;
+}
+}
+}
+}
+else {
+validate5.errors = [{instancePath:instancePath+"/lines",schemaPath:"#/properties/lines/type",keyword:"type",params:{type: "array"},message:"must be array"}];
+return false;
+}
+}
+var valid0 = _errs12 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.notes !== undefined){
+let data8 = data.notes;
+const _errs15 = errors;
+if((typeof data8 !== "string") && (data8 !== null)){
+validate5.errors = [{instancePath:instancePath+"/notes",schemaPath:"#/properties/notes/type",keyword:"type",params:{type: schema4.properties.notes.type},message:"must be string,null"}];
+return false;
+}
+var valid0 = _errs15 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.orderId !== undefined){
+const _errs17 = errors;
+if(!(validate3(data.orderId, {instancePath:instancePath+"/orderId",parentData:data,parentDataProperty:"orderId",rootData}))){
+vErrors = vErrors === null ? validate3.errors : vErrors.concat(validate3.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs17 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.placedAt !== undefined){
+let data10 = data.placedAt;
+const _errs18 = errors;
+if(errors === _errs18){
+if(errors === _errs18){
+if(typeof data10 === "string"){
+if(!(formats0.validate(data10))){
+validate5.errors = [{instancePath:instancePath+"/placedAt",schemaPath:"#/properties/placedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+return false;
+}
+}
+else {
+validate5.errors = [{instancePath:instancePath+"/placedAt",schemaPath:"#/properties/placedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+}
+var valid0 = _errs18 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.status !== undefined){
+let data11 = data.status;
+const _errs20 = errors;
+if(typeof data11 !== "string"){
+validate5.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(!(((data11 === "placed") || (data11 === "paid")) || (data11 === "shipped"))){
+validate5.errors = [{instancePath:instancePath+"/status",schemaPath:"#/properties/status/enum",keyword:"enum",params:{allowedValues: schema4.properties.status.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs20 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.total !== undefined){
+const _errs22 = errors;
+if(!(validate10(data.total, {instancePath:instancePath+"/total",parentData:data,parentDataProperty:"total",rootData}))){
+vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs22 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate5.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate5.errors = vErrors;
+return errors === 0;
 }
 
-export const v4 = validate4;
-const schema4 = { "properties": { "traceparent": { "description": "W3C trace context, set by the publisher.", "type": "string" }, "tracestate": { "type": "string" } }, "type": "object" };
+export const v4 = validate15;
+const schema8 = {"properties":{"traceparent":{"description":"W3C trace context, set by the publisher.","type":"string"},"tracestate":{"type":"string"}},"type":"object"};
 
-function validate4(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (errors === 0) {
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      if (data.traceparent !== undefined) {
-        const _errs1 = errors;
-        if (typeof data.traceparent !== "string") {
-          validate4.errors = [{ instancePath: instancePath + "/traceparent", schemaPath: "#/properties/traceparent/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-          return false;
-        }
-        var valid0 = _errs1 === errors;
-      }
-      else {
-        var valid0 = true;
-      }
-      if (valid0) {
-        if (data.tracestate !== undefined) {
-          const _errs3 = errors;
-          if (typeof data.tracestate !== "string") {
-            validate4.errors = [{ instancePath: instancePath + "/tracestate", schemaPath: "#/properties/tracestate/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-            return false;
-          }
-          var valid0 = _errs3 === errors;
-        }
-        else {
-          var valid0 = true;
-        }
-      }
-    }
-    else {
-      validate4.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-      return false;
-    }
-  }
-  validate4.errors = vErrors;
-  return errors === 0;
+function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.traceparent !== undefined){
+const _errs1 = errors;
+if(typeof data.traceparent !== "string"){
+validate15.errors = [{instancePath:instancePath+"/traceparent",schemaPath:"#/properties/traceparent/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.tracestate !== undefined){
+const _errs3 = errors;
+if(typeof data.tracestate !== "string"){
+validate15.errors = [{instancePath:instancePath+"/tracestate",schemaPath:"#/properties/tracestate/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs3 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+else {
+validate15.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate15.errors = vErrors;
+return errors === 0;
 }
 
-export const v5 = validate5;
-const schema5 = { "properties": { "amount": { "additionalProperties": false, "properties": { "amount": { "description": "Amount in minor units (cents).", "minimum": 0, "type": "integer" }, "currency": { "enum": ["EUR", "GBP", "USD"], "type": "string" } }, "required": ["amount", "currency"], "type": "object" }, "captureAttempt": { "minimum": 1, "type": "integer" }, "capturedAt": { "format": "date-time", "type": "string" }, "method": { "enum": ["card", "bank-transfer", "wallet"], "type": "string" }, "orderId": { "description": "Storefront order id.", "pattern": "^ord_[a-z0-9]+$", "type": "string" }, "paymentId": { "pattern": "^pay_[A-Za-z0-9]+$", "type": "string" } }, "required": ["paymentId", "captureAttempt", "orderId", "amount", "capturedAt"], "type": "object" };
-const pattern5 = new RegExp("^pay_[A-Za-z0-9]+$", "u");
+export const v5 = validate16;
+const schema9 = {"properties":{"amount":{"$ref":"shared-3"},"captureAttempt":{"minimum":1,"type":"integer"},"capturedAt":{"format":"date-time","type":"string"},"method":{"enum":["card","bank-transfer","wallet"],"type":"string"},"orderId":{"$ref":"shared-0"},"paymentId":{"pattern":"^pay_[A-Za-z0-9]+$","type":"string"}},"required":["paymentId","captureAttempt","orderId","amount","capturedAt"],"type":"object"};
+const pattern2 = new RegExp("^pay_[A-Za-z0-9]+$", "u");
 
-function validate5(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
-  let vErrors = null;
-  let errors = 0;
-  if (errors === 0) {
-    if (data && typeof data == "object" && !Array.isArray(data)) {
-      let missing0;
-      if ((((((data.paymentId === undefined) && (missing0 = "paymentId")) || ((data.captureAttempt === undefined) && (missing0 = "captureAttempt"))) || ((data.orderId === undefined) && (missing0 = "orderId"))) || ((data.amount === undefined) && (missing0 = "amount"))) || ((data.capturedAt === undefined) && (missing0 = "capturedAt"))) {
-        validate5.errors = [{ instancePath, schemaPath: "#/required", keyword: "required", params: { missingProperty: missing0 }, message: "must have required property '" + missing0 + "'" }];
-        return false;
-      }
-      else {
-        if (data.amount !== undefined) {
-          let data0 = data.amount;
-          const _errs1 = errors;
-          if (errors === _errs1) {
-            if (data0 && typeof data0 == "object" && !Array.isArray(data0)) {
-              let missing1;
-              if (((data0.amount === undefined) && (missing1 = "amount")) || ((data0.currency === undefined) && (missing1 = "currency"))) {
-                validate5.errors = [{ instancePath: instancePath + "/amount", schemaPath: "#/properties/amount/required", keyword: "required", params: { missingProperty: missing1 }, message: "must have required property '" + missing1 + "'" }];
-                return false;
-              }
-              else {
-                const _errs3 = errors;
-                for (const key0 in data0) {
-                  if (!((key0 === "amount") || (key0 === "currency"))) {
-                    validate5.errors = [{ instancePath: instancePath + "/amount", schemaPath: "#/properties/amount/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties" }];
-                    return false;
-                    break;
-                  }
-                }
-                if (_errs3 === errors) {
-                  if (data0.amount !== undefined) {
-                    let data1 = data0.amount;
-                    const _errs4 = errors;
-                    if (!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))) {
-                      validate5.errors = [{ instancePath: instancePath + "/amount/amount", schemaPath: "#/properties/amount/properties/amount/type", keyword: "type", params: { type: "integer" }, message: "must be integer" }];
-                      return false;
-                    }
-                    if (errors === _errs4) {
-                      if (typeof data1 == "number") {
-                        if (data1 < 0 || isNaN(data1)) {
-                          validate5.errors = [{ instancePath: instancePath + "/amount/amount", schemaPath: "#/properties/amount/properties/amount/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0" }];
-                          return false;
-                        }
-                      }
-                    }
-                    var valid1 = _errs4 === errors;
-                  }
-                  else {
-                    var valid1 = true;
-                  }
-                  if (valid1) {
-                    if (data0.currency !== undefined) {
-                      let data2 = data0.currency;
-                      const _errs6 = errors;
-                      if (typeof data2 !== "string") {
-                        validate5.errors = [{ instancePath: instancePath + "/amount/currency", schemaPath: "#/properties/amount/properties/currency/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                        return false;
-                      }
-                      if (!(((data2 === "EUR") || (data2 === "GBP")) || (data2 === "USD"))) {
-                        validate5.errors = [{ instancePath: instancePath + "/amount/currency", schemaPath: "#/properties/amount/properties/currency/enum", keyword: "enum", params: { allowedValues: schema5.properties.amount.properties.currency.enum }, message: "must be equal to one of the allowed values" }];
-                        return false;
-                      }
-                      var valid1 = _errs6 === errors;
-                    }
-                    else {
-                      var valid1 = true;
-                    }
-                  }
-                }
-              }
-            }
-            else {
-              validate5.errors = [{ instancePath: instancePath + "/amount", schemaPath: "#/properties/amount/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-              return false;
-            }
-          }
-          var valid0 = _errs1 === errors;
-        }
-        else {
-          var valid0 = true;
-        }
-        if (valid0) {
-          if (data.captureAttempt !== undefined) {
-            let data3 = data.captureAttempt;
-            const _errs8 = errors;
-            if (!((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3)))) {
-              validate5.errors = [{ instancePath: instancePath + "/captureAttempt", schemaPath: "#/properties/captureAttempt/type", keyword: "type", params: { type: "integer" }, message: "must be integer" }];
-              return false;
-            }
-            if (errors === _errs8) {
-              if (typeof data3 == "number") {
-                if (data3 < 1 || isNaN(data3)) {
-                  validate5.errors = [{ instancePath: instancePath + "/captureAttempt", schemaPath: "#/properties/captureAttempt/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1" }];
-                  return false;
-                }
-              }
-            }
-            var valid0 = _errs8 === errors;
-          }
-          else {
-            var valid0 = true;
-          }
-          if (valid0) {
-            if (data.capturedAt !== undefined) {
-              let data4 = data.capturedAt;
-              const _errs10 = errors;
-              if (errors === _errs10) {
-                if (errors === _errs10) {
-                  if (typeof data4 === "string") {
-                    if (!(formats0.validate(data4))) {
-                      validate5.errors = [{ instancePath: instancePath + "/capturedAt", schemaPath: "#/properties/capturedAt/format", keyword: "format", params: { format: "date-time" }, message: "must match format \"" + "date-time" + "\"" }];
-                      return false;
-                    }
-                  }
-                  else {
-                    validate5.errors = [{ instancePath: instancePath + "/capturedAt", schemaPath: "#/properties/capturedAt/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                    return false;
-                  }
-                }
-              }
-              var valid0 = _errs10 === errors;
-            }
-            else {
-              var valid0 = true;
-            }
-            if (valid0) {
-              if (data.method !== undefined) {
-                let data5 = data.method;
-                const _errs12 = errors;
-                if (typeof data5 !== "string") {
-                  validate5.errors = [{ instancePath: instancePath + "/method", schemaPath: "#/properties/method/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                  return false;
-                }
-                if (!(((data5 === "card") || (data5 === "bank-transfer")) || (data5 === "wallet"))) {
-                  validate5.errors = [{ instancePath: instancePath + "/method", schemaPath: "#/properties/method/enum", keyword: "enum", params: { allowedValues: schema5.properties.method.enum }, message: "must be equal to one of the allowed values" }];
-                  return false;
-                }
-                var valid0 = _errs12 === errors;
-              }
-              else {
-                var valid0 = true;
-              }
-              if (valid0) {
-                if (data.orderId !== undefined) {
-                  let data6 = data.orderId;
-                  const _errs14 = errors;
-                  if (errors === _errs14) {
-                    if (typeof data6 === "string") {
-                      if (!pattern0.test(data6)) {
-                        validate5.errors = [{ instancePath: instancePath + "/orderId", schemaPath: "#/properties/orderId/pattern", keyword: "pattern", params: { pattern: "^ord_[a-z0-9]+$" }, message: "must match pattern \"" + "^ord_[a-z0-9]+$" + "\"" }];
-                        return false;
-                      }
-                    }
-                    else {
-                      validate5.errors = [{ instancePath: instancePath + "/orderId", schemaPath: "#/properties/orderId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                      return false;
-                    }
-                  }
-                  var valid0 = _errs14 === errors;
-                }
-                else {
-                  var valid0 = true;
-                }
-                if (valid0) {
-                  if (data.paymentId !== undefined) {
-                    let data7 = data.paymentId;
-                    const _errs16 = errors;
-                    if (errors === _errs16) {
-                      if (typeof data7 === "string") {
-                        if (!pattern5.test(data7)) {
-                          validate5.errors = [{ instancePath: instancePath + "/paymentId", schemaPath: "#/properties/paymentId/pattern", keyword: "pattern", params: { pattern: "^pay_[A-Za-z0-9]+$" }, message: "must match pattern \"" + "^pay_[A-Za-z0-9]+$" + "\"" }];
-                          return false;
-                        }
-                      }
-                      else {
-                        validate5.errors = [{ instancePath: instancePath + "/paymentId", schemaPath: "#/properties/paymentId/type", keyword: "type", params: { type: "string" }, message: "must be string" }];
-                        return false;
-                      }
-                    }
-                    var valid0 = _errs16 === errors;
-                  }
-                  else {
-                    var valid0 = true;
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-    else {
-      validate5.errors = [{ instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object" }];
-      return false;
-    }
-  }
-  validate5.errors = vErrors;
-  return errors === 0;
+function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((((data.paymentId === undefined) && (missing0 = "paymentId")) || ((data.captureAttempt === undefined) && (missing0 = "captureAttempt"))) || ((data.orderId === undefined) && (missing0 = "orderId"))) || ((data.amount === undefined) && (missing0 = "amount"))) || ((data.capturedAt === undefined) && (missing0 = "capturedAt"))){
+validate16.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+return false;
+}
+else {
+if(data.amount !== undefined){
+const _errs1 = errors;
+if(!(validate10(data.amount, {instancePath:instancePath+"/amount",parentData:data,parentDataProperty:"amount",rootData}))){
+vErrors = vErrors === null ? validate10.errors : vErrors.concat(validate10.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs1 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.captureAttempt !== undefined){
+let data1 = data.captureAttempt;
+const _errs2 = errors;
+if(!((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1)))){
+validate16.errors = [{instancePath:instancePath+"/captureAttempt",schemaPath:"#/properties/captureAttempt/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];
+return false;
+}
+if(errors === _errs2){
+if(typeof data1 == "number"){
+if(data1 < 1 || isNaN(data1)){
+validate16.errors = [{instancePath:instancePath+"/captureAttempt",schemaPath:"#/properties/captureAttempt/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];
+return false;
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.capturedAt !== undefined){
+let data2 = data.capturedAt;
+const _errs4 = errors;
+if(errors === _errs4){
+if(errors === _errs4){
+if(typeof data2 === "string"){
+if(!(formats0.validate(data2))){
+validate16.errors = [{instancePath:instancePath+"/capturedAt",schemaPath:"#/properties/capturedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/capturedAt",schemaPath:"#/properties/capturedAt/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.method !== undefined){
+let data3 = data.method;
+const _errs6 = errors;
+if(typeof data3 !== "string"){
+validate16.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+if(!(((data3 === "card") || (data3 === "bank-transfer")) || (data3 === "wallet"))){
+validate16.errors = [{instancePath:instancePath+"/method",schemaPath:"#/properties/method/enum",keyword:"enum",params:{allowedValues: schema9.properties.method.enum},message:"must be equal to one of the allowed values"}];
+return false;
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.orderId !== undefined){
+const _errs8 = errors;
+if(!(validate3(data.orderId, {instancePath:instancePath+"/orderId",parentData:data,parentDataProperty:"orderId",rootData}))){
+vErrors = vErrors === null ? validate3.errors : vErrors.concat(validate3.errors);
+errors = vErrors.length;
+}
+var valid0 = _errs8 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.paymentId !== undefined){
+let data5 = data.paymentId;
+const _errs9 = errors;
+if(errors === _errs9){
+if(typeof data5 === "string"){
+if(!pattern2.test(data5)){
+validate16.errors = [{instancePath:instancePath+"/paymentId",schemaPath:"#/properties/paymentId/pattern",keyword:"pattern",params:{pattern: "^pay_[A-Za-z0-9]+$"},message:"must match pattern \""+"^pay_[A-Za-z0-9]+$"+"\""}];
+return false;
+}
+}
+else {
+validate16.errors = [{instancePath:instancePath+"/paymentId",schemaPath:"#/properties/paymentId/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs9 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+}
+}
+else {
+validate16.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+return false;
+}
+}
+validate16.errors = vErrors;
+return errors === 0;
 }

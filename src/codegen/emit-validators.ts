@@ -2,12 +2,12 @@ import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
-import type { JsonSchema, SourceLocation } from "../model/types.js";
+import type { JsonSchema, JsonSchemaObject, SourceLocation } from "../model/types.js";
 import type { CodegenContext } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { safeDocText, stringLiteral } from "./names.js";
 import { runtime } from "./runtime-symbols.js";
-import { stripForValidation } from "./schema-utils.js";
+import { canonicalJson, stripForValidation } from "./schema-utils.js";
 
 /**
  * Validators, precompiled at generation time with ajv (standalone code, `ajv-formats`):
@@ -76,14 +76,17 @@ export function emitValidators(ctx: CodegenContext): GeneratedFile[] {
     logger: false,
     validateSchema: false,
     unevaluated: false,
+    // Shared schemas become one function each, called from every validator that uses them.
+    inlineRefs: false,
   });
   addFormats.default(ajv);
 
+  const shared = sharedSchemas(ajv);
   const compiled = new Map<string, string>(); // exportName → internal export of the ajv module
   requests.forEach((request, i) => {
     const key = `v${i}`;
     try {
-      ajv.addSchema(stripForValidation(request.schema) as object, key);
+      ajv.addSchema(stripForValidation(request.schema, shared) as object, key);
       ajv.getSchema(key);
       compiled.set(request.exportName, key);
     } catch (error) {
@@ -97,7 +100,7 @@ export function emitValidators(ctx: CodegenContext): GeneratedFile[] {
     }
   });
 
-  const raw = new GeneratedFile(COMPILED_VALIDATORS_MODULE);
+  const raw = new GeneratedFile(COMPILED_VALIDATORS_MODULE, { verbatim: true });
   raw.leading("// @ts-nocheck");
   raw.leading("// ajv standalone output (untyped JavaScript); its typed face is validators.ts.");
   raw.leading("/* eslint-disable */");
@@ -141,6 +144,30 @@ export function emitValidators(ctx: CodegenContext): GeneratedFile[] {
     );
   }
   return [typed, raw];
+}
+
+/**
+ * Named schemas (`x-jc-name`, the targets of the spec's `$ref`s) that appear in several
+ * payloads are registered with ajv once and referenced, so their code is generated once.
+ * Only self-contained ones: a node with a `#/...` reference depends on its root's `$defs`.
+ */
+function sharedSchemas(ajv: Ajv): (node: JsonSchemaObject) => string | undefined {
+  const keys = new Map<string, string>();
+  const hoist = (node: JsonSchemaObject): string | undefined => {
+    const name = node["x-jc-name"];
+    if (typeof name !== "string") return undefined;
+    const text = canonicalJson(node);
+    if (text.includes('"$ref":"#')) return undefined;
+    let key = keys.get(text);
+    if (key === undefined) {
+      key = `shared-${keys.size}`;
+      keys.set(text, key);
+      // Registered lazily: ajv compiles it the first time a validator refers to it.
+      ajv.addSchema(stripForValidation(node, hoist) as object, key);
+    }
+    return key;
+  };
+  return hoist;
 }
 
 /**

@@ -28,8 +28,15 @@ export class GeneratedFile {
   readonly #statements: (StatementStructures | string | WriterFunction)[] = [];
   readonly #leading: string[] = [];
 
-  constructor(path: string) {
+  readonly #verbatim: boolean;
+
+  /**
+   * `verbatim`: the file's statements are third-party code (ajv's standalone output) written
+   * as given, after the header, without going through ts-morph; it may not import symbols.
+   */
+  constructor(path: string, options: { verbatim?: boolean } = {}) {
     this.path = path;
+    this.#verbatim = options.verbatim === true;
   }
 
   /** Imports a runtime export and returns the local name to use. */
@@ -59,6 +66,11 @@ export class GeneratedFile {
   }
 
   render(header: string): string {
+    if (this.#verbatim) {
+      const text = this.#statements.filter((s): s is string => typeof s === "string").join("\n");
+      const leading = this.#leading.length > 0 ? `${this.#leading.join("\n")}\n` : "";
+      return `${header}${leading}\n${text}`.replace(/\n*$/, "\n");
+    }
     const project = new Project({
       useInMemoryFileSystem: true,
       manipulationSettings: {
@@ -84,6 +96,8 @@ export class GeneratedFile {
       });
     }
     file.addStatements(this.#statements);
+    // ts-morph indents continuation lines of multi-line type and initializer text by one
+    // more level; the formatter puts them back where a person would.
     file.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });
     const imports = file.getImportDeclarations();
     const lastImport = imports[imports.length - 1];

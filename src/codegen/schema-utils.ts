@@ -46,8 +46,28 @@ export function stringKeyword(schema: JsonSchemaObject, keyword: string): string
  * fetch (`$schema`, `$id`) dropped. Only schema positions are rewritten, so a property
  * *named* `$id` or `x-foo` survives.
  */
-export function stripForValidation(schema: JsonSchema): JsonSchema {
+export function stripForValidation(
+  schema: JsonSchema,
+  hoist?: (node: JsonSchemaObject) => string | undefined,
+): JsonSchema {
+  return strip(schema, hoist, true);
+}
+
+/**
+ * `hoist` may replace a subschema (never the root) by a `$ref` to a schema registered
+ * elsewhere under the returned key, so a shared schema is compiled once.
+ */
+function strip(
+  schema: JsonSchema,
+  hoist: ((node: JsonSchemaObject) => string | undefined) | undefined,
+  root: boolean,
+): JsonSchema {
   if (typeof schema === "boolean") return schema;
+  if (!root && hoist) {
+    const ref = hoist(schema);
+    if (ref !== undefined) return { $ref: ref };
+  }
+  const sub = (value: JsonSchema) => strip(value, hoist, false);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(schema).sort()) {
     const value = schema[key];
@@ -59,13 +79,13 @@ export function stripForValidation(schema: JsonSchema): JsonSchema {
       (SCHEMA_KEYWORDS as readonly string[]).includes(key) &&
       (typeof value === "boolean" || isSchemaObject(value))
     ) {
-      out[key] = stripForValidation(value);
+      out[key] = sub(value);
     } else if ((SCHEMA_ARRAY_KEYWORDS as readonly string[]).includes(key) && Array.isArray(value)) {
-      out[key] = value.map((item) => stripForValidation(asSchema(item) ?? true));
+      out[key] = value.map((item) => sub(asSchema(item) ?? true));
     } else if ((SCHEMA_MAP_KEYWORDS as readonly string[]).includes(key) && isSchemaObject(value)) {
       const map: Record<string, JsonSchema> = {};
       for (const name of Object.keys(value).sort()) {
-        map[name] = stripForValidation(asSchema(value[name]) ?? true);
+        map[name] = sub(asSchema(value[name]) ?? true);
       }
       out[key] = map;
     } else {

@@ -1,0 +1,217 @@
+/**
+ * Codegen benchmark: a generated 200-channel, 200-message contract (10–30 fields per message,
+ * nested objects, enums, shared `$ref` schemas), then `validate` and `generate` as whole
+ * processes. Prints wall time and peak RSS (from `/usr/bin/time -v` when present, else
+ * `process.resourceUsage().maxRSS` of a wrapper process).
+ *
+ *   npm run build && npx tsx bench/codegen.bench.ts [--runs 3] [--channels 200]
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+
+const REPO = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
+const OUT = path.join(REPO, "bench/out/codegen");
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const RUNS = arg("runs", 3);
+const CHANNELS = arg("channels", 200);
+
+/** Deterministic pseudo-random numbers, so every run benchmarks the same document. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function buildSpec(channels: number): Record<string, unknown> {
+  const random = rng(42);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const shared = {
+    Money: {
+      type: "object",
+      required: ["amount", "currency"],
+      properties: {
+        amount: { type: "integer", minimum: 0 },
+        currency: { type: "string", enum: ["EUR", "GBP", "USD", "JPY"] },
+      },
+    },
+    Address: {
+      type: "object",
+      required: ["line1", "city", "country"],
+      properties: {
+        line1: { type: "string" },
+        city: { type: "string" },
+        postalCode: { type: "string" },
+        country: { type: "string", pattern: "^[A-Z]{2}$" },
+      },
+    },
+    EntityId: { type: "string", pattern: "^[a-z]+_[A-Za-z0-9]+$", description: "Prefixed id." },
+    Audit: {
+      type: "object",
+      properties: {
+        createdAt: { type: "string", format: "date-time" },
+        createdBy: { type: "string", format: "email" },
+        tags: { type: "array", items: { type: "string" } },
+      },
+    },
+  };
+  const refs = Object.keys(shared);
+  const field = (depth: number): Record<string, unknown> => {
+    const r = random();
+    if (r < 0.12) return { $ref: `#/components/schemas/${pick(refs)}` };
+    if (r < 0.25)
+      return { type: "string", enum: ["a", "b", "c", "d"].slice(0, 2 + Math.floor(random() * 3)) };
+    if (r < 0.35 && depth < 2) {
+      const props: Record<string, unknown> = {};
+      for (let i = 0; i < 4; i++) props[`n${i}`] = field(depth + 1);
+      return { type: "object", required: ["n0"], properties: props };
+    }
+    if (r < 0.45) return { type: "array", items: field(depth + 1) };
+    if (r < 0.6) return { type: "integer", minimum: 0 };
+    if (r < 0.7) return { type: "string", format: "date-time" };
+    if (r < 0.8) return { type: ["string", "null"] };
+    return { type: "string", maxLength: 200, description: "A field." };
+  };
+  const spec: Record<string, unknown> = {
+    asyncapi: "3.0.0",
+    info: { title: "Bench", version: "1.0.0" },
+    "x-jetstream": {
+      streams: {
+        BENCH: { subjects: ["bench.>"], duplicateWindow: "2m" },
+        BENCH_DLQ: { subjects: ["benchdlq.>"] },
+      },
+    },
+    channels: {} as Record<string, unknown>,
+    operations: {} as Record<string, unknown>,
+    components: { schemas: shared, messages: {} as Record<string, unknown> },
+  };
+  const ch = spec.channels as Record<string, unknown>;
+  const ops = spec.operations as Record<string, unknown>;
+  const msgs = (spec.components as { messages: Record<string, unknown> }).messages;
+  ch.deadLetters = {
+    address: "benchdlq.all",
+    messages: { dl: { payload: {} } },
+    "x-jetstream": { stream: "BENCH_DLQ" },
+  };
+  for (let i = 0; i < channels; i++) {
+    const fields = 10 + Math.floor(random() * 21);
+    const properties: Record<string, unknown> = { id: { $ref: "#/components/schemas/EntityId" } };
+    for (let f = 1; f < fields; f++) properties[`field${f}`] = field(0);
+    msgs[`Event${i}`] = {
+      name: `Event${i}`,
+      "x-idempotency-key": "$message.payload#/id",
+      payload: { type: "object", required: ["id", "field1"], properties },
+    };
+    ch[`event${i}`] = {
+      address: `bench.event${i}`,
+      messages: { m: { $ref: `#/components/messages/Event${i}` } },
+      "x-jetstream": { stream: "BENCH" },
+    };
+    ops[`send${i}`] = { action: "send", channel: { $ref: `#/channels/event${i}` } };
+    if (i % 2 === 0) {
+      ops[`receive${i}`] = {
+        action: "receive",
+        channel: { $ref: `#/channels/event${i}` },
+        "x-consumer": { durable: `consumer${i}` },
+        "x-retry": { maxAttempts: 5, strategy: "exponential", initialDelay: "1s", maxDelay: "1m" },
+        "x-dlq": { channel: { $ref: "#/channels/deadLetters" } },
+      };
+    }
+  }
+  return spec;
+}
+
+interface Measure {
+  wallMs: number;
+  maxRssMb: number;
+  code: number | null;
+  stderr: string;
+}
+
+async function measure(args: string[]): Promise<Measure> {
+  const useTime = existsSync("/usr/bin/time");
+  const [cmd, cmdArgs] = useTime
+    ? ["/usr/bin/time", ["-v", process.execPath, "bin/jetcontract.js", ...args]]
+    : [
+        process.execPath,
+        [
+          "-e",
+          `const r=require("node:child_process").spawnSync(process.execPath,${JSON.stringify(["bin/jetcontract.js", ...args])},{stdio:"inherit"});process.stderr.write("\\nMaximum resident set size (kbytes): "+process.resourceUsage().maxRSS+"\\n");process.exit(r.status??1)`,
+        ],
+      ];
+  const t0 = performance.now();
+  const child = spawn(cmd as string, cmdArgs as string[], {
+    cwd: REPO,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const wallMs = performance.now() - t0;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  return { wallMs, maxRssMb: rss ? Number(rss[1]) / 1024 : Number.NaN, code, stderr };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(path.join(REPO, "dist/cli/main.js")))
+    throw new Error("run `npm run build` first");
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(OUT, { recursive: true });
+  const specPath = path.join(OUT, "bench.asyncapi.yaml");
+  const spec = buildSpec(CHANNELS);
+  await writeFile(specPath, stringify(spec, { aliasDuplicateObjects: false }));
+  const rel = path.relative(REPO, specPath);
+  console.log(
+    `spec: ${rel} — ${CHANNELS} channels, ${CHANNELS} messages, ${Object.keys(spec.operations as object).length} operations`,
+  );
+
+  const rows: [string, string[]][] = [
+    ["validate", ["validate", rel]],
+    [
+      "generate (write)",
+      ["generate", rel, "--out", path.relative(REPO, path.join(OUT, "gen")), "--clean"],
+    ],
+    [
+      "generate --check",
+      ["generate", rel, "--out", path.relative(REPO, path.join(OUT, "gen")), "--check"],
+    ],
+  ];
+  console.log(
+    `\n${"step".padEnd(18)} ${"median wall".padStart(12)} ${"min".padStart(8)} ${"peak RSS".padStart(10)}  (${RUNS} runs each)`,
+  );
+  for (const [name, args] of rows) {
+    const runs: Measure[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const m = await measure(args);
+      if (m.code !== 0) {
+        throw new Error(
+          `${name} exited ${m.code}:\n${m.stderr.split("\n").slice(0, 20).join("\n")}`,
+        );
+      }
+      runs.push(m);
+    }
+    const wall = median(runs.map((r) => r.wallMs));
+    const min = Math.min(...runs.map((r) => r.wallMs));
+    const rss = Math.max(...runs.map((r) => r.maxRssMb));
+    console.log(
+      `${name.padEnd(18)} ${`${(wall / 1000).toFixed(2)} s`.padStart(12)} ${`${(min / 1000).toFixed(2)} s`.padStart(8)} ${`${rss.toFixed(0)} MiB`.padStart(10)}`,
+    );
+  }
+}
+
+await main();

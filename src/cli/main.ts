@@ -1,6 +1,6 @@
 import yargs from "yargs";
 import type { CliCommand } from "./command.js";
-import { commands } from "./commands/index.js";
+import { loadCommands } from "./commands/index.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { type CliIO, processIO } from "./io.js";
 
@@ -30,7 +30,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       usageFailure = message ?? error?.message ?? "invalid arguments";
     });
 
-  for (const cmd of commands) {
+  for (const cmd of await loadCommands(argv)) {
     parser.command(cmd.command, cmd.describe, cmd.builder, async (args) => {
       exitCode = await runCommand(cmd, args, io);
     });

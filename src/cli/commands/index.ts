@@ -1,13 +1,21 @@
 import type { CliCommand } from "../command.js";
-import { diffCommand } from "./diff.js";
-import { generateCommand } from "./generate.js";
-import { streamsCommand } from "./streams.js";
-import { validateCommand } from "./validate.js";
 
-/** Every CLI command, one module each. Add a command by adding its module here. */
-export const commands: readonly CliCommand[] = [
-  validateCommand,
-  generateCommand,
-  streamsCommand,
-  diffCommand,
-];
+/**
+ * Every CLI command, one module each, loaded on demand: a command's module pulls in its
+ * stage (ts-morph, the AsyncAPI parser, nats.js), and a process should pay only for the
+ * stage it runs. Add a command by adding its loader here.
+ */
+export const commandLoaders: Readonly<Record<string, () => Promise<CliCommand>>> = {
+  validate: async () => (await import("./validate.js")).validateCommand,
+  generate: async () => (await import("./generate.js")).generateCommand,
+  streams: async () => (await import("./streams.js")).streamsCommand,
+  diff: async () => (await import("./diff.js")).diffCommand,
+};
+
+/** The commands a run needs: the one named first on the command line, or all (for help). */
+export async function loadCommands(argv: readonly string[]): Promise<CliCommand[]> {
+  const first = argv.find((arg) => !arg.startsWith("-"));
+  const loader = first === undefined ? undefined : commandLoaders[first];
+  if (loader) return [await loader()];
+  return Promise.all(Object.values(commandLoaders).map((load) => load()));
+}

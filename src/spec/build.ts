@@ -112,6 +112,7 @@ export const DEFAULTS = {
 } as const;
 
 interface Ctx {
+  v2: boolean;
   ws: Workspace;
   root: string;
   doc: Record<string, unknown>;
@@ -132,8 +133,8 @@ export function buildContract(
     owners: [{ kind: "root", id: "", value: doc, absolutePath: rootPath, pointer: "" }],
     nonJsonPayloads: new Map(),
   };
-  const ctx: Ctx = { ws, root: rootPath, doc, notes };
   const v2 = String(doc.asyncapi ?? "").startsWith("2.");
+  const ctx: Ctx = { v2, ws, root: rootPath, doc, notes };
   const loc = (pointer: string, abs = rootPath) => ws.locateKey(abs, pointer);
   const note = (key: string, owner: AnnotationSite["owner"], ownerId: string, obj: Located) => {
     if (!isRecord(obj.value) || obj.value[key] === undefined) return;
@@ -823,8 +824,9 @@ function breakerPolicy(r: Record<string, unknown>, location: SourceLocation): Ci
 }
 
 /**
- * Merges traits into an object (2.x `traits` of operations/messages, 3.x likewise): the
- * object's own fields win over the traits', later traits over earlier ones.
+ * Merges traits into an object. AsyncAPI 3.x: the object's own fields win over the traits'.
+ * AsyncAPI 2.x: traits are merge-patched onto the object in order, so a trait's field wins.
+ * (Shallow: the top-level fields of the object.)
  */
 function applyTraits(ctx: Ctx, at: Located, field: string): Record<string, unknown> {
   const value = isRecord(at.value) ? at.value : {};
@@ -840,7 +842,7 @@ function applyTraits(ctx: Ctx, at: Located, field: string): Record<string, unkno
     if (tr && isRecord(tr.value)) merged = { ...merged, ...tr.value };
   });
   const { [field]: _drop, ...own } = value;
-  return { ...merged, ...own };
+  return ctx.v2 ? { ...own, ...merged } : { ...merged, ...own };
 }
 
 /** The NATS subject of an address: each `{param}` becomes `*`. */

@@ -62,10 +62,31 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   if (candidates.length === 0) return undefined;
   const best = closest(word, candidates);
   const d = distance(word.toLowerCase(), best.toLowerCase());
-  if (d <= 2 || (d <= 4 && (best.startsWith(word) || word.startsWith(best)) && word.length >= 6)) {
+  const stem = (w: string) => w.replace(/^x-/, "").toLowerCase();
+  const related = stem(best).includes(stem(word)) || stem(word).includes(stem(best));
+  if (d <= 2 || (d <= 3 && word.length >= 9) || (related && d <= 4 && stem(word).length >= 4)) {
     return best;
   }
-  return undefined;
+  // A word that is part of one of ours, or the other way round (`x-breaker`, `x-compat`).
+  return candidates.find((c) => {
+    const [a, b] = [stem(word), stem(c)];
+    return Math.min(a.length, b.length) >= 6 && (a.includes(b) || b.includes(a));
+  });
+}
+
+/** Names people reach for that mean one of ours. */
+const ALIASES: Record<string, string> = {
+  "x-dead-letter": "x-dlq",
+  "x-deadletter": "x-dlq",
+  "x-dead-letter-queue": "x-dlq",
+  "x-backoff": "x-retry",
+  "x-deduplication": "x-dedup",
+  "x-idempotency-keys": "x-idempotency-key",
+  "x-stream": "x-jetstream",
+};
+
+function suggestAnnotation(key: string): string | undefined {
+  return ALIASES[key.toLowerCase()] ?? suggest(key, ALL_ANNOTATION_KEYS);
 }
 
 function* annotationErrors(ctx: RuleContext): Iterable<Finding> {
@@ -98,7 +119,7 @@ function* unknownKeys(ctx: RuleContext): Iterable<Finding> {
     for (const key of Object.keys(owner.value)) {
       if (!key.startsWith("x-") || (ALL_ANNOTATION_KEYS as readonly string[]).includes(key))
         continue;
-      const near = suggest(key, ALL_ANNOTATION_KEYS);
+      const near = suggestAnnotation(key);
       if (!near) continue; // someone else's extension
       yield {
         message: `unknown annotation \`${key}\`; did you mean \`${near}\`?`,

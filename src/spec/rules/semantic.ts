@@ -128,6 +128,18 @@ function* receiveWithoutStream(ctx: RuleContext): Iterable<Finding> {
   }
 }
 
+function* sendWithoutStream(ctx: RuleContext): Iterable<Finding> {
+  if (!usesJetcontract(ctx)) return;
+  for (const op of sends(ctx)) {
+    const channel = channelOf(ctx, op);
+    if (!channel || channel.stream !== undefined) continue;
+    yield {
+      message: `send operation \`${op.id}\` publishes to channel \`${channel.id}\`, which belongs to no stream: a JetStream publish there fails with "no responders"; add \`x-jetstream: { stream: <NAME> }\` to the channel`,
+      location: op.location,
+    };
+  }
+}
+
 function* subjectInvalid(ctx: RuleContext): Iterable<Finding> {
   for (const c of ctx.contract.channels) {
     if (c.stream === undefined || c.subject === null) continue;
@@ -734,6 +746,12 @@ export const semanticRules: Rule[] = [
     "error",
     "Every channel with a receive operation belongs to a stream.",
     receiveWithoutStream,
+  ),
+  rule(
+    "jc-send-without-stream",
+    "error",
+    "Every channel with a send operation belongs to a stream (JetStream publishes need one).",
+    sendWithoutStream,
   ),
   rule(
     "jc-duplicate-window-exceeds-max-age",

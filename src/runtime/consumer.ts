@@ -289,6 +289,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
           bucket: dedup.bucket,
           ttlMs: dedup.ttlMs,
           leaseMs: dedup.leaseMs,
+          ...(dedup.doneMarker ? { doneMarker: dedup.doneMarker } : {}),
         });
     }
   }
@@ -708,14 +709,25 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     });
   }
 
+  /**
+   * Ends a claim. Recording done is retried (the message stays in flight, heartbeating, with its
+   * lease renewed) until it succeeds or the consumer stops: acking without a done marker would
+   * let a redelivery after a server crash run the handler again. A release is tried once (a
+   * lost release only delays the key until the lease ends).
+   */
   async #settleClaim(token: ClaimToken, done: boolean): Promise<void> {
     const store = this.#store;
     if (!store) return;
-    try {
-      if (done) await store.complete(token);
-      else await store.release(token);
-    } catch (error) {
-      this.#emitError(done ? "dedup-complete" : "dedup-release", error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (done) await store.complete(token);
+        else await store.release(token);
+        return;
+      } catch (error) {
+        this.#emitError(done ? "dedup-complete" : "dedup-release", error);
+        if (!done || !this.#running || attempt >= 120) return;
+        await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** (attempt - 1))));
+      }
     }
   }
 

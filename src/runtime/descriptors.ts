@@ -88,6 +88,12 @@ export type DedupConfig =
       readonly bucket: string;
       readonly ttlMs: number;
       readonly leaseMs: number;
+      /**
+       * Added by the runtime (optional): `"write"` (default) writes a done marker before the
+       * ack; `"ack"` lets the acked claim stand for it (one KV write per message; a server
+       * killed with SIGKILL may lose recent acks, and those messages run again).
+       */
+      readonly doneMarker?: "write" | "ack";
     }
   | { readonly store: "memory"; readonly maxEntries: number; readonly ttlMs: number }
   | { readonly store: "none" };

@@ -20,6 +20,16 @@ export interface KvDedupOptions {
   readonly leaseMs: number;
   /** Create the bucket when missing (default true). */
   readonly create?: boolean;
+  /**
+   * How a processed key is recorded (default `"write"`):
+   * - `"write"`: a done marker is written before the ack (two KV writes per message). Exact even
+   *   when the server is killed: the marker is a stream write, while a server killed with
+   *   SIGKILL can lose its most recent consumer acks and redeliver those messages.
+   * - `"ack"`: the owner's claim counts as done once the message is acked (one KV write per
+   *   message, about twice the throughput); a done marker is written only when an ack cannot be
+   *   confirmed. Messages whose acks a crashing server loses are processed again.
+   */
+  readonly doneMarker?: "write" | "ack";
   /** Identifies this holder in claims (default: random). */
   readonly owner?: string;
   readonly now?: () => number;
@@ -78,8 +88,8 @@ class TurnBatcher {
 
 export class KvDedupStore implements DedupStore {
   readonly kind = "kv";
-  /** A claim made with a message ref is the done marker once that message is acked. */
-  readonly doneOnAck = true;
+  /** With `doneMarker: "ack"`, a claim made with a message ref is done once it is acked. */
+  readonly doneOnAck: boolean;
   readonly leaseMs: number;
   readonly owner: string;
   readonly #now: () => number;
@@ -87,9 +97,10 @@ export class KvDedupStore implements DedupStore {
 
   constructor(
     readonly kv: KV,
-    options: Pick<KvDedupOptions, "leaseMs" | "owner" | "now">,
+    options: Pick<KvDedupOptions, "leaseMs" | "owner" | "now" | "doneMarker">,
   ) {
     this.leaseMs = options.leaseMs;
+    this.doneOnAck = options.doneMarker === "ack";
     this.owner = options.owner ?? Math.random().toString(36).slice(2, 10);
     this.#now = options.now ?? Date.now;
   }

@@ -13,3 +13,13 @@ describe("chaos (short)", () => {
     expect(report.publishRetries).toBeGreaterThan(0);
   });
 });
+
+describe("chaos with KV dedup (short)", () => {
+  it("kill -9 and restart the server: the done marker written before the ack keeps effects single", async () => {
+    const report = await runChaos({ messages: 300, outages: 2, outageMs: 300, dedup: "kv" });
+    expect(report.missing).toEqual([]);
+    expect(report.doubled).toEqual([]);
+    expect(report.deadLettered).toBe(0);
+    expect(report.effects).toBe(300);
+  });
+});

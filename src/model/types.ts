@@ -302,6 +302,7 @@ export interface SendOperation extends OperationBase {
 
 export interface ReceiveOperation extends OperationBase {
   readonly action: "receive";
+  /** Always set by the loader: `x-consumer` with its defaults filled, or all defaults. */
   readonly consumer?: ConsumerPolicy;
   readonly retry?: RetryPolicy;
   readonly dlq?: DeadLetterPolicy;

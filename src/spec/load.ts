@@ -36,7 +36,8 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
   const rootPath = path.resolve(cwd, file);
   const ws = new Workspace(cwd, options.readFile, options.allowRemoteRefs ?? false);
   const done = (contract?: Contract): LoadResult => {
-    const problems = sortProblems(ws.problems);
+    const fileOrder = ws.order.map((abs) => ws.files.get(abs)?.displayPath ?? abs);
+    const problems = sortProblems(ws.problems, fileOrder);
     const failed = problems.some((p) => p.severity === "error");
     return { contract: failed ? undefined : contract, problems };
   };
@@ -105,7 +106,8 @@ function hasErrors(problems: readonly Problem[]): boolean {
   return problems.some((p) => p.severity === "error");
 }
 
-function sortProblems(problems: readonly Problem[]): Problem[] {
+/** Problems without duplicates, by file (in load order: root first), line and column. */
+function sortProblems(problems: readonly Problem[], fileOrder: readonly string[]): Problem[] {
   const seen = new Set<string>();
   const unique = problems.filter((p) => {
     const key = `${p.ruleId}|${p.location?.file ?? p.file}|${p.location?.line}|${p.location?.column}|${p.message}`;
@@ -116,7 +118,13 @@ function sortProblems(problems: readonly Problem[]): Problem[] {
   return unique.sort((a, b) => {
     const fa = a.location?.file ?? a.file ?? "";
     const fb = b.location?.file ?? b.file ?? "";
-    if (fa !== fb) return fa < fb ? -1 : 1;
+    if (fa !== fb) {
+      const ia = fileOrder.indexOf(fa);
+      const ib = fileOrder.indexOf(fb);
+      return (
+        (ia < 0 ? fileOrder.length : ia) - (ib < 0 ? fileOrder.length : ib) || (fa < fb ? -1 : 1)
+      );
+    }
     return (
       (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
       (a.location?.column ?? 0) - (b.location?.column ?? 0)

@@ -56,6 +56,18 @@ describe("malformed inputs give one clean, located error", () => {
     expect(strategy?.message).toContain("did you mean `exponential`?");
   });
 
+  it("locates AsyncAPI errors in the file they are in, once each", async () => {
+    const root = fixture("malformed", "split", "root.yaml");
+    const { problems } = await loadContract(root);
+    const shown = (p: string) => path.relative(process.cwd(), p);
+    expect(
+      problems.map((p) => [p.ruleId, p.location?.file, p.location?.line, p.location?.column]),
+    ).toEqual([
+      ["asyncapi-schema", root, 18, 5],
+      ["asyncapi-schema", shown(fixture("malformed", "split", "msgs.yaml")), 3, 3],
+    ]);
+  });
+
   it("reports a $ref cycle once, not once per reference", async () => {
     const { problems } = await loadContract(fixture("malformed", "ref-cycle.yaml"));
     expect(problems.filter((p) => p.ruleId === "ref-cycle")).toHaveLength(1);

@@ -303,6 +303,19 @@ function* dlqCapturedBySource(ctx: RuleContext): Iterable<Finding> {
   }
 }
 
+function* dlqStreamRetention(ctx: RuleContext): Iterable<Finding> {
+  const reported = new Set<string>();
+  for (const op of receives(ctx)) {
+    const stream = streamNamed(ctx, op.dlq?.stream);
+    if (!stream || stream.retention === "limits" || reported.has(stream.name)) continue;
+    reported.add(stream.name);
+    yield {
+      message: `dead-letter stream \`${stream.name}\` has ${stream.retention} retention: a dead letter would disappear once one consumer acks it (or when nobody listens); use \`retention: limits\` so any tool can inspect and replay them`,
+      location: stream.location,
+    };
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Consumers
 
@@ -788,6 +801,12 @@ export const semanticRules: Rule[] = [
     "error",
     "A DLQ subject is not captured by the stream it dead-letters from.",
     dlqCapturedBySource,
+  ),
+  rule(
+    "jc-dlq-stream-retention",
+    "warning",
+    "Dead-letter streams keep messages with limits retention, so they can be inspected and replayed.",
+    dlqStreamRetention,
   ),
   rule(
     "jc-durable-invalid",

@@ -3,7 +3,6 @@ import type {
   Channel,
   Contract,
   IdempotencyKey,
-  JsonSchema,
   Message,
   Operation,
   ReceiveOperation,
@@ -51,7 +50,7 @@ interface OperationPlanBase {
   readonly messageDescriptor: string;
   /** For a multi-message operation: its own combined descriptor and validator. */
   readonly combined?: {
-    readonly schema: JsonSchema;
+    /** Accepts a payload any of the operation's message validators accepts. */
     readonly validatePayload: string;
     readonly idempotencyKey?: IdempotencyKey;
   };
@@ -137,9 +136,11 @@ export function createContext(contract: Contract, source: string): CodegenContex
       payloadType = only.payloadType;
       messageDescriptor = only.descriptor;
     } else {
-      payloadType = types.declare(`${opName} Payload`, {
-        anyOf: opMessages.map((m) => m.message.payload ?? true),
-      });
+      payloadType = types.declareUnion(
+        `${opName} Payload`,
+        opMessages.map((m) => m.payloadType),
+        `Payload of operation \`${operation.id}\`: one of its messages.`,
+      );
       messageDescriptor = scope.claim(toValueName(`${opName} Message`));
       const key = sharedKey(opMessages.map((m) => m.message));
       if (key === "mixed") {
@@ -151,7 +152,6 @@ export function createContext(contract: Contract, source: string): CodegenContex
         });
       }
       combined = {
-        schema: { anyOf: opMessages.map((m) => m.message.payload ?? true) },
         validatePayload: scope.claim(toValueName(`validate ${opName} Payload`)),
         ...(key !== undefined && key !== "mixed" ? { idempotencyKey: key } : {}),
       };

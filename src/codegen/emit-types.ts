@@ -106,6 +106,23 @@ export class TypeEmitter {
     return name;
   }
 
+  /** Declares `name` as a union of types already declared (by their claimed names). */
+  declareUnion(baseName: string, members: readonly string[], rawDocs?: string): string {
+    const name = this.#scope.claim(toTypeName(baseName));
+    const docs = rawDocs === undefined ? undefined : safeDocText(rawDocs);
+    this.#declarations.push({
+      name,
+      decl: {
+        kind: StructureKind.TypeAlias,
+        name,
+        isExported: true,
+        docs: docs ? [{ description: multiline(docs) }] : [],
+        type: [...new Set(members)].join(" | ") || "never",
+      },
+    });
+    return name;
+  }
+
   /** A type expression for `schema`, declaring named subschemas as needed. */
   typeOf(schema: JsonSchema | undefined): string {
     return this.#type(schema ?? true, deeper(rootFrame(schema)), "").text;

@@ -30,6 +30,8 @@ interface ValidatorRequest {
   readonly exportName: string;
   readonly schema: JsonSchema;
   readonly type: string;
+  /** For an operation with several messages: the export names of their payload validators. */
+  readonly anyOf?: readonly string[];
   /** Header validators check string records: their type is `Headers & <type>`. */
   readonly headers?: boolean;
   readonly location: SourceLocation;
@@ -61,7 +63,8 @@ export function emitValidators(ctx: CodegenContext): GeneratedFile[] {
     if (op.combined) {
       requests.push({
         exportName: op.combined.validatePayload,
-        schema: op.combined.schema,
+        schema: true,
+        anyOf: op.messages.map((m) => m.validatePayload),
         type: op.payloadType,
         location: op.operation.location,
         what: `payload of operation '${op.operation.id}'`,
@@ -86,7 +89,13 @@ export function emitValidators(ctx: CodegenContext): GeneratedFile[] {
   requests.forEach((request, i) => {
     const key = `v${i}`;
     try {
-      ajv.addSchema(stripForValidation(request.schema, shared) as object, key);
+      let schema = stripForValidation(request.schema, shared);
+      if (request.anyOf) {
+        const refs = request.anyOf.map((name) => compiled.get(name));
+        if (refs.some((r) => r === undefined)) throw new Error("a message's validator is missing");
+        schema = { anyOf: refs.map((r) => ({ $ref: r })) };
+      }
+      ajv.addSchema(schema as object, key);
       ajv.getSchema(key);
       compiled.set(request.exportName, key);
     } catch (error) {

@@ -27,7 +27,7 @@ let tsc: { status: number | null; output: string };
 
 beforeAll(async () => {
   requireBuiltRuntime();
-  const specs = [HOSTILE, ...(await specFiles(CORPUS))];
+  const specs = [...(await specFiles(path.dirname(HOSTILE))), ...(await specFiles(CORPUS))];
   for (const spec of specs) {
     const { contract } = await loadContract(path.relative(REPO, spec), { cwd: REPO });
     if (!contract) continue;
@@ -42,6 +42,7 @@ beforeAll(async () => {
 describe("generated code compiles under tsc --strict", () => {
   it("for the hostile corpus and every corpus document that loads", () => {
     expect(loaded).toContain("test_codegen_fixtures_hostile_asyncapi_yaml");
+    expect(loaded).toContain("test_codegen_fixtures_multi_asyncapi_yaml");
     // The shared corpus has documents the loader accepts; guard against a vacuous pass.
     expect(loaded.length).toBeGreaterThan(1);
     expect(tsc.output).toBe("");

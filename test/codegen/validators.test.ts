@@ -14,7 +14,11 @@ interface Loaded {
   validators: Record<string, Validator>;
 }
 
-const SPECS = ["specs/orders.asyncapi.yaml", "test/codegen/fixtures/hostile.asyncapi.yaml"];
+const SPECS = [
+  "specs/orders.asyncapi.yaml",
+  "test/codegen/fixtures/hostile.asyncapi.yaml",
+  "test/codegen/fixtures/multi.asyncapi.yaml",
+];
 const loaded = new Map<string, Loaded>();
 
 beforeAll(async () => {
@@ -134,5 +138,23 @@ describe("validator formats and nested shapes (orders)", () => {
     expect(validate({ ...example, customer: { ...customer, email: "not-an-email" } })).toBe(false);
     expect(validate({ ...example, lines: [] })).toBe(false);
     expect(validate({ ...example, notes: null })).toBe(true);
+  });
+});
+
+describe("operations with several messages (multi)", () => {
+  it("validate a payload that any of the operation's messages accepts", () => {
+    const l = loaded.get(SPECS[2] as string) as Loaded;
+    const plan = createContext(l.contract, "spec").operations.find(
+      (o) => o.operation.id === "handle",
+    );
+    const name = plan?.combined?.validatePayload ?? "";
+    const validate = l.validators[name] as Validator;
+    expect(name).toBe("validateHandlePayload");
+    expect(validate({ kind: "created", id: "c1" })).toBe(true);
+    expect(validate({ kind: "folder", id: "f1", children: [{ kind: "folder", id: "f2" }] })).toBe(
+      true,
+    );
+    expect(validate({ kind: "other", id: "x" })).toBe(false);
+    expect(validate({ kind: "folder", id: "f1", children: [{ kind: "created" }] })).toBe(false);
   });
 });

@@ -1,4 +1,3 @@
-import type { Problem } from "../model/problem.js";
 import type {
   BreakerOpenCondition,
   Channel,
@@ -123,7 +122,7 @@ interface Ctx {
 export function buildContract(
   ws: Workspace,
   rootPath: string,
-): { contract: Contract; notes: BuildNotes; problems: Problem[] } {
+): { contract: Contract; notes: BuildNotes } {
   const doc = ws.get(rootPath, "") as Record<string, unknown>;
   const notes: BuildNotes = {
     annotations: [],
@@ -371,11 +370,10 @@ export function buildContract(
       absolutePath: site.absolutePath,
       pointer: joinPointer(site.pointer, "channel"),
     });
-    let channel = target ? channelByKey.get(`${target.absolutePath}#${target.pointer}`) : undefined;
-    if (!channel && v2 && target) {
-      // 2.6 channels are keyed by address; `#/channels/<address>` is found above.
-      channel = undefined;
-    }
+    // 2.x channels are keyed by address, so `#/channels/<address>` is found the same way.
+    const channel = target
+      ? channelByKey.get(`${target.absolutePath}#${target.pointer}`)
+      : undefined;
     const location = loc(site.pointer, site.absolutePath);
     if (!channel) {
       notes.unresolvedDlq.push({
@@ -448,7 +446,7 @@ export function buildContract(
     ),
     location: ws.locate(rootPath, ""),
   };
-  return { contract, notes, problems: [] };
+  return { contract, notes };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -633,7 +631,8 @@ interface OpInput {
 
 function buildOperation(ctx: Ctx, input: OpInput): MutableOperation {
   const value = input.raw.value as Record<string, unknown>;
-  const keys = input.action === "receive" ? JETCONTRACT_KEYS.receive : JETCONTRACT_KEYS.send;
+  // Every operation annotation is noted, also on the wrong kind of operation, so the
+  // `jc-annotation-misplaced` rule can report it.
   for (const key of [...JETCONTRACT_KEYS.receive, ...JETCONTRACT_KEYS.send]) {
     if (value[key] !== undefined) {
       ctx.notes.annotations.push({
@@ -646,7 +645,6 @@ function buildOperation(ctx: Ctx, input: OpInput): MutableOperation {
       });
     }
   }
-  void keys;
   ctx.notes.owners.push({
     kind: input.action,
     id: input.id,

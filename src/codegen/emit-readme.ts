@@ -161,7 +161,8 @@ export function emitReadme(ctx: CodegenContext): EmittedFile {
     })),
     producers: producers.map((op) => ({
       factory: op.factory,
-      variable: `${toValueName(op.operation.id, "producer")}Publisher`,
+      variable: toValueName(`${op.operation.id} publisher`),
+      result: toValueName(`${op.operation.id} result`),
       params:
         op.channel.parameters.length > 0
           ? `{ ${op.channel.parameters

@@ -285,6 +285,10 @@ export interface PublishPolicy {
 }
 
 interface OperationBase {
+  /**
+   * 3.x: the operations key. 2.x: `operationId`, else `<channel address>.publish|subscribe`
+   * (not an identifier: emitters must make it one).
+   */
   readonly id: string;
   readonly channelId: string;
   /** Messages of the operation (all the channel's messages when the operation lists none), sorted. */

@@ -73,6 +73,10 @@ function ms(value: number): string {
 
 const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Streams and subjects
 
@@ -388,7 +392,7 @@ function* maxAckPendingBelowConcurrency(ctx: RuleContext): Iterable<Finding> {
     const c = op.consumer;
     if (!c || c.maxAckPending >= c.concurrency) continue;
     yield {
-      message: `\`${op.id}\`: maxAckPending ${c.maxAckPending} is below concurrency ${c.concurrency}; at most ${c.maxAckPending} handlers can ever run`,
+      message: `\`${op.id}\`: maxAckPending ${c.maxAckPending} is below concurrency ${c.concurrency}; at most ${plural(c.maxAckPending, "handler")} can ever run at once`,
       location: at(ctx, "x-consumer", "operation", op.id, c.location, "maxAckPending"),
     };
   }
@@ -452,7 +456,7 @@ function* delaysExceedAttempts(ctx: RuleContext): Iterable<Finding> {
     const delays = retry.delaysMs;
     if (!delays || delays.length <= retry.maxAttempts - 1) continue;
     yield {
-      message: `\`${op.id}\` lists ${delays.length} delays but maxAttempts ${retry.maxAttempts} allows only ${retry.maxAttempts - 1} retries; the extra delays are never used`,
+      message: `\`${op.id}\` lists ${plural(delays.length, "delay")} but maxAttempts ${retry.maxAttempts} allows only ${plural(retry.maxAttempts - 1, "retry", "retries")}; the extra delays are never used`,
       location: at(ctx, key, "operation", op.id, retry.location, ...segments, "delays"),
     };
   }

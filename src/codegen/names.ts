@@ -111,6 +111,7 @@ export const GLOBAL_NAMES: readonly string[] = [
   "Set",
   "String",
   "Symbol",
+  "TypeError",
   "AbortSignal",
   "Uint8Array",
 ];

@@ -129,6 +129,10 @@ describe("hostile names and texts", () => {
     const types = await read("types.ts");
     expect(types).toContain("export interface Class {");
     expect(types).toContain("export type Class2 = string;");
+    // Globals that generated code relies on are never shadowed.
+    expect(types).toContain("export type TypeError2 = string;");
+    expect(types).toContain("export type Record2 = Record<string, never>;");
+    expect(types).toContain("export type Promise2 = string;");
     const descriptors = await read("descriptors.ts");
     expect(descriptors).toMatch(/export const deletePublisher: /);
     expect(descriptors).toMatch(/export const deletePublisher2: /);

@@ -25,9 +25,8 @@ function template(): Handlebars.TemplateDelegate {
 }
 
 /**
- * Inline Markdown text: HTML neutralised, the punctuation that starts emphasis, code, links,
- * tables or strikethrough escaped, one line. Punctuation that only matters at the start of a
- * line (headings, lists, quotes) is escaped there.
+ * Inline Markdown text (placed mid-line by the template): HTML neutralised, the punctuation
+ * that starts emphasis, code, links, tables or strikethrough escaped, one line.
  */
 export function escapeMarkdownInline(text: string): string {
   return text
@@ -36,17 +35,22 @@ export function escapeMarkdownInline(text: string): string {
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
-    .replace(/([\\`*_[\]|~])/g, "\\$1")
-    .replace(/^([#+=-])/, "\\$1")
-    .replace(/^(\d+)([.)])/, "$1\\$2");
+    .replace(/([\\`*_[\]|~])/g, "\\$1");
 }
 
-/** A paragraph of Markdown text: as `escapeMarkdownInline`, keeping line breaks. */
+/**
+ * A paragraph of Markdown text: as `escapeMarkdownInline`, keeping line breaks, with what
+ * would start a heading or a list at the start of a line escaped too.
+ */
 export function escapeMarkdownBlock(text: string): string {
   return text
     .replace(/\r\n?|[\u2028\u2029]/g, "\n")
     .split("\n")
-    .map((line) => escapeMarkdownInline(line))
+    .map((line) =>
+      escapeMarkdownInline(line)
+        .replace(/^([#+=-])/, "\\$1")
+        .replace(/^(\d+)([.)])/, "$1\\$2"),
+    )
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();

@@ -1,6 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: hostile spec text is written as plain strings on purpose
 import { describe, expect, it } from "vitest";
-import { codeSpan, escapeMarkdownInline } from "../../src/codegen/emit-readme.js";
+import {
+  codeSpan,
+  escapeMarkdownBlock,
+  escapeMarkdownInline,
+} from "../../src/codegen/emit-readme.js";
 import {
   literalType,
   MAX_IDENTIFIER_LENGTH,
@@ -145,12 +149,17 @@ describe("Markdown escaping (README)", () => {
     ["emphasis and code", { given: "*a* _b_ `c`", want: "\\*a\\* \\_b\\_ \\`c\\`" }],
     ["html", { given: "<script>alert(1)</script>", want: "&lt;script&gt;alert(1)&lt;/script&gt;" }],
     ["table pipe and newline", { given: "a | b\nc", want: "a \\| b c" }],
-    ["heading at start", { given: "# title", want: "\\# title" }],
-    ["ordered list at start", { given: "1. first", want: "1\\. first" }],
+    ["version number", { given: "1.4.0", want: "1.4.0" }],
     ["link", { given: "[x](javascript:alert(1))", want: "\\[x\\](javascript:alert(1))" }],
   ];
   it.each(rows)("%s", (_name, { given, want }) => {
     expect(escapeMarkdownInline(given)).toBe(want);
+  });
+
+  it("blocks escape what would start a heading or a list on each line", () => {
+    expect(escapeMarkdownBlock("# title\n1. first\n- item\nplain")).toBe(
+      "\\# title\n1\\. first\n\\- item\nplain",
+    );
   });
 
   it("code spans use a fence longer than any backtick run inside", () => {

@@ -48,8 +48,23 @@ interface Context {
   nextId: number;
   readonly normCache: Record<Which, WeakMap<object, JsonSchema>>;
   readonly relations: Map<string, Relation>;
-  /** Pairs on the current walk stack: revisiting one is a cycle, assumed compatible. */
-  readonly active: Set<string>;
+  /**
+   * Pairs on the current walk stack, with their depth: revisiting one is a cycle, assumed
+   * compatible (the greatest fixed point).
+   */
+  readonly active: Map<string, number>;
+  /** Canonical text of nodes without `$ref`s (undefined when a node has one). */
+  readonly plain: WeakMap<object, string | undefined>;
+  /**
+   * Relations computed while assuming a pair further up the stack (`anchor`) compatible:
+   * valid only while that pair is still being compared.
+   */
+  readonly provisional: Map<string, { result: Relation; anchor: string; depth: number }>;
+  /**
+   * Directions known to break for a pair. A break found while assuming other pairs compatible
+   * is a real break (assumptions only ever add compatibility), so these are always kept.
+   */
+  readonly breaks: Map<string, { bw: boolean; fw: boolean }>;
 }
 
 const ANNOTATIONS = new Set([
@@ -482,33 +497,113 @@ class SchemaDiffer {
   }
 
   /** Whether old ⊆ new (`bw`) and new ⊆ old (`fw`), without reporting. */
-  relation(o: Side, n: Side): Relation {
+  relation(oIn: Side, nIn: Side): Relation {
+    const o = this.resolve("old", oIn, "");
+    const n = this.resolve("new", nIn, "");
     const key = `${this.id(o.node)}|${this.id(n.node)}`;
-    const hit = this.ctx.relations.get(key);
+    const hit = this.known(key);
     if (hit) return hit;
     const sub = new SchemaDiffer(this.ctx, true);
+    sub.base = this.ctx.active.size;
     sub.compare(o, n, "");
     const result = {
       bw: !sub.changes.some((c) => c.backward === "breaking"),
       fw: !sub.changes.some((c) => c.forward === "breaking"),
     };
-    this.ctx.relations.set(key, result);
+    // A result that leaned on a pair still being compared further up holds only while that
+    // pair is (coinductively) assumed compatible: remember it for as long as the pair is open.
+    if (!result.bw || !result.fw) {
+      const prev = this.ctx.breaks.get(key);
+      this.ctx.breaks.set(key, {
+        bw: (prev?.bw ?? false) || !result.bw,
+        fw: (prev?.fw ?? false) || !result.fw,
+      });
+    }
+    if (sub.anchor === Number.POSITIVE_INFINITY) {
+      this.ctx.relations.set(key, result);
+    } else {
+      const anchorKey = [...this.ctx.active].find(([, d]) => d === sub.anchor)?.[0];
+      if (anchorKey !== undefined) {
+        this.ctx.provisional.set(key, { result, anchor: anchorKey, depth: sub.anchor });
+      }
+      this.dependOn(sub.anchor);
+    }
     return result;
   }
+
+  /** A remembered relation for a pair, if any still holds. */
+  private known(key: string): Relation | undefined {
+    const sure = this.ctx.relations.get(key);
+    if (sure) return sure;
+    const broken = this.ctx.breaks.get(key);
+    if (broken?.bw && broken.fw) return { bw: false, fw: false };
+    const maybe = this.ctx.provisional.get(key);
+    if (maybe && this.ctx.active.get(maybe.anchor) === maybe.depth) {
+      this.dependOn(maybe.depth);
+      return {
+        bw: maybe.result.bw && !broken?.bw,
+        fw: maybe.result.fw && !broken?.fw,
+      };
+    }
+    return undefined;
+  }
+
+  private dependOn(depth: number): void {
+    if (depth < this.base) this.anchor = Math.min(this.anchor, depth);
+  }
+
+  /** Stack depth at which this (silent) walk started. */
+  private base = 0;
+  /** Lowest stack depth outside this walk whose pair this walk assumed compatible. */
+  private anchor = Number.POSITIVE_INFINITY;
 
   compare(oIn: Side, nIn: Side, path: string): void {
     const o = this.resolve("old", oIn, path);
     const n = this.resolve("new", nIn, path);
+    if (this.identical(o.node, n.node)) return;
     const key = `${this.id(o.node)}|${this.id(n.node)}`;
-    if (this.ctx.active.has(key)) return;
-    if (!this.silent && this.done.has(key)) return;
-    this.ctx.active.add(key);
+    const depth = this.ctx.active.get(key);
+    if (depth !== undefined) {
+      this.dependOn(depth);
+      return;
+    }
+    if (this.done.has(key)) return;
+    if (this.silent) {
+      const known = this.known(key);
+      if (known) {
+        if (!known.bw || !known.fw) this.recordKnown(known, path, n);
+        return;
+      }
+    }
+    this.ctx.active.set(key, this.ctx.active.size);
     try {
       this.compareResolved(o, n, path);
     } finally {
       this.ctx.active.delete(key);
       this.done.add(key);
     }
+  }
+
+  /** In a silent walk, stands for the changes of a pair whose relation is already known. */
+  private recordKnown(known: Relation, path: string, at: Side): void {
+    const rule = known.bw ? "sum-branch-added" : known.fw ? "sum-branch-removed" : "type-changed";
+    this.emit(rule, path, "known relation", "new", at);
+  }
+
+  /** Same text and no `$ref` inside: nothing can differ. */
+  private identical(a: JsonSchema, b: JsonSchema): boolean {
+    if (a === b && typeof a === "boolean") return true;
+    if (!isObj(a) || !isObj(b)) return false;
+    const x = this.plainText(a);
+    return x !== undefined && x === this.plainText(b);
+  }
+
+  private plainText(node: Obj): string | undefined {
+    if (this.ctx.plain.has(node)) return this.ctx.plain.get(node);
+    const text = canonicalJson(withoutAnnotations(node));
+    const plain = text.includes('"$ref"') ? undefined : text;
+    this.ctx.plain.set(node, plain);
+    return plain;
   }
 
   private compareResolved(o: Side, n: Side, path: string): void {
@@ -1200,16 +1295,22 @@ class SchemaDiffer {
     oBranches.forEach((ob, i) => {
       let best = -1;
       let bestExact = false;
-      nBranches.forEach((nb, j) => {
-        if (bestExact) return;
-        const r = this.relation(ob, nb);
+      // Prefer the branch at the same position, then an unused one, so that identical lists
+      // pair up one to one.
+      const order = nBranches.map((_, j) => j).sort((a, b) => rank(a) - rank(b));
+      function rank(j: number): number {
+        return j === i ? 0 : exact.has(j) ? 2 : 1;
+      }
+      for (const j of order) {
+        if (bestExact) break;
+        const r = this.relation(ob, nBranches[j] as Side);
         if (r.bw && r.fw) {
           best = j;
           bestExact = true;
         } else if (r.bw && best < 0) {
           best = j;
         }
-      });
+      }
       if (best >= 0) {
         if (bestExact) exact.add(best);
         // Details of a compatible pairing are reported only where they cannot mislead the
@@ -1221,13 +1322,10 @@ class SchemaDiffer {
         }
         return;
       }
-      const oTypes = effectiveTypes(this.resolveObj("old", ob, path));
+      const oResolved = this.resolve("old", ob, path).node;
       const candidates = nBranches
         .map((nb, j) => ({ nb, j }))
-        .filter(({ nb }) => {
-          const nTypes = effectiveTypes(this.resolveObj("new", nb, path));
-          return !oTypes || !nTypes || typesOverlap(oTypes, nTypes);
-        });
+        .filter(({ nb }) => !this.disjoint(oResolved, this.resolve("new", nb, path).node, "old"));
       const fallback = candidates.length === 1 ? (candidates[0]?.j ?? -1) : -1;
       if (fallback >= 0 && !fwMatch[fallback]) {
         // The old branch has no container, and its closest new branch none either: show why.
@@ -1312,7 +1410,7 @@ class SchemaDiffer {
   }
 
   /** Whether no value can match both schemas, as far as types, values and required consts show. */
-  private disjoint(a: JsonSchema, b: JsonSchema): boolean {
+  private disjoint(a: JsonSchema, b: JsonSchema, aSide: Which = "new"): boolean {
     if (a === false || b === false) return true;
     if (!isObj(a) || !isObj(b)) return false;
     const at = effectiveTypes(a);
@@ -1331,7 +1429,7 @@ class SchemaDiffer {
     for (const name of Object.keys(ap)) {
       if (!Object.hasOwn(bp, name) || !ar.has(name) || !br.has(name)) continue;
       const x = this.resolve(
-        "new",
+        aSide,
         { node: ap[name] as JsonSchema, ptr: "", loc: undefined },
         "",
       ).node;
@@ -1439,7 +1537,9 @@ class SchemaDiffer {
       positions: { old: this.ctx.positions.new, new: this.ctx.positions.old },
       normCache: { old: this.ctx.normCache.new, new: this.ctx.normCache.old },
       relations: new Map(),
-      active: new Set(),
+      active: new Map(),
+      provisional: new Map(),
+      breaks: new Map(),
     };
     const sub = new SchemaDiffer(swappedCtx, true);
     sub.compare(a, b, "");
@@ -1639,7 +1739,10 @@ function newContext(
     nextId: 1,
     normCache: { old: new WeakMap(), new: new WeakMap() },
     relations: new Map(),
-    active: new Set(),
+    active: new Map(),
+    plain: new WeakMap(),
+    provisional: new Map(),
+    breaks: new Map(),
   };
 }
 

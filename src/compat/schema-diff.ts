@@ -1389,11 +1389,6 @@ class SchemaDiffer {
     }
   }
 
-  private resolveObj(which: Which, side: Side, path: string): Obj {
-    const node = this.resolve(which, side, path).node;
-    return isObj(node) ? node : {};
-  }
-
   private firstOverlap(
     branches: Side[],
     path: string,

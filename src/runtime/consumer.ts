@@ -9,6 +9,15 @@
  * stream sequence in a bounded in-process ledger, and `attempt = deliveryCount − releases`.
  * Releases made by a process that has since died are not known, so after a restart the attempt
  * can be over-counted by those; never under-counted.
+ *
+ * Redelivered completions: with a `doneOnAck` dedup store (KV, `doneMarker: "ack"`, the
+ * default), the acked claim is the only record that a message was handled, and a server killed
+ * with SIGKILL can lose its most recent acks (even confirmed ones) and redeliver those
+ * messages. So the consumer remembers the messages it completed (stream sequence and key, a
+ * bounded LRU with TTL): a redelivery of one is acked again without running the handler
+ * (`duplicateSkipped`, reason `redelivered`). When the connection drops, the completions acked
+ * shortly before are pinned (kept regardless of the LRU bound) and, after the reconnect, get a
+ * done marker written, so a redelivery that reaches another process is skipped too.
  */
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -85,6 +94,11 @@ export type MessageHandler<T> = (payload: T, ctx: HandlerContext) => unknown;
 export interface ConsumerFaults {
   /** Runs after the DLQ publish was acknowledged and before the original is terminated. */
   beforeTerm?(streamSequence: number): void | Promise<void>;
+  /**
+   * Return true to drop this ack while reporting it confirmed: what a server killed right
+   * after confirming an ack does (it loses the ack and redelivers the message).
+   */
+  dropAck?(streamSequence: number): boolean;
 }
 
 export interface ConsumerOptions {
@@ -136,6 +150,27 @@ interface Ledger {
   lastFailureAtMs?: number;
   previousDelayMs?: number;
 }
+
+/** A message this process handled and acked (for redeliveries of lost acks). */
+interface Completed {
+  readonly key: string;
+  readonly token: ClaimToken;
+  readonly atMs: number;
+  sweeping?: boolean;
+}
+
+/** Completed messages remembered at least (count bound of the LRU). */
+const COMPLETED_MAX_ENTRIES = 20_000;
+/** Least time a completed message is remembered (the TTL is also at least 2 × ack wait). */
+const COMPLETED_MIN_TTL_MS = 120_000;
+/**
+ * On a disconnect, completions acked up to this long before the last confirmed ack are pinned
+ * and get done markers: well above the delay with which nats-server writes consumer state
+ * (a background flusher, milliseconds behind the acks on 2.9, more under load).
+ */
+const AT_RISK_WINDOW_MS = 5_000;
+/** Pinned completions kept at most (oldest dropped beyond). */
+const PINNED_MAX_ENTRIES = 200_000;
 
 interface InFlight {
   readonly msg: JsMsg;
@@ -219,6 +254,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   #pullCooldownUntilMs = 0;
   #ackQueue: Array<{ m: JsMsg; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   #ackFlushScheduled = false;
+  /** With a `doneOnAck` store: messages completed and acked here, by stream sequence. */
+  #completed: LruTtlMap<number, Completed> | undefined;
+  /** Completions acked just before a disconnect; done markers are written after reconnecting. */
+  readonly #pinned = new Map<number, Completed>();
+  #lastAckConfirmedMs = 0;
+  #statusIter: AsyncIterable<unknown> | undefined;
+  #statusTask: Promise<void> | undefined;
+  readonly #sweeps = new Set<Promise<void>>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -273,6 +316,13 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.#store = this.options.dedupStore ?? (await this.#storeFromDescriptor());
     this.#termWithReason = supportsTermReason(this.nc);
     this.#running = true;
+    if (this.#store?.doneOnAck) {
+      this.#completed ??= new LruTtlMap(
+        COMPLETED_MAX_ENTRIES,
+        Math.max(COMPLETED_MIN_TTL_MS, 2 * Math.max(ackWaitMs, d.ackWaitMs)),
+      );
+      this.#watchConnection();
+    }
     this.#ticker = setInterval(() => this.#tick(), Math.max(5, Math.min(this.#heartbeatMs, 1_000)));
     this.#loop = this.#pump();
   }
@@ -321,6 +371,10 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       }
     }
     await Promise.allSettled([...this.#fetchTasks]);
+    (this.#statusIter as { stop?: () => void } | undefined)?.stop?.();
+    this.#statusIter = undefined;
+    await this.#statusTask;
+    await Promise.allSettled([...this.#sweeps]);
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = undefined;
     this.#hub.emit("stopped", {
@@ -537,6 +591,18 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     // dedup claim
     const store = this.#store;
     if (store && key !== undefined) {
+      const completed = this.#completed;
+      if (completed) {
+        const done = completed.get(seq) ?? this.#pinned.get(seq);
+        if (done !== undefined && done.key === key) {
+          // Handled and acked here already: the server lost the ack. Ack again, do not re-run.
+          this.#breaker?.onNeutral();
+          await this.#ack(m);
+          this.#ledger.delete(seq);
+          this.#skipped(m, attempt, key, "redelivered");
+          return;
+        }
+      }
       let claim: Awaited<ReturnType<DedupStore["claim"]>>;
       try {
         claim = await store.claim(key, `${d.stream}:${seq}`);
@@ -550,10 +616,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         this.#breaker?.onNeutral();
         await this.#ack(m);
         this.#ledger.delete(seq);
-        if (hub.has("duplicateSkipped")) {
-          hub.emit("duplicateSkipped", { ...this.#base(m, attempt), idempotencyKey: key });
-        }
-        this.#metrics.count("duplicateSkipped", this.#attrs);
+        this.#skipped(m, attempt, key, "key-done");
         return;
       }
       if (claim.status === "busy") {
@@ -625,7 +688,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       }
       span.end();
       if (!entry.released) {
-        await this.#ack(m, store?.doneOnAck ? entry.token : undefined);
+        const doneOnAckToken = store?.doneOnAck ? entry.token : undefined;
+        if (doneOnAckToken && key !== undefined) {
+          // Remembered before the ack goes out: a redelivery can only follow the ack.
+          this.#completed?.set(seq, { key, token: doneOnAckToken, atMs: Date.now() });
+        }
+        await this.#ack(m, doneOnAckToken);
         this.#ledger.delete(seq);
       }
       return;
@@ -751,10 +819,18 @@ class PullConsumerRuntime<T> implements MessageConsumer {
    * last one confirms them all (one round trip per batch instead of per message).
    */
   #flushAcks(): void {
-    const queue = this.#ackQueue;
+    let queue = this.#ackQueue;
     this.#ackQueue = [];
     this.#ackFlushScheduled = false;
     const confirm = this.options.confirmAck !== false;
+    const dropAck = this.options.faults?.dropAck;
+    if (dropAck) {
+      queue = queue.filter((item) => {
+        if (!dropAck(item.m.seq)) return true;
+        item.resolve(true);
+        return false;
+      });
+    }
     const last = queue.length - 1;
     for (let i = 0; i < queue.length; i++) {
       const item = queue[i];
@@ -789,11 +865,88 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       if (doneOnAckToken) await this.#settleClaim(doneOnAckToken, true);
       return;
     }
+    this.#lastAckConfirmedMs = Date.now();
     if (this.#hub.has("acked")) {
       const attempt = Math.max(1, m.info.deliveryCount - (this.#ledger.get(m.seq)?.releases ?? 0));
       this.#hub.emit("acked", this.#base(m, attempt));
     }
     this.#metrics.count("acked", this.#attrs);
+  }
+
+  #skipped(m: JsMsg, attempt: number, key: string, reason: "key-done" | "redelivered"): void {
+    if (this.#hub.has("duplicateSkipped")) {
+      this.#hub.emit("duplicateSkipped", {
+        ...this.#base(m, attempt),
+        idempotencyKey: key,
+        reason,
+      });
+    }
+    this.#metrics.count("duplicateSkipped", this.#attrs);
+  }
+
+  /**
+   * With a `doneOnAck` store: on a disconnect, pins the completions acked shortly before it
+   * (the server may have lost those acks); after the reconnect, writes their done markers.
+   */
+  #watchConnection(): void {
+    const iter = this.nc.status();
+    this.#statusIter = iter;
+    this.#statusTask = (async () => {
+      try {
+        for await (const status of iter) {
+          if (status.type === "disconnect") this.#pinAtRisk();
+          else if (status.type === "reconnect") this.#sweepPinned();
+        }
+      } catch (error) {
+        this.#emitError("connection-status", error);
+      }
+    })();
+  }
+
+  #pinAtRisk(): void {
+    const completed = this.#completed;
+    if (!completed || this.#lastAckConfirmedMs === 0) return;
+    const since = this.#lastAckConfirmedMs - AT_RISK_WINDOW_MS;
+    for (const [seq, c] of completed.entries()) {
+      if (c.atMs >= since) this.#pinned.set(seq, c);
+    }
+    while (this.#pinned.size > PINNED_MAX_ENTRIES) {
+      const oldest = this.#pinned.keys().next();
+      if (oldest.done) break;
+      this.#pinned.delete(oldest.value);
+    }
+  }
+
+  /** Writes done markers for the pinned completions, a batch at a time; unpins each written. */
+  #sweepPinned(): void {
+    const todo = [...this.#pinned].filter(([, c]) => !c.sweeping);
+    if (todo.length === 0) return;
+    for (const [, c] of todo) c.sweeping = true;
+    const store = this.#store;
+    const task = (async () => {
+      for (let i = 0; i < todo.length; i += 256) {
+        await Promise.all(
+          todo.slice(i, i + 256).map(async ([seq, c]) => {
+            // Retried while running (the KV stream may still be recovering); if it never
+            // goes through, the completion stays pinned and is tried again on a reconnect.
+            for (let attempt = 1; store; attempt++) {
+              try {
+                await store.complete(c.token);
+                this.#pinned.delete(seq);
+                break;
+              } catch (error) {
+                this.#emitError("dedup-complete", error, seq);
+                if (!this.#running || attempt >= 60) break;
+                await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** (attempt - 1))));
+              }
+            }
+            c.sweeping = false;
+          }),
+        );
+      }
+    })();
+    this.#sweeps.add(task);
+    void task.finally(() => this.#sweeps.delete(task));
   }
 
   #release(

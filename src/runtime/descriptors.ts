@@ -89,9 +89,11 @@ export type DedupConfig =
       readonly ttlMs: number;
       readonly leaseMs: number;
       /**
-       * Added by the runtime (optional): `"write"` (default) writes a done marker before the
-       * ack; `"ack"` lets the acked claim stand for it (one KV write per message; a server
-       * killed with SIGKILL may lose recent acks, and those messages run again).
+       * Added by the runtime (optional). `"ack"` (default): the acked claim stands for the done
+       * marker (one KV write per message); the consumer remembers what it completed and writes
+       * done markers for the messages it acked just before a disconnect, since a server killed
+       * with SIGKILL can lose recent acks. `"write"`: a done marker before every ack (two
+       * writes; exact even if the consumer process dies together with the server).
        */
       readonly doneMarker?: "write" | "ack";
     }

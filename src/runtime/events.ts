@@ -146,6 +146,12 @@ export interface MessageEventBase {
 export interface ReceivedEvent extends MessageEventBase {}
 export interface DuplicateSkippedEvent extends MessageEventBase {
   readonly idempotencyKey: string;
+  /**
+   * `key-done`: the dedup store holds the key as done (or owned by another message).
+   * `redelivered`: this process already handled and acked this very message (stream sequence
+   * and key); the server redelivered it because it lost the ack (e.g. it was killed).
+   */
+  readonly reason: "key-done" | "redelivered";
 }
 export interface HandlerStartedEvent extends MessageEventBase {
   readonly idempotencyKey: string | undefined;

@@ -38,6 +38,14 @@ export class LruTtlMap<K, V> {
     }
   }
 
+  /** The live entries, oldest first (recency is not refreshed). */
+  *entries(): IterableIterator<[K, V]> {
+    const now = this.now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAtMs > now) yield [key, entry.value];
+    }
+  }
+
   delete(key: K): boolean {
     return this.#entries.delete(key);
   }

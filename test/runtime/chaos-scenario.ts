@@ -25,6 +25,8 @@ export interface ChaosOptions {
   readonly outages: number;
   readonly outageMs: number;
   readonly dedup: "memory" | "kv";
+  /** KV only: the store's `doneMarker` (default: the runtime's default). */
+  readonly doneMarker?: "write" | "ack";
   readonly publishConcurrency?: number;
   readonly log?: (line: string) => void;
 }
@@ -35,6 +37,8 @@ export interface ChaosReport {
   readonly missing: readonly string[];
   readonly doubled: readonly string[];
   readonly duplicatesSkipped: number;
+  /** Redeliveries of messages this process had already completed (lost acks), skipped. */
+  readonly redeliveriesSkipped: number;
   readonly publishRetries: number;
   readonly deadLettered: number;
   readonly durationMs: number;
@@ -49,7 +53,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await makeStreams(env.nc, n);
     const dedup: DedupConfig =
       options.dedup === "kv"
-        ? { store: "kv", bucket: n.bucket, ttlMs: 300_000, leaseMs: 2_000 }
+        ? {
+            store: "kv",
+            bucket: n.bucket,
+            ttlMs: 300_000,
+            leaseMs: 2_000,
+            ...(options.doneMarker ? { doneMarker: options.doneMarker } : {}),
+          }
         : { store: "memory", maxEntries: 100_000, ttlMs: 300_000 };
     const d = consumerDescriptor(n, {
       concurrency: 16,
@@ -68,6 +78,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await ensureConsumer(env.nc, d, { serverBackoff: false });
     const effects = new Map<string, number>();
     let duplicatesSkipped = 0;
+    let redeliveriesSkipped = 0;
     let deadLettered = 0;
     const consumer = createConsumer<Order>(
       env.nc,
@@ -79,7 +90,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       {
         pullExpiresMs: 1_000,
         hooks: {
-          duplicateSkipped: () => void duplicatesSkipped++,
+          duplicateSkipped: (e) => {
+            duplicatesSkipped++;
+            if (e.reason === "redelivered") redeliveriesSkipped++;
+          },
           deadLettered: () => void deadLettered++,
         },
       },
@@ -159,6 +173,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       missing,
       doubled,
       duplicatesSkipped,
+      redeliveriesSkipped,
       publishRetries,
       deadLettered,
       durationMs: Date.now() - started,

@@ -15,7 +15,7 @@ describe("chaos (short)", () => {
 });
 
 describe("chaos with KV dedup (short)", () => {
-  it("kill -9 and restart the server: the done marker written before the ack keeps effects single", async () => {
+  it("kill -9 and restart the server: lost acks of completed messages are not processed again", async () => {
     const report = await runChaos({ messages: 300, outages: 2, outageMs: 300, dedup: "kv" });
     expect(report.missing).toEqual([]);
     expect(report.doubled).toEqual([]);

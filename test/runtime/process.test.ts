@@ -7,6 +7,7 @@ import {
   createKvDedupStore,
   createPublisher,
   DeadLetterHeaders,
+  type DuplicateSkippedEvent,
   ensureConsumer,
   type MessageConsumer,
   startDeadLetterCatcher,
@@ -240,6 +241,90 @@ describe("KV dedup on a real server", () => {
     expect(entered).toBe(1);
     expect(outcomes).toContain("duplicate");
     await Promise.all([a.stop(), b.stop()]);
+  });
+
+  it("default mode: a completed message whose ack the server lost is acked again, not re-run", async () => {
+    const n = names("ka");
+    await makeStreams(env.nc, n);
+    const d = consumerDescriptor(n, {
+      ackWaitMs: 1_000,
+      dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 500 },
+    });
+    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    const effects: string[] = [];
+    const dropped: number[] = [];
+    const consumer = createConsumer<Order>(env.nc, d, (o) => void effects.push(o.id), {
+      // The first ack is reported confirmed but never reaches the server (as when a server
+      // killed right after confirming it loses it): the message comes back after the ack wait.
+      faults: { dropAck: (seq) => dropped.length === 0 && dropped.push(seq) === 1 },
+    });
+    running.push(consumer);
+    const skips: DuplicateSkippedEvent[] = [];
+    consumer.events.on("duplicateSkipped", (e) => skips.push(e));
+    const reacked = consumer.events.once("acked", (e) => e.deliveryCount >= 2);
+    await consumer.start();
+    await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "A1", qty: 1 });
+    await reacked;
+    await waitFor(
+      async () => (await consumerBacklog(env.jsm, n.stream, n.durable)).ackPending === 0,
+    );
+    // The lease (500 ms) ran out before the redelivery (1 s): only the memory prevents a re-run.
+    expect(skips).toMatchObject([{ reason: "redelivered", streamSequence: 1, deliveryCount: 2 }]);
+    expect(dropped).toEqual([1]);
+    expect(effects).toEqual(["A1"]);
+    await consumer.stop();
+  });
+
+  it("default mode: acks lost in a server kill are covered by done markers written on reconnect", async () => {
+    const n = names("kk");
+    await makeStreams(env.nc, n);
+    const d = consumerDescriptor(n, {
+      ackWaitMs: 3_000,
+      dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 500 },
+    });
+    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    const effects: string[] = [];
+    const ncA = await env.connect();
+    // Process A handles K1; its ack is lost (dropped here, as a killed server would lose it).
+    const a = createConsumer<Order>(ncA, d, (o) => void effects.push(`A:${o.id}`), {
+      faults: { dropAck: () => true },
+    });
+    running.push(a);
+    const aAcked = a.events.once("acked");
+    await a.start();
+    await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "K1", qty: 1 });
+    await aAcked;
+    // The server is killed and restarted: A pins what it acked just before and, reconnected,
+    // writes the done marker.
+    await env.server.kill();
+    await env.restart();
+    const store = await createKvDedupStore(env.nc, {
+      bucket: n.bucket,
+      ttlMs: 60_000,
+      leaseMs: 500,
+      create: false,
+    });
+    await waitFor(
+      async () => {
+        const e = await store.kv.get("order-K1").catch(() => null);
+        return e !== null && JSON.parse(e.string()).s === "d";
+      },
+      10_000,
+      "the done marker written after the reconnect",
+    );
+    await a.stop();
+    // Process B gets the redelivery (the claim's lease is long gone): skipped through the marker.
+    const b = createConsumer<Order>(env.nc, d, (o) => void effects.push(`B:${o.id}`));
+    running.push(b);
+    const skipped = b.events.once("duplicateSkipped");
+    await b.start();
+    expect(await skipped).toMatchObject({ reason: "key-done", streamSequence: 1 });
+    expect((await skipped).deliveryCount).toBeGreaterThanOrEqual(2);
+    await waitFor(
+      async () => (await consumerBacklog(env.jsm, n.stream, n.durable)).ackPending === 0,
+    );
+    expect(effects).toEqual(["A:K1"]);
+    await b.stop();
   });
 
   it("with message refs, the first message owns the key and others are its duplicates", async () => {

@@ -21,13 +21,19 @@ export interface KvDedupOptions {
   /** Create the bucket when missing (default true). */
   readonly create?: boolean;
   /**
-   * How a processed key is recorded (default `"write"`):
-   * - `"write"`: a done marker is written before the ack (two KV writes per message). Exact even
-   *   when the server is killed: the marker is a stream write, while a server killed with
-   *   SIGKILL can lose its most recent consumer acks and redeliver those messages.
-   * - `"ack"`: the owner's claim counts as done once the message is acked (one KV write per
-   *   message, about twice the throughput); a done marker is written only when an ack cannot be
-   *   confirmed. Messages whose acks a crashing server loses are processed again.
+   * How a processed key is recorded (default `"ack"`):
+   * - `"ack"`: the owner's claim counts as done once its message is acked: one KV write per
+   *   message. A done marker is written only when an ack cannot be confirmed, and, by the
+   *   consumer, for the messages it acked shortly before losing its connection (a server killed
+   *   with SIGKILL can lose its most recent consumer acks, even confirmed ones, and redeliver
+   *   those messages). The consumer also remembers the messages it completed, so a redelivery
+   *   of one of them is acked without running the handler. Residual: see `docs/runtime.md`
+   *   ("Dedup stores"): a handler runs twice only when the server loses a confirmed ack and the
+   *   consumer process that acked it also stops before it has written the done markers after
+   *   reconnecting, or another process takes the message over in the moments before that.
+   * - `"write"`: a done marker is written before every ack (two KV writes per message, about
+   *   half the throughput). Exact without relying on the consumer process surviving a server
+   *   crash: the marker is a stream write, which the restarted server still has.
    */
   readonly doneMarker?: "write" | "ack";
   /** Identifies this holder in claims (default: random). */
@@ -88,7 +94,7 @@ class TurnBatcher {
 
 export class KvDedupStore implements DedupStore {
   readonly kind = "kv";
-  /** With `doneMarker: "ack"`, a claim made with a message ref is done once it is acked. */
+  /** With `doneMarker: "ack"` (the default), a claim made with a message ref is done once acked. */
   readonly doneOnAck: boolean;
   readonly leaseMs: number;
   readonly owner: string;
@@ -100,7 +106,7 @@ export class KvDedupStore implements DedupStore {
     options: Pick<KvDedupOptions, "leaseMs" | "owner" | "now" | "doneMarker">,
   ) {
     this.leaseMs = options.leaseMs;
-    this.doneOnAck = options.doneMarker === "ack";
+    this.doneOnAck = options.doneMarker !== "write";
     this.owner = options.owner ?? Math.random().toString(36).slice(2, 10);
     this.#now = options.now ?? Date.now;
   }

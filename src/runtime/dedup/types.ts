@@ -29,8 +29,9 @@ export interface DedupStore {
   claim(key: string, ref?: string): MaybePromise<ClaimResult>;
   /**
    * When true, a claim made with a `ref` already marks the key done once its message is acked;
-   * the consumer then calls `complete()` only when it could not confirm the ack (one write per
-   * message instead of two).
+   * the consumer then calls `complete()` only when it could not confirm the ack, or for the
+   * messages it acked just before a disconnect (a crashing server can lose recent acks), and
+   * remembers what it completed so a redelivery is not run again (one write per message).
    */
   readonly doneOnAck?: boolean;
   /** Extends the lease of a claim (long handlers). */

@@ -9,15 +9,30 @@
 export type DeadLetterPayload = unknown;
 
 export interface DeadLetterHeaders {
-  "JC-Origin-Subject": string;
-  "JC-Origin-Stream": string;
-  "JC-Origin-Sequence": string;
-  "JC-Origin-Consumer"?: string;
-  "JC-Attempts"?: string;
-  "JC-Error-Class": "permanent" | "transient" | "schema" | "decode" | "business-rule" | "exhausted";
-  "JC-Error-Message"?: string;
-  "JC-First-Failure"?: string;
-  "JC-Last-Failure"?: string;
+  /** Subject the message was consumed from. */
+  "Jetcontract-Origin-Subject": string;
+  /** Stream that held the message. */
+  "Jetcontract-Origin-Stream": string;
+  /** Stream sequence of the original message. */
+  "Jetcontract-Origin-Sequence": string;
+  /** Durable consumer that gave up. */
+  "Jetcontract-Origin-Consumer"?: string;
+  /** Nats-Msg-Id of the original, when it had one. */
+  "Jetcontract-Origin-Msg-Id"?: string;
+  /** Handler attempts that failed. */
+  "Jetcontract-Attempts"?: string;
+  /** Deliveries the server made. */
+  "Jetcontract-Deliveries"?: string;
+  /** Class name of the last error, e.g. PermanentError or SchemaValidationError. */
+  "Jetcontract-Error-Class": string;
+  /** Message of the last error. */
+  "Jetcontract-Error-Message"?: string;
+  /** Time of the first failure (RFC 3339). */
+  "Jetcontract-First-Failure"?: string;
+  /** Time of the last failure (RFC 3339). */
+  "Jetcontract-Last-Failure"?: string;
+  /** Why the message was dead-lettered. */
+  "Jetcontract-Dead-Letter-Reason": "permanent" | "attempts-exhausted" | "max-deliveries";
 }
 
 /**

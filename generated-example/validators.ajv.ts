@@ -18,7 +18,8 @@ return true;
 }
 
 export const v1 = validate1;
-const schema1 = {"properties":{"JC-Attempts":{"type":"string"},"JC-Error-Class":{"enum":["permanent","transient","schema","decode","business-rule","exhausted"],"type":"string"},"JC-Error-Message":{"type":"string"},"JC-First-Failure":{"type":"string"},"JC-Last-Failure":{"type":"string"},"JC-Origin-Consumer":{"type":"string"},"JC-Origin-Sequence":{"type":"string"},"JC-Origin-Stream":{"type":"string"},"JC-Origin-Subject":{"type":"string"}},"required":["JC-Origin-Subject","JC-Origin-Stream","JC-Origin-Sequence","JC-Error-Class"],"type":"object"};
+const schema1 = {"properties":{"Jetcontract-Attempts":{"description":"Handler attempts that failed.","pattern":"^[0-9]+$","type":"string"},"Jetcontract-Dead-Letter-Reason":{"description":"Why the message was dead-lettered.","enum":["permanent","attempts-exhausted","max-deliveries"],"type":"string"},"Jetcontract-Deliveries":{"description":"Deliveries the server made.","pattern":"^[0-9]+$","type":"string"},"Jetcontract-Error-Class":{"description":"Class name of the last error, e.g. PermanentError or SchemaValidationError.","type":"string"},"Jetcontract-Error-Message":{"description":"Message of the last error.","type":"string"},"Jetcontract-First-Failure":{"description":"Time of the first failure (RFC 3339).","type":"string"},"Jetcontract-Last-Failure":{"description":"Time of the last failure (RFC 3339).","type":"string"},"Jetcontract-Origin-Consumer":{"description":"Durable consumer that gave up.","type":"string"},"Jetcontract-Origin-Msg-Id":{"description":"Nats-Msg-Id of the original, when it had one.","type":"string"},"Jetcontract-Origin-Sequence":{"description":"Stream sequence of the original message.","pattern":"^[0-9]+$","type":"string"},"Jetcontract-Origin-Stream":{"description":"Stream that held the message.","type":"string"},"Jetcontract-Origin-Subject":{"description":"Subject the message was consumed from.","type":"string"}},"required":["Jetcontract-Origin-Subject","Jetcontract-Origin-Stream","Jetcontract-Origin-Sequence","Jetcontract-Error-Class","Jetcontract-Dead-Letter-Reason"],"type":"object"};
+const pattern0 = new RegExp("^[0-9]+$", "u");
 
 function validate1(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -26,16 +27,25 @@ let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
-if(((((data["JC-Origin-Subject"] === undefined) && (missing0 = "JC-Origin-Subject")) || ((data["JC-Origin-Stream"] === undefined) && (missing0 = "JC-Origin-Stream"))) || ((data["JC-Origin-Sequence"] === undefined) && (missing0 = "JC-Origin-Sequence"))) || ((data["JC-Error-Class"] === undefined) && (missing0 = "JC-Error-Class"))){
+if((((((data["Jetcontract-Origin-Subject"] === undefined) && (missing0 = "Jetcontract-Origin-Subject")) || ((data["Jetcontract-Origin-Stream"] === undefined) && (missing0 = "Jetcontract-Origin-Stream"))) || ((data["Jetcontract-Origin-Sequence"] === undefined) && (missing0 = "Jetcontract-Origin-Sequence"))) || ((data["Jetcontract-Error-Class"] === undefined) && (missing0 = "Jetcontract-Error-Class"))) || ((data["Jetcontract-Dead-Letter-Reason"] === undefined) && (missing0 = "Jetcontract-Dead-Letter-Reason"))){
 validate1.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
-if(data["JC-Attempts"] !== undefined){
+if(data["Jetcontract-Attempts"] !== undefined){
+let data0 = data["Jetcontract-Attempts"];
 const _errs1 = errors;
-if(typeof data["JC-Attempts"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Attempts",schemaPath:"#/properties/JC-Attempts/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(errors === _errs1){
+if(typeof data0 === "string"){
+if(!pattern0.test(data0)){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Attempts",schemaPath:"#/properties/Jetcontract-Attempts/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""}];
 return false;
+}
+}
+else {
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Attempts",schemaPath:"#/properties/Jetcontract-Attempts/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
 }
 var valid0 = _errs1 === errors;
 }
@@ -43,15 +53,15 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-Error-Class"] !== undefined){
-let data1 = data["JC-Error-Class"];
+if(data["Jetcontract-Dead-Letter-Reason"] !== undefined){
+let data1 = data["Jetcontract-Dead-Letter-Reason"];
 const _errs3 = errors;
 if(typeof data1 !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Error-Class",schemaPath:"#/properties/JC-Error-Class/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Dead-Letter-Reason",schemaPath:"#/properties/Jetcontract-Dead-Letter-Reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
-if(!((((((data1 === "permanent") || (data1 === "transient")) || (data1 === "schema")) || (data1 === "decode")) || (data1 === "business-rule")) || (data1 === "exhausted"))){
-validate1.errors = [{instancePath:instancePath+"/JC-Error-Class",schemaPath:"#/properties/JC-Error-Class/enum",keyword:"enum",params:{allowedValues: schema1.properties["JC-Error-Class"].enum},message:"must be equal to one of the allowed values"}];
+if(!(((data1 === "permanent") || (data1 === "attempts-exhausted")) || (data1 === "max-deliveries"))){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Dead-Letter-Reason",schemaPath:"#/properties/Jetcontract-Dead-Letter-Reason/enum",keyword:"enum",params:{allowedValues: schema1.properties["Jetcontract-Dead-Letter-Reason"].enum},message:"must be equal to one of the allowed values"}];
 return false;
 }
 var valid0 = _errs3 === errors;
@@ -60,11 +70,20 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-Error-Message"] !== undefined){
+if(data["Jetcontract-Deliveries"] !== undefined){
+let data2 = data["Jetcontract-Deliveries"];
 const _errs5 = errors;
-if(typeof data["JC-Error-Message"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Error-Message",schemaPath:"#/properties/JC-Error-Message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(errors === _errs5){
+if(typeof data2 === "string"){
+if(!pattern0.test(data2)){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Deliveries",schemaPath:"#/properties/Jetcontract-Deliveries/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""}];
 return false;
+}
+}
+else {
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Deliveries",schemaPath:"#/properties/Jetcontract-Deliveries/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
 }
 var valid0 = _errs5 === errors;
 }
@@ -72,10 +91,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-First-Failure"] !== undefined){
+if(data["Jetcontract-Error-Class"] !== undefined){
 const _errs7 = errors;
-if(typeof data["JC-First-Failure"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-First-Failure",schemaPath:"#/properties/JC-First-Failure/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data["Jetcontract-Error-Class"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Error-Class",schemaPath:"#/properties/Jetcontract-Error-Class/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs7 === errors;
@@ -84,10 +103,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-Last-Failure"] !== undefined){
+if(data["Jetcontract-Error-Message"] !== undefined){
 const _errs9 = errors;
-if(typeof data["JC-Last-Failure"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Last-Failure",schemaPath:"#/properties/JC-Last-Failure/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data["Jetcontract-Error-Message"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Error-Message",schemaPath:"#/properties/Jetcontract-Error-Message/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs9 === errors;
@@ -96,10 +115,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-Origin-Consumer"] !== undefined){
+if(data["Jetcontract-First-Failure"] !== undefined){
 const _errs11 = errors;
-if(typeof data["JC-Origin-Consumer"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Origin-Consumer",schemaPath:"#/properties/JC-Origin-Consumer/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data["Jetcontract-First-Failure"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-First-Failure",schemaPath:"#/properties/Jetcontract-First-Failure/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs11 === errors;
@@ -108,10 +127,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-Origin-Sequence"] !== undefined){
+if(data["Jetcontract-Last-Failure"] !== undefined){
 const _errs13 = errors;
-if(typeof data["JC-Origin-Sequence"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Origin-Sequence",schemaPath:"#/properties/JC-Origin-Sequence/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data["Jetcontract-Last-Failure"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Last-Failure",schemaPath:"#/properties/Jetcontract-Last-Failure/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs13 === errors;
@@ -120,10 +139,10 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-Origin-Stream"] !== undefined){
+if(data["Jetcontract-Origin-Consumer"] !== undefined){
 const _errs15 = errors;
-if(typeof data["JC-Origin-Stream"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Origin-Stream",schemaPath:"#/properties/JC-Origin-Stream/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data["Jetcontract-Origin-Consumer"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Origin-Consumer",schemaPath:"#/properties/Jetcontract-Origin-Consumer/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs15 === errors;
@@ -132,16 +151,64 @@ else {
 var valid0 = true;
 }
 if(valid0){
-if(data["JC-Origin-Subject"] !== undefined){
+if(data["Jetcontract-Origin-Msg-Id"] !== undefined){
 const _errs17 = errors;
-if(typeof data["JC-Origin-Subject"] !== "string"){
-validate1.errors = [{instancePath:instancePath+"/JC-Origin-Subject",schemaPath:"#/properties/JC-Origin-Subject/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+if(typeof data["Jetcontract-Origin-Msg-Id"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Origin-Msg-Id",schemaPath:"#/properties/Jetcontract-Origin-Msg-Id/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 var valid0 = _errs17 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data["Jetcontract-Origin-Sequence"] !== undefined){
+let data9 = data["Jetcontract-Origin-Sequence"];
+const _errs19 = errors;
+if(errors === _errs19){
+if(typeof data9 === "string"){
+if(!pattern0.test(data9)){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Origin-Sequence",schemaPath:"#/properties/Jetcontract-Origin-Sequence/pattern",keyword:"pattern",params:{pattern: "^[0-9]+$"},message:"must match pattern \""+"^[0-9]+$"+"\""}];
+return false;
+}
+}
+else {
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Origin-Sequence",schemaPath:"#/properties/Jetcontract-Origin-Sequence/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+}
+var valid0 = _errs19 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["Jetcontract-Origin-Stream"] !== undefined){
+const _errs21 = errors;
+if(typeof data["Jetcontract-Origin-Stream"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Origin-Stream",schemaPath:"#/properties/Jetcontract-Origin-Stream/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs21 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data["Jetcontract-Origin-Subject"] !== undefined){
+const _errs23 = errors;
+if(typeof data["Jetcontract-Origin-Subject"] !== "string"){
+validate1.errors = [{instancePath:instancePath+"/Jetcontract-Origin-Subject",schemaPath:"#/properties/Jetcontract-Origin-Subject/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs23 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
 }
 }
 }
@@ -167,14 +234,14 @@ const schema2 = {"additionalProperties":false,"properties":{"cancelledAt":{"form
 const formats0 = cjs(jcRequire0).fullFormats["date-time"];
 const func0 = cjs(jcRequire1).default;
 const schema3 = {"description":"Storefront order id.","pattern":"^ord_[a-z0-9]+$","type":"string"};
-const pattern0 = new RegExp("^ord_[a-z0-9]+$", "u");
+const pattern3 = new RegExp("^ord_[a-z0-9]+$", "u");
 
 function validate3(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(typeof data === "string"){
-if(!pattern0.test(data)){
+if(!pattern3.test(data)){
 validate3.errors = [{instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^ord_[a-z0-9]+$"},message:"must match pattern \""+"^ord_[a-z0-9]+$"+"\""}];
 return false;
 }
@@ -299,7 +366,7 @@ return errors === 0;
 export const v3 = validate5;
 const schema4 = {"additionalProperties":false,"properties":{"couponCode":{"description":"Optional promotion code applied at checkout.","type":"string"},"customer":{"properties":{"billingAddress":{"$ref":"shared-1"},"email":{"format":"email","type":"string"},"id":{"type":"string"},"shippingAddress":{"$ref":"shared-1"}},"required":["id","email","shippingAddress"],"type":"object"},"lines":{"items":{"$ref":"shared-2"},"minItems":1,"type":"array"},"notes":{"type":["string","null"]},"orderId":{"$ref":"shared-0"},"placedAt":{"format":"date-time","type":"string"},"status":{"enum":["placed","paid","shipped"],"type":"string"},"total":{"$ref":"shared-3"}},"required":["orderId","placedAt","status","customer","lines","total"],"type":"object"};
 const schema5 = {"properties":{"city":{"type":"string"},"country":{"description":"ISO 3166-1 alpha-2 country code.","pattern":"^[A-Z]{2}$","type":"string"},"line1":{"type":"string"},"line2":{"type":"string"},"postalCode":{"type":"string"}},"required":["line1","city","postalCode","country"],"type":"object"};
-const pattern1 = new RegExp("^[A-Z]{2}$", "u");
+const pattern4 = new RegExp("^[A-Z]{2}$", "u");
 
 function validate6(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -329,7 +396,7 @@ let data1 = data.country;
 const _errs3 = errors;
 if(errors === _errs3){
 if(typeof data1 === "string"){
-if(!pattern1.test(data1)){
+if(!pattern4.test(data1)){
 validate6.errors = [{instancePath:instancePath+"/country",schemaPath:"#/properties/country/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{2}$"},message:"must match pattern \""+"^[A-Z]{2}$"+"\""}];
 return false;
 }
@@ -854,7 +921,7 @@ return errors === 0;
 
 export const v5 = validate16;
 const schema9 = {"properties":{"amount":{"$ref":"shared-3"},"captureAttempt":{"minimum":1,"type":"integer"},"capturedAt":{"format":"date-time","type":"string"},"method":{"enum":["card","bank-transfer","wallet"],"type":"string"},"orderId":{"$ref":"shared-0"},"paymentId":{"pattern":"^pay_[A-Za-z0-9]+$","type":"string"}},"required":["paymentId","captureAttempt","orderId","amount","capturedAt"],"type":"object"};
-const pattern2 = new RegExp("^pay_[A-Za-z0-9]+$", "u");
+const pattern5 = new RegExp("^pay_[A-Za-z0-9]+$", "u");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -957,7 +1024,7 @@ let data5 = data.paymentId;
 const _errs9 = errors;
 if(errors === _errs9){
 if(typeof data5 === "string"){
-if(!pattern2.test(data5)){
+if(!pattern5.test(data5)){
 validate16.errors = [{instancePath:instancePath+"/paymentId",schemaPath:"#/properties/paymentId/pattern",keyword:"pattern",params:{pattern: "^pay_[A-Za-z0-9]+$"},message:"must match pattern \""+"^pay_[A-Za-z0-9]+$"+"\""}];
 return false;
 }

@@ -5,7 +5,8 @@
  *
  * Env: BENCH_MESSAGES (default 20000), BENCH_INFLIGHT (64), BENCH_RUNS (3, median reported),
  * BENCH_SOAK (messages for the memory soak, default 100000), BENCH_CONFIRM_ACK=0 (plain acks in
- * the runtime consumer), BENCH_ASYNC_TRACES=1 (keep nats.js's per-request stack capture; the
+ * the runtime consumer), BENCH_CASES=pub,rtMem,rtKv,rtKvWrite (the cases to run, raw consume
+ * always; default all), BENCH_SOAK=0 (no soak), BENCH_ASYNC_TRACES=1 (keep nats.js's per-request stack capture; the
  * bench connects with `noAsyncTraces: true`, which raw and runtime cases share).
  */
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -264,24 +265,29 @@ try {
     kv: [] as number[],
     kvWrite: [] as number[],
   };
+  const only = process.env.BENCH_CASES?.split(",");
   for (let r = 0; r < RUNS; r++) {
-    const pub = await publishCases(nc);
-    rates.rawPub.push(pub.raw);
-    rates.rawPubId.push(pub.rawId);
-    rates.rtPub.push(pub.rt);
-    ratios.pub.push(pub.rt / pub.rawId);
-    ratios.pubNoId.push(pub.rt / pub.raw);
+    if (!only || only.includes("pub")) {
+      const pub = await publishCases(nc);
+      rates.rawPub.push(pub.raw);
+      rates.rawPubId.push(pub.rawId);
+      rates.rtPub.push(pub.rt);
+      ratios.pub.push(pub.rt / pub.rawId);
+      ratios.pubNoId.push(pub.rt / pub.raw);
+    }
     // Alternate the order of the consume cases between runs so drift in load cancels out.
-    const order = (Object.keys(cases) as Array<keyof typeof cases>).slice();
+    const order = (Object.keys(cases) as Array<keyof typeof cases>).filter(
+      (name) => !only || name === "rawCon" || only.includes(name),
+    );
     if (r % 2 === 1) order.reverse();
     const run = {} as Record<keyof typeof cases, number>;
     for (const name of order) {
       run[name] = await cases[name]();
       rates[name].push(run[name]);
     }
-    ratios.mem.push(run.rtMem / run.rawCon);
-    ratios.kv.push(run.rtKv / run.rawCon);
-    ratios.kvWrite.push(run.rtKvWrite / run.rawCon);
+    if (run.rtMem) ratios.mem.push(run.rtMem / run.rawCon);
+    if (run.rtKv) ratios.kv.push(run.rtKv / run.rawCon);
+    if (run.rtKvWrite) ratios.kvWrite.push(run.rtKvWrite / run.rawCon);
   }
   const labels: Record<Name, string> = {
     rawPub: "raw js.publish (no msg id)",
@@ -307,6 +313,7 @@ try {
   console.log(`consume, KV dedup (doneMarker "write"):  ${show(ratios.kvWrite)}`);
 
   // Soak: memory stays flat over a long run (bounded LRU, ledger and in-flight maps).
+  if (SOAK <= 0) process.exit(0);
   const warm = heapMiB();
   await runtimeConsume(nc, memory, Math.min(20_000, SOAK));
   const before = heapMiB();

@@ -1,8 +1,9 @@
 /**
  * Consumer: a durable pull consumer with explicit ack and, per message,
- * decode → validate → dedup claim → handler (timeout, `working()` heartbeats) → record done →
- * confirmed ack. Failures: permanent → dead-letter now; transient → `nak(delay)` with the next
- * backoff delay until the attempts are spent, then dead-letter.
+ * decode → validate → dedup claim → handler (timeout, `working()` heartbeats) → record done
+ * (unless the store is `doneOnAck`) → confirmed ack (its confirmation holds no handler slot).
+ * Failures: permanent → dead-letter now; transient → `nak(delay)` with the next backoff delay
+ * until the attempts are spent, then dead-letter.
  *
  * Attempt numbers: the server's `deliveryCount` also counts deliveries this runtime gave back
  * unprocessed (breaker open, stop, claimed elsewhere). The consumer remembers those releases per
@@ -262,6 +263,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   #statusIter: AsyncIterable<unknown> | undefined;
   #statusTask: Promise<void> | undefined;
   readonly #sweeps = new Set<Promise<void>>();
+  /** Ack confirmations of handled messages still awaited (they hold no handler slot). */
+  readonly #acks = new Set<Promise<void>>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -370,6 +373,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         released++;
       }
     }
+    await Promise.allSettled([...this.#acks]);
     await Promise.allSettled([...this.#fetchTasks]);
     (this.#statusIter as { stop?: () => void } | undefined)?.stop?.();
     this.#statusIter = undefined;
@@ -693,8 +697,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
           // Remembered before the ack goes out: a redelivery can only follow the ack.
           this.#completed?.set(seq, { key, token: doneOnAckToken, atMs: Date.now() });
         }
-        await this.#ack(m, doneOnAckToken);
-        this.#ledger.delete(seq);
+        // The handler's slot is free once the ack is on its way: its confirmation (one round
+        // trip) runs on without holding a slot, so slots cycle at the handlers' pace.
+        const acking = this.#ack(m, doneOnAckToken).then(
+          () => void this.#ledger.delete(seq),
+          (error: unknown) => this.#emitError("ack", error, seq),
+        );
+        this.#acks.add(acking);
+        void acking.finally(() => this.#acks.delete(acking));
       }
       return;
     }

@@ -182,6 +182,26 @@ describe("LruTtlMap", () => {
     expect(m.get("a")).toBeUndefined();
     expect(m.size).toBe(0);
   });
+
+  it("lists live entries oldest first without refreshing them", () => {
+    let now = 0;
+    const m = new LruTtlMap<string, number>(10, 100, () => now);
+    m.set("a", 1);
+    m.set("b", 2, 50);
+    m.set("c", 3);
+    expect([...m.entries()]).toEqual([
+      ["a", 1],
+      ["b", 2],
+      ["c", 3],
+    ]);
+    now = 60;
+    expect([...m.entries()]).toEqual([
+      ["a", 1],
+      ["c", 3],
+    ]);
+    m.set("d", 4);
+    expect([...m.entries()].map(([k]) => k)).toEqual(["a", "c", "d"]);
+  });
 });
 
 describe("MemoryDedupStore", () => {

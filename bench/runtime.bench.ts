@@ -299,6 +299,7 @@ try {
     rtKvWrite: "runtime consume (KV dedup, doneMarker write)",
   };
   for (const name of Object.keys(labels) as Name[]) {
+    if (rates[name].length === 0) continue; // not run (BENCH_CASES)
     console.log(
       `${labels[name].padEnd(44)} ${fmt(median(rates[name])).padStart(16)}   runs: ${rates[name].map((x) => Math.round(x)).join(", ")}`,
     );
@@ -306,22 +307,28 @@ try {
   const show = (xs: number[]) =>
     `${median(xs).toFixed(2)} (runs ${xs.map((x) => x.toFixed(2)).join(", ")})`;
   console.log("");
-  console.log(`publish, runtime / raw with msg id:      ${show(ratios.pub)}   target >= 0.90`);
-  console.log(`publish, runtime / raw without msg id:   ${show(ratios.pubNoId)}`);
-  console.log(`consume, memory dedup, runtime / raw:    ${show(ratios.mem)}   target >= 0.85`);
-  console.log(`consume, KV dedup, runtime / raw:        ${show(ratios.kv)}   target >= 0.30`);
-  console.log(`consume, KV dedup (doneMarker "write"):  ${show(ratios.kvWrite)}`);
+  if (ratios.pub.length > 0)
+    console.log(`publish, runtime / raw with msg id:      ${show(ratios.pub)}   target >= 0.90`);
+  if (ratios.pubNoId.length > 0)
+    console.log(`publish, runtime / raw without msg id:   ${show(ratios.pubNoId)}`);
+  if (ratios.mem.length > 0)
+    console.log(`consume, memory dedup, runtime / raw:    ${show(ratios.mem)}   target >= 0.85`);
+  if (ratios.kv.length > 0)
+    console.log(`consume, KV dedup, runtime / raw:        ${show(ratios.kv)}   target >= 0.30`);
+  if (ratios.kvWrite.length > 0)
+    console.log(`consume, KV dedup (doneMarker "write"):  ${show(ratios.kvWrite)}`);
 
   // Soak: memory stays flat over a long run (bounded LRU, ledger and in-flight maps).
-  if (SOAK <= 0) process.exit(0);
-  const warm = heapMiB();
-  await runtimeConsume(nc, memory, Math.min(20_000, SOAK));
-  const before = heapMiB();
-  const soakRate = await runtimeConsume(nc, memory, SOAK);
-  const after = heapMiB();
-  console.log(
-    `soak: ${SOAK} msgs at ${fmt(soakRate)}; heap after warm-up ${before.toFixed(1)} MiB, after soak ${after.toFixed(1)} MiB (start ${warm.toFixed(1)} MiB)${(globalThis as { gc?: unknown }).gc ? "" : " [no --expose-gc: figures include garbage]"}`,
-  );
+  if (SOAK > 0) {
+    const warm = heapMiB();
+    await runtimeConsume(nc, memory, Math.min(20_000, SOAK));
+    const before = heapMiB();
+    const soakRate = await runtimeConsume(nc, memory, SOAK);
+    const after = heapMiB();
+    console.log(
+      `soak: ${SOAK} msgs at ${fmt(soakRate)}; heap after warm-up ${before.toFixed(1)} MiB, after soak ${after.toFixed(1)} MiB (start ${warm.toFixed(1)} MiB)${(globalThis as { gc?: unknown }).gc ? "" : " [no --expose-gc: figures include garbage]"}`,
+    );
+  }
 } finally {
   await nc.close();
   await server?.dispose();

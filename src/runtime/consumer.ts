@@ -265,6 +265,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #sweeps = new Set<Promise<void>>();
   /** Ack confirmations of handled messages still awaited (they hold no handler slot). */
   readonly #acks = new Set<Promise<void>>();
+  /** Dead-letters of deliveries refused by the breaker with their attempts spent. */
+  readonly #background = new Set<Promise<void>>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -374,6 +376,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       }
     }
     await Promise.allSettled([...this.#acks]);
+    await Promise.allSettled([...this.#background]);
     await Promise.allSettled([...this.#fetchTasks]);
     (this.#statusIter as { stop?: () => void } | undefined)?.stop?.();
     this.#statusIter = undefined;
@@ -486,6 +489,13 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
     const breaker = this.#breaker;
     if (breaker && !breaker.tryAcquire()) {
+      const attempt = this.#attemptOf(m);
+      if (attempt > this.d.retry.maxAttempts) {
+        // Its attempts are spent (a crashed process, a lost ledger): a release would bring it
+        // back forever; dead-letter it without running the handler.
+        this.#deadLetterSpent(m, attempt);
+        return;
+      }
       this.#release(m, "breaker-open", Math.max(1, breaker.msUntilHalfOpen()), undefined);
       return;
     }
@@ -511,6 +521,36 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         this.#bulkhead.release();
         this.#wake();
       });
+  }
+
+  /** Attempt number of a delivery: its delivery count less the releases remembered here. */
+  #attemptOf(m: JsMsg): number {
+    return Math.max(1, m.info.deliveryCount - (this.#ledger.get(m.seq)?.releases ?? 0));
+  }
+
+  /** Dead-letters a delivery whose attempts are spent without running the handler. */
+  #deadLetterSpent(m: JsMsg, attempt: number): void {
+    const entry: InFlight = {
+      msg: m,
+      lastBeatMs: Date.now(),
+      lastRenewMs: Date.now(),
+      token: undefined,
+      controller: undefined,
+      released: false,
+    };
+    const spent = attempt - 1;
+    const error = new Error(
+      `attempts spent (${spent} of ${this.d.retry.maxAttempts}) while the circuit breaker refused new work`,
+    );
+    const task = this.#deadLetter(
+      entry,
+      error,
+      "attempts-exhausted",
+      spent,
+      this.#ledger.get(m.seq),
+    ).catch((e: unknown) => this.#emitError("dead-letter", e, m.seq));
+    this.#background.add(task);
+    void task.finally(() => this.#background.delete(task));
   }
 
   /** Heartbeats (`working()`) and lease renewals for long handlers. */
@@ -554,7 +594,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const seq = m.seq;
     const deliveryCount = m.info.deliveryCount;
     const ledger = this.#ledger.get(seq);
-    const attempt = Math.max(1, deliveryCount - (ledger?.releases ?? 0));
+    const attempt = this.#attemptOf(m);
     if (hub.has("received")) hub.emit("received", this.#base(m, attempt));
     this.#metrics.count("received", this.#attrs);
 
@@ -723,18 +763,24 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       await this.#deadLetter(entry, failure, "permanent", attempt, ledger);
       return;
     }
-    this.#breaker?.onFailure();
-    const now = Date.now();
-    const record: Ledger = ledger ?? { releases: 0 };
-    record.firstFailureAtMs ??= now;
-    record.lastFailureAtMs = now;
-    this.#ledger.set(seq, record);
     const breaker = this.#breaker;
-    if (breaker && breaker.state !== "closed") {
-      // A dead dependency: give the message back without spending an attempt.
+    // A breaker already open (tripped by other messages while this one ran) records nothing:
+    // this failure is put down to the dead dependency and the message is given back without
+    // spending an attempt. A failure the breaker records (closed or half-open) is this
+    // message's own attempt, even when it is the one that opens the breaker: it follows its
+    // retry path (nak with its backoff, or dead-letter when its attempts are spent), otherwise
+    // a poison message whose own failures trip the breaker would be released forever.
+    const recorded = breaker?.state !== "open";
+    breaker?.onFailure();
+    const now = Date.now();
+    const record: Ledger = this.#ledger.get(seq) ?? ledger ?? { releases: 0 };
+    if (breaker && !recorded) {
       this.#release(m, "breaker-open", Math.max(1, breaker.msUntilHalfOpen()), attempt);
       return;
     }
+    record.firstFailureAtMs ??= now;
+    record.lastFailureAtMs = now;
+    this.#ledger.set(seq, record);
     if (attempt >= d.retry.maxAttempts) {
       await this.#deadLetter(entry, failure, "attempts-exhausted", attempt, record);
       return;

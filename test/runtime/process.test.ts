@@ -149,8 +149,21 @@ describe("crashing consumer processes", () => {
       { id: "Z1", qty: 1 },
       { headers: { "x-tenant": "acme" } },
     );
-    for (let delivery = 1; delivery <= 2; delivery++) {
+    // Each worker dies inside the handler. On a loaded machine a delivery can go to a pull
+    // request of a worker that already died, so spawn workers until the server has made both
+    // deliveries (it counts them; a worker that never receives one is killed and replaced).
+    const deliveries = async () =>
+      (await env.jsm.consumers.info(n.stream, n.durable)).delivered.consumer_seq;
+    for (let spawned = 0; (await deliveries()) < 2; spawned++) {
+      expect(spawned).toBeLessThan(10);
       const worker = spawnWorker({ url: env.server.url, names: n, over, mode: "die" });
+      await Promise.race([
+        worker.exited,
+        waitFor(async () => (await deliveries()) >= 2, 15_000, "both deliveries").catch(
+          () => undefined,
+        ),
+      ]);
+      worker.child.kill("SIGKILL");
       await worker.exited;
     }
     // The advisory fires only while a pull request waits: a healthy consumer pulls.

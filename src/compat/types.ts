@@ -94,15 +94,7 @@ export interface DiffOptions {
   readonly ignore?: readonly IgnoreRule[];
 }
 
-export const COMPATIBILITY_MODES: readonly CompatibilityMode[] = [
-  "BACKWARD",
-  "BACKWARD_TRANSITIVE",
-  "FORWARD",
-  "FORWARD_TRANSITIVE",
-  "FULL",
-  "FULL_TRANSITIVE",
-  "NONE",
-];
+export { COMPATIBILITY_MODES } from "../model/compatibility.js";
 
 /** Directions a mode checks. */
 export function directionsOf(mode: CompatibilityMode): readonly Direction[] {

@@ -1,3 +1,4 @@
+import { COMPATIBILITY_MODES } from "../model/compatibility.js";
 import type {
   BreakerOpenCondition,
   Channel,
@@ -79,15 +80,7 @@ export const ALL_ANNOTATION_KEYS = [
   "x-publish",
 ] as const;
 
-const COMPAT_MODES = new Set<string>([
-  "BACKWARD",
-  "BACKWARD_TRANSITIVE",
-  "FORWARD",
-  "FORWARD_TRANSITIVE",
-  "FULL",
-  "FULL_TRANSITIVE",
-  "NONE",
-]);
+const COMPAT_MODES = new Set<string>(COMPATIBILITY_MODES);
 const JSON_SCHEMA_FORMAT =
   /^application\/(schema\+json|schema\+yaml|vnd\.aai\.asyncapi(\+json|\+yaml)?)(;.*)?$/i;
 

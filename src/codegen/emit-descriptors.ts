@@ -152,6 +152,11 @@ function addConsumer(file: GeneratedFile, op: ReceivePlan): void {
     handlerTimeoutMs: consumer?.handlerTimeoutMs ?? CONSUMER_DEFAULTS.handlerTimeoutMs,
     ackWaitMs: consumer?.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs,
     maxAckPending: consumer?.maxAckPending ?? CONSUMER_DEFAULTS.maxAckPending,
+    // Emitted only when it differs from the runtime's default ("all").
+    deliverPolicy:
+      consumer?.deliverPolicy && consumer.deliverPolicy !== "all"
+        ? consumer.deliverPolicy
+        : undefined,
   };
   file.add({
     kind: StructureKind.VariableStatement,

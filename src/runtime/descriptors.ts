@@ -136,4 +136,10 @@ export interface ConsumerDescriptor<T> {
   readonly handlerTimeoutMs: number;
   readonly ackWaitMs: number;
   readonly maxAckPending: number;
+  /**
+   * Where a new durable consumer starts (default `"all"`): every stored message, only those
+   * published after it was created, or the last one per subject. Fixed at creation: changing
+   * it later does not alter an existing consumer.
+   */
+  readonly deliverPolicy?: "all" | "new" | "last";
 }

@@ -54,7 +54,7 @@ export function consumerConfigFor<T>(
     durable_name: descriptor.durable,
     filter_subject: descriptor.subject,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: deliverPolicyOf(descriptor.deliverPolicy),
     ack_wait: msToNanos(descriptor.ackWaitMs),
     max_deliver: maxDeliver,
     max_ack_pending: descriptor.maxAckPending,
@@ -71,7 +71,21 @@ export function consumerConfigFor<T>(
   return config;
 }
 
-/** Creates the durable consumer, or updates its mutable settings when it exists. */
+function deliverPolicyOf(policy: ConsumerDescriptor<unknown>["deliverPolicy"]): DeliverPolicy {
+  switch (policy) {
+    case "new":
+      return DeliverPolicy.New;
+    case "last":
+      return DeliverPolicy.Last;
+    default:
+      return DeliverPolicy.All;
+  }
+}
+
+/**
+ * Creates the durable consumer, or updates its mutable settings when it exists (`ack_policy`
+ * and `deliver_policy` cannot change after creation and are left as they are).
+ */
 export async function ensureConsumer<T>(
   conn: Connectable | JetStreamManager,
   descriptor: ConsumerDescriptor<T>,

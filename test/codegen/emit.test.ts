@@ -75,6 +75,22 @@ const contract: Contract = {
       location: at,
     },
     { id: "lost", action: "send", channelId: "noAddress", messageIds: ["Reading"], location: at },
+    {
+      id: "replay",
+      action: "receive",
+      channelId: "telemetry",
+      messageIds: ["Reading"],
+      consumer: {
+        durable: "replayer",
+        ackWaitMs: 10_000,
+        maxAckPending: 10,
+        concurrency: 1,
+        handlerTimeoutMs: 5_000,
+        deliverPolicy: "last",
+        location: at,
+      },
+      location: at,
+    },
   ],
   location: at,
 };
@@ -98,6 +114,14 @@ describe("emitContract on a hand-built model", () => {
     expect(d).toContain('durable: "ingest",');
     expect(d).toMatch(/retry: \{\n {4}maxAttempts: 5,\n {4}strategy: "exponential",/);
     expect(d).toContain('dedup: {\n    store: "none",\n  },');
+  });
+
+  it("carries a deliver policy other than all into the consumer descriptor", () => {
+    const d = file("descriptors.ts");
+    const replay = d.slice(d.indexOf('durable: "replayer"'));
+    expect(replay).toMatch(/^durable: "replayer",[^;]*deliverPolicy: "last",/);
+    const ingest = d.slice(d.indexOf('durable: "ingest"'), d.indexOf('durable: "replayer"'));
+    expect(ingest).not.toContain("deliverPolicy");
   });
 
   it("reports what it could not generate as problems, at the operation", () => {

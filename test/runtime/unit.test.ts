@@ -344,4 +344,10 @@ describe("consumerConfigFor", () => {
     expect(consumerConfigFor(descriptor, { serverBackoff: false }).backoff).toBeUndefined();
     expect(() => consumerConfigFor(descriptor, { maxDeliver: 2 })).toThrow(/maxAttempts/);
   });
+
+  it("takes the deliver policy from the descriptor (default all)", () => {
+    expect(consumerConfigFor(descriptor).deliver_policy).toBe("all");
+    expect(consumerConfigFor({ ...descriptor, deliverPolicy: "new" }).deliver_policy).toBe("new");
+    expect(consumerConfigFor({ ...descriptor, deliverPolicy: "last" }).deliver_policy).toBe("last");
+  });
 });

@@ -17,12 +17,8 @@ export function emitConsumers(ctx: CodegenContext): GeneratedFile {
     return file;
   }
   const createConsumer = file.runtime(runtime.createConsumer);
-  file.add({
-    kind: StructureKind.TypeAlias,
-    name: "ConsumerConnection",
-    docs: ["The NATS connection `createConsumer` takes."],
-    type: `Parameters<typeof ${createConsumer}>[0]`,
-  });
+  // A connection or JetStream client, like the publishers.
+  const connectable = file.runtime(runtime.Connectable);
   for (const op of receives) {
     const handler = file.runtime(runtime.MessageHandler);
     const options = file.runtime(runtime.ConsumerOptions);
@@ -62,12 +58,12 @@ export function emitConsumers(ctx: CodegenContext): GeneratedFile {
         safeDocText([...summary, policies.join("\n"), "Call `start()` to begin."].join("\n\n")),
       ],
       parameters: [
-        { name: "nc", type: "ConsumerConnection" },
+        { name: "conn", type: connectable },
         { name: "handler", type: op.handlerType },
         { name: "options", hasQuestionToken: true, type: options },
       ],
       returnType: consumer,
-      statements: [`return ${createConsumer}(nc, ${op.descriptor}, handler, options);`],
+      statements: [`return ${createConsumer}(conn, ${op.descriptor}, handler, options);`],
     });
   }
   return file;

@@ -26,11 +26,22 @@ export interface JsHandles {
   readonly nc: NatsConnection | undefined;
 }
 
+/**
+ * The connection under a connection or JetStream client. nats.js v3's `JetStreamClient` type
+ * does not declare it, but its implementation has `getConnection()` (and `nc`); undefined for a
+ * client that has neither.
+ */
+export function connectionOf(c: Connectable): NatsConnection | undefined {
+  if (!isJetStreamClient(c)) return c;
+  const impl = c as unknown as { getConnection?: () => NatsConnection; nc?: NatsConnection };
+  return typeof impl.getConnection === "function" ? impl.getConnection() : impl.nc;
+}
+
 export function jsHandles(c: Connectable, timeoutMs?: number): JsHandles {
   const js = isJetStreamClient(c)
     ? c
     : jetstream(c, timeoutMs === undefined ? {} : { timeout: timeoutMs });
-  const nc = isJetStreamClient(c) ? (c as unknown as { nc?: NatsConnection }).nc : c;
+  const nc = connectionOf(c);
   let jsm: Promise<JetStreamManager> | undefined;
   return {
     js,

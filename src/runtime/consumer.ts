@@ -26,7 +26,13 @@ import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { type BreakerState, CircuitBreaker } from "./breaker.js";
 import { Bulkhead } from "./bulkhead.js";
 import { decodePayload } from "./codec.js";
-import { headersToRecord, type JsHandles, jsHandles, supportsTermReason } from "./connection.js";
+import {
+  type Connectable,
+  headersToRecord,
+  type JsHandles,
+  jsHandles,
+  supportsTermReason,
+} from "./connection.js";
 import {
   DEFAULT_DEAD_LETTER_PUBLISH,
   type DeadLetterReason,
@@ -39,6 +45,7 @@ import type { ConsumerDescriptor, Headers, PublishPolicy } from "./descriptors.j
 import { nanosToMs } from "./duration.js";
 import { type EnsureConsumerOptions, ensureConsumer } from "./ensure.js";
 import {
+  ConfigurationError,
   DecodeError,
   errorClassName,
   errorMessage,
@@ -220,14 +227,23 @@ class MessageContext implements HandlerContext {
   }
 }
 
-/** Creates a consumer for one operation; call `start()` to begin. */
+/**
+ * Creates a consumer for one operation; call `start()` to begin.
+ *
+ * `conn` is a connection or a JetStream client made from one (like `createPublisher`); a client
+ * carries its options (API prefix or domain, timeout) into the consumer, the dedup KV bucket
+ * and `ensure`. The consumer also needs the connection under a client: its server version
+ * (whether `term(reason)` is understood) and its status events (done markers after a
+ * reconnect); a client whose connection cannot be reached is refused with a
+ * `ConfigurationError`.
+ */
 export function createConsumer<T>(
-  nc: NatsConnection,
+  conn: Connectable,
   descriptor: ConsumerDescriptor<T>,
   handler: MessageHandler<T>,
   options: ConsumerOptions = {},
 ): MessageConsumer {
-  return new PullConsumerRuntime(nc, descriptor, handler, options);
+  return new PullConsumerRuntime(conn, descriptor, handler, options);
 }
 
 class PullConsumerRuntime<T> implements MessageConsumer {
@@ -268,14 +284,23 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   /** Dead-letters of deliveries refused by the breaker with their attempts spent. */
   readonly #background = new Set<Promise<void>>();
 
+  private readonly nc: NatsConnection;
+
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly conn: Connectable,
     private readonly d: ConsumerDescriptor<T>,
     private readonly handler: MessageHandler<T>,
     private readonly options: ConsumerOptions,
   ) {
     this.#hub = new EventHub(options.hooks, options.logger);
-    this.#handles = jsHandles(nc);
+    this.#handles = jsHandles(conn);
+    const nc = this.#handles.nc;
+    if (!nc) {
+      throw new ConfigurationError(
+        "createConsumer: the JetStream client does not expose its NATS connection; pass the connection",
+      );
+    }
+    this.nc = nc;
     this.#bulkhead = new Bulkhead(Math.max(1, Math.min(d.concurrency, d.maxAckPending)));
     this.#random = options.random ?? Math.random;
     this.#attrs = {
@@ -307,7 +332,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     if (this.#running) return;
     const d = this.d;
     if (this.options.ensure) {
-      await ensureConsumer(this.nc, d, this.options.ensure === true ? {} : this.options.ensure);
+      await ensureConsumer(this.conn, d, this.options.ensure === true ? {} : this.options.ensure);
     }
     this.#consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
     const info = await this.#consumer.info(true);
@@ -340,7 +365,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       case "memory":
         return new MemoryDedupStore({ maxEntries: dedup.maxEntries, ttlMs: dedup.ttlMs });
       case "kv":
-        return createKvDedupStore(this.nc, {
+        return createKvDedupStore(this.conn, {
           bucket: dedup.bucket,
           ttlMs: dedup.ttlMs,
           leaseMs: dedup.leaseMs,

@@ -124,6 +124,13 @@ describe("emitContract on a hand-built model", () => {
     expect(ingest).not.toContain("deliverPolicy");
   });
 
+  it("types consumer factories' connection as the publishers' Connectable", () => {
+    const c = file("consumers.ts");
+    expect(c).toContain("export function createIngestConsumer(conn: Connectable, handler:");
+    expect(c).toContain("return createConsumer(conn, ingestConsumer, handler, options);");
+    expect(c).not.toContain("ConsumerConnection");
+  });
+
   it("reports what it could not generate as problems, at the operation", () => {
     expect(problems).toEqual([
       {

@@ -83,6 +83,40 @@ describe("consumer pipeline on a real server", () => {
     await consumer.stop();
   });
 
+  it("takes a JetStream client like the publisher (KV dedup, connection status, term)", async () => {
+    const n = names("cj");
+    await makeStreams(env.nc, n);
+    const d = consumerDescriptor(n, {
+      dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 5_000 },
+    });
+    const js = jetstream(env.nc);
+    const seen: string[] = [];
+    const consumer = track(
+      createConsumer<Order>(
+        js,
+        d,
+        (order) => {
+          seen.push(order.id);
+          if (order.id === "J2") throw new BusinessRuleError("rejected");
+        },
+        { ensure: noBackoff },
+      ),
+    );
+    const acked = consumer.events.once("acked");
+    const dead = consumer.events.once("deadLettered");
+    await consumer.start();
+    const publisher = createPublisher<Order>(js, publisherDescriptor(n));
+    await publisher.publish({ id: "J1", qty: 1 });
+    await publisher.publish({ id: "J2", qty: 1 });
+    expect((await acked).attempt).toBe(1);
+    expect((await dead).reason).toBe("permanent");
+    await waitFor(
+      async () => (await consumerBacklog(env.jsm, n.stream, n.durable)).ackPending === 0,
+    );
+    expect(seen.sort()).toEqual(["J1", "J2"]);
+    await consumer.stop();
+  });
+
   it("creates its durable consumer on start when asked to (ensure)", async () => {
     const n = names("ce");
     await makeStreams(env.nc, n);

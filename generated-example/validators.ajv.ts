@@ -4,11 +4,7 @@
 // ajv standalone output (untyped JavaScript); its typed face is validators.ts.
 /* eslint-disable */
 
-import * as jcRequire0 from "ajv-formats/dist/formats.js";
-import * as jcRequire1 from "ajv/dist/runtime/ucs2length.js";
-function cjs(m) {
-  return m.default && m.default.__esModule ? m.default : m;
-}
+import { ajvFullFormats, ajvUcs2length } from "jetcontract/runtime";
 export const v0 = validate0;
 const schema0 = {};
 
@@ -231,8 +227,8 @@ return errors === 0;
 
 export const v2 = validate2;
 const schema2 = {"additionalProperties":false,"properties":{"cancelledAt":{"format":"date-time","type":"string"},"note":{"maxLength":500,"type":"string"},"orderId":{"$ref":"shared-0"},"reason":{"enum":["customer-request","payment-failed","out-of-stock"],"type":"string"}},"required":["orderId","cancelledAt","reason"],"type":"object"};
-const formats0 = cjs(jcRequire0).fullFormats["date-time"];
-const func0 = cjs(jcRequire1).default;
+const formats0 = ajvFullFormats["date-time"];
+const func0 = ajvUcs2length;
 const schema3 = {"description":"Storefront order id.","pattern":"^ord_[a-z0-9]+$","type":"string"};
 const pattern3 = new RegExp("^ord_[a-z0-9]+$", "u");
 

@@ -6,7 +6,7 @@ import type { JsonSchema, JsonSchemaObject, SourceLocation } from "../model/type
 import type { CodegenContext } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { safeDocText, stringLiteral } from "./names.js";
-import { runtime } from "./runtime-symbols.js";
+import { RUNTIME_MODULE, type RuntimeSymbol, runtime } from "./runtime-symbols.js";
 import { canonicalJson, stripForValidation } from "./schema-utils.js";
 
 /**
@@ -15,7 +15,9 @@ import { canonicalJson, stripForValidation } from "./schema-utils.js";
  *
  * Two modules:
  * - `validators.ajv.ts`: ajv's standalone output, verbatim apart from its `require()` calls,
- *   which become ESM imports. It is untyped JavaScript, so it starts with `// @ts-nocheck`.
+ *   which become imports of the helpers `jetcontract/runtime` re-exports (no direct `ajv` or
+ *   `ajv-formats` import in generated code). It is untyped JavaScript, so it starts with
+ *   `// @ts-nocheck`.
  * - `validators.ts`: the typed face, one `SchemaValidator<T>` per payload and headers schema,
  *   type-checked under `--strict`. Everything else imports validators from here.
  *
@@ -180,33 +182,45 @@ function sharedSchemas(ajv: Ajv): (node: JsonSchemaObject) => string | undefined
 }
 
 /**
- * Ajv's standalone code refers to its runtime helpers (`ucs2length`, `equal`) and to
- * `ajv-formats` functions with `require()`, even in ESM mode. Each becomes a namespace
- * import of the same module (with the `.js` extension Node's ESM resolver needs), read
- * through `cjs()`, which returns the CommonJS `module.exports` whether the importer is
- * Node (namespace `default` is `module.exports`) or a bundler (namespace is the exports).
+ * What ajv's standalone code reaches with `require("<module>").<property>` (even in ESM mode),
+ * and the `jetcontract/runtime` export that stands for it. The runtime re-exports these so
+ * generated code needs no direct dependency on `ajv` or `ajv-formats` (pnpm keeps a
+ * dependency's dependencies out of the user's reach). JTD-only helpers (`parseJson`, `quote`,
+ * `timestamp`) and `re2` never appear with the generator's ajv options.
+ */
+const AJV_HELPERS: Readonly<Record<string, RuntimeSymbol>> = {
+  "ajv/dist/runtime/ucs2length#default": runtime.ajvUcs2length,
+  "ajv/dist/runtime/equal#default": runtime.ajvEqual,
+  "ajv/dist/runtime/uri#default": runtime.ajvUri,
+  "ajv/dist/runtime/validation_error#default": runtime.AjvValidationError,
+  "ajv-formats/dist/formats#fullFormats": runtime.ajvFullFormats,
+  "ajv-formats/dist/formats#fastFormats": runtime.ajvFastFormats,
+};
+
+/**
+ * Turns ajv's standalone output into an ES module: each `require("<ajv module>").<property>`
+ * becomes the runtime export standing for it, imported once from `jetcontract/runtime`.
+ * Anything else it requires is an error (a new ajv helper must be added to the runtime first).
  */
 export function esmFromAjv(source: string): string {
-  const modules: string[] = [];
-  const body = source.replace(/require\(("(?:[^"\\]|\\.)*")\)/g, (_match, quoted: string) => {
-    const specifier = JSON.parse(quoted) as string;
-    if (!/^(ajv|ajv-formats)\/dist\/[A-Za-z0-9_/.-]+$/.test(specifier)) {
-      throw new Error(`unexpected module in ajv output: ${specifier}`);
-    }
-    let index = modules.indexOf(specifier);
-    if (index < 0) index = modules.push(specifier) - 1;
-    return `cjs(jcRequire${index})`;
-  });
-  const cleaned = body.replace(/^"use strict";\n?/, "");
-  if (modules.length === 0) return cleaned;
-  const imports = modules.map(
-    (m, i) => `import * as jcRequire${i} from ${stringLiteral(m.endsWith(".js") ? m : `${m}.js`)};`,
+  const used = new Set<string>();
+  const body = source.replace(
+    /require\(("(?:[^"\\]|\\.)*")\)\.([A-Za-z_$][\w$]*)/g,
+    (_match, quoted: string, property: string) => {
+      const specifier = (JSON.parse(quoted) as string).replace(/\.js$/, "");
+      const symbol = AJV_HELPERS[`${specifier}#${property}`];
+      if (!symbol) throw new Error(`unexpected helper in ajv output: ${specifier} ${property}`);
+      used.add(symbol.name);
+      return symbol.name;
+    },
   );
-  return [
-    ...imports,
-    "function cjs(m) {",
-    "  return m.default && m.default.__esModule ? m.default : m;",
-    "}",
-    cleaned,
-  ].join("\n");
+  if (/\brequire\(/.test(body)) {
+    throw new Error("unexpected require() in ajv output");
+  }
+  const cleaned = body.replace(/^"use strict";\n?/, "");
+  if (used.size === 0) return cleaned;
+  const names = [...used].sort();
+  return [`import { ${names.join(", ")} } from ${stringLiteral(RUNTIME_MODULE)};`, cleaned].join(
+    "\n",
+  );
 }

@@ -61,6 +61,13 @@ export const runtime = {
   PublisherDescriptor: type("PublisherDescriptor"),
   PublisherOptions: type("PublisherOptions"),
   SchemaValidator: type("SchemaValidator"),
+  // Helpers of ajv's standalone validator code (see emit-validators.ts).
+  ajvUcs2length: value("ajvUcs2length"),
+  ajvEqual: value("ajvEqual"),
+  ajvUri: value("ajvUri"),
+  AjvValidationError: value("AjvValidationError"),
+  ajvFullFormats: value("ajvFullFormats"),
+  ajvFastFormats: value("ajvFastFormats"),
 } as const;
 
 export type RuntimeSymbolName = keyof typeof runtime;

@@ -68,3 +68,11 @@ export {
   type PublishResult,
 } from "./publisher.js";
 export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./telemetry.js";
+export {
+  AjvValidationError,
+  ajvEqual,
+  ajvFastFormats,
+  ajvFullFormats,
+  ajvUcs2length,
+  ajvUri,
+} from "./validation-support.js";

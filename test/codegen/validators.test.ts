@@ -1,7 +1,9 @@
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createContext } from "../../src/codegen/context.js";
+import { esmFromAjv } from "../../src/codegen/emit-validators.js";
 import { emitContract } from "../../src/codegen/index.js";
 import type { Contract, JsonSchemaObject } from "../../src/model/types.js";
 import { loadContract } from "../../src/spec/index.js";
@@ -12,6 +14,8 @@ type Validator = ((data: unknown) => boolean) & { errors?: unknown };
 interface Loaded {
   contract: Contract;
   validators: Record<string, Validator>;
+  /** Text of the generated validators.ajv.ts. */
+  ajvModule: string;
 }
 
 const SPECS = [
@@ -30,7 +34,8 @@ beforeAll(async () => {
     const validators = (await import(
       pathToFileURL(path.join(dir, "validators.ts")).href
     )) as Record<string, Validator>;
-    loaded.set(spec, { contract, validators });
+    const ajvModule = await readFile(path.join(dir, "validators.ajv.ts"), "utf8");
+    loaded.set(spec, { contract, validators, ajvModule });
   }
 }, 120_000);
 
@@ -123,6 +128,47 @@ describe.each(SPECS)("validators generated for %s", (spec) => {
       }
     }
     expect(checked).toBeGreaterThan(5);
+  });
+});
+
+describe("ajv helpers come from jetcontract/runtime", () => {
+  it("generated validators import nothing from ajv or ajv-formats (pnpm: not the user's dependencies)", () => {
+    for (const spec of SPECS) {
+      const text = (loaded.get(spec) as Loaded).ajvModule;
+      const imports = [...text.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+      expect(
+        imports.every((m) => m === "jetcontract/runtime"),
+        spec,
+      ).toBe(true);
+      expect(text).not.toMatch(/\bajv(-formats)?\/dist\b|\brequire\(|\beval\(|new Function/);
+    }
+    // The orders contract uses a format and string lengths: both helpers come from the runtime.
+    expect((loaded.get(SPECS[0] as string) as Loaded).ajvModule).toMatch(
+      /^import \{ ajvFullFormats, ajvUcs2length \} from "jetcontract\/runtime";$/m,
+    );
+  });
+
+  it("maps every helper ajv's standalone code requires, and refuses an unknown one", () => {
+    const out = esmFromAjv(
+      [
+        '"use strict";',
+        'const func0 = require("ajv/dist/runtime/equal").default;',
+        'const func1 = require("ajv/dist/runtime/uri").default;',
+        'const formats0 = require("ajv-formats/dist/formats").fullFormats["uri"];',
+      ].join("\n"),
+    );
+    expect(out).toBe(
+      [
+        'import { ajvEqual, ajvFullFormats, ajvUri } from "jetcontract/runtime";',
+        "const func0 = ajvEqual;",
+        "const func1 = ajvUri;",
+        'const formats0 = ajvFullFormats["uri"];',
+      ].join("\n"),
+    );
+    expect(() => esmFromAjv('const f = require("ajv/dist/runtime/quote").default;')).toThrow(
+      /unexpected helper/,
+    );
+    expect(() => esmFromAjv('const f = require("fs");')).toThrow(/unexpected require/);
   });
 });
 

@@ -6,8 +6,10 @@
  * until the attempts are spent, then dead-letter.
  *
  * Attempt numbers: the server's `deliveryCount` also counts deliveries this runtime gave back
- * unprocessed (breaker open, stop, claimed elsewhere). The consumer remembers those releases per
- * stream sequence in a bounded in-process ledger, and `attempt = deliveryCount − releases`.
+ * unprocessed (breaker open, stop, claimed elsewhere) and redeliveries that raced a delivery of
+ * the same message still in flight here (not run, not naked: the in-flight one settles it). The
+ * consumer remembers both per stream sequence in a bounded in-process ledger, and
+ * `attempt = deliveryCount − releases − racing`, never below the last failed attempt here + 1.
  * Releases made by a process that has since died are not known, so after a restart the attempt
  * can be over-counted by those; never under-counted.
  *
@@ -153,7 +155,16 @@ export interface MessageConsumer {
 }
 
 interface Ledger {
+  /** Deliveries given back unprocessed (nak without spending an attempt). */
   releases: number;
+  /**
+   * Deliveries that arrived while an earlier delivery of the same message was still in flight
+   * here (the server redelivered it after an ack wait, or ahead of a nak): ignored, never an
+   * attempt; the in-flight delivery's ack, nak or term decides for both.
+   */
+  superseded?: number;
+  /** Attempt number the last handler run here was given (attempts never go back). */
+  lastAttempt?: number;
   firstFailureAtMs?: number;
   lastFailureAtMs?: number;
   previousDelayMs?: number;
@@ -254,6 +265,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #breaker: CircuitBreaker | undefined;
   readonly #ledger = new LruTtlMap<number, Ledger>(10_000, 3_600_000);
   readonly #inflight = new Map<JsMsg, InFlight>();
+  /** The delivery of each stream sequence in flight here. */
+  readonly #inflightSeqs = new Map<number, InFlight>();
   readonly #fetches = new Set<ConsumerMessages>();
   readonly #random: RandomSource;
   readonly #attrs: Attributes;
@@ -512,6 +525,21 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       this.#release(m, "stopping", this.options.stopReleaseDelayMs ?? 1, undefined);
       return;
     }
+    const running = this.#inflightSeqs.get(m.seq);
+    if (running && !running.released) {
+      // A redelivery racing the delivery still in flight here (its ack wait ran out under
+      // load, or the server resent it before the nak arrived). Running it would run the
+      // handler twice at once and spend an attempt nobody failed; naking it would reschedule
+      // the message behind the in-flight outcome. The in-flight delivery's ack, nak or term
+      // settles the message (the server matches them by stream sequence); this one is only
+      // counted, so the next attempt number stays right.
+      const record = this.#ledger.get(m.seq) ?? { releases: 0 };
+      record.superseded = (record.superseded ?? 0) + 1;
+      this.#ledger.set(m.seq, record);
+      running.lastBeatMs = Date.now();
+      this.#send(() => running.msg.working(), "working", m.seq);
+      return;
+    }
     const breaker = this.#breaker;
     if (breaker && !breaker.tryAcquire()) {
       const attempt = this.#attemptOf(m);
@@ -539,18 +567,27 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       released: false,
     };
     this.#inflight.set(m, entry);
+    this.#inflightSeqs.set(m.seq, entry);
     this.#process(entry)
       .catch((error) => this.#emitError("process", error, m.seq))
       .finally(() => {
         this.#inflight.delete(m);
+        if (this.#inflightSeqs.get(m.seq) === entry) this.#inflightSeqs.delete(m.seq);
         this.#bulkhead.release();
         this.#wake();
       });
   }
 
-  /** Attempt number of a delivery: its delivery count less the releases remembered here. */
+  /**
+   * Attempt number of a delivery: its delivery count less the deliveries this process knows
+   * were not attempts (releases, superseded redeliveries), and never below the next number
+   * after the last attempt run here (attempts are monotonic within a process even if the
+   * server's count is off).
+   */
   #attemptOf(m: JsMsg): number {
-    return Math.max(1, m.info.deliveryCount - (this.#ledger.get(m.seq)?.releases ?? 0));
+    const ledger = this.#ledger.get(m.seq);
+    const counted = m.info.deliveryCount - (ledger?.releases ?? 0) - (ledger?.superseded ?? 0);
+    return Math.max(1, counted, (ledger?.lastAttempt ?? 0) + 1);
   }
 
   /** Dead-letters a delivery whose attempts are spent without running the handler. */
@@ -666,7 +703,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         if (done !== undefined && done.key === key) {
           // Handled and acked here already: the server lost the ack. Ack again, do not re-run.
           this.#breaker?.onNeutral();
-          await this.#ack(m);
+          await this.#ack(m, undefined, attempt);
           this.#ledger.delete(seq);
           this.#skipped(m, attempt, key, "redelivered");
           return;
@@ -683,7 +720,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       }
       if (claim.status === "done") {
         this.#breaker?.onNeutral();
-        await this.#ack(m);
+        await this.#ack(m, undefined, attempt);
         this.#ledger.delete(seq);
         this.#skipped(m, attempt, key, "key-done");
         return;
@@ -764,7 +801,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         }
         // The handler's slot is free once the ack is on its way: its confirmation (one round
         // trip) runs on without holding a slot, so slots cycle at the handlers' pace.
-        const acking = this.#ack(m, doneOnAckToken).then(
+        const acking = this.#ack(m, doneOnAckToken, attempt).then(
           () => void this.#ledger.delete(seq),
           (error: unknown) => this.#emitError("ack", error, seq),
         );
@@ -805,6 +842,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
     record.firstFailureAtMs ??= now;
     record.lastFailureAtMs = now;
+    // This attempt is spent: a later delivery here gets a higher number, whatever its count.
+    record.lastAttempt = Math.max(record.lastAttempt ?? 0, attempt);
     this.#ledger.set(seq, record);
     if (attempt >= d.retry.maxAttempts) {
       await this.#deadLetter(entry, failure, "attempts-exhausted", attempt, record);
@@ -937,7 +976,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   }
 
   /** Acks `m`; `doneOnAckToken`: a claim to mark done if the ack cannot be confirmed. */
-  async #ack(m: JsMsg, doneOnAckToken?: ClaimToken): Promise<void> {
+  async #ack(m: JsMsg, doneOnAckToken?: ClaimToken, attempt?: number): Promise<void> {
     try {
       await this.#queueAck(m);
     } catch (error) {
@@ -948,8 +987,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
     this.#lastAckConfirmedMs = Date.now();
     if (this.#hub.has("acked")) {
-      const attempt = Math.max(1, m.info.deliveryCount - (this.#ledger.get(m.seq)?.releases ?? 0));
-      this.#hub.emit("acked", this.#base(m, attempt));
+      this.#hub.emit("acked", this.#base(m, attempt ?? this.#attemptOf(m)));
     }
     this.#metrics.count("acked", this.#attrs);
   }
@@ -1041,13 +1079,13 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     delayMs: number,
     attempt: number | undefined,
   ): void {
+    const a = attempt ?? this.#attemptOf(m);
     const record = this.#ledger.get(m.seq) ?? { releases: 0 };
     record.releases++;
     this.#ledger.set(m.seq, record);
     // nak(0) on 2.9.10 can rewind the delivery count to 1; a 1 ms delay keeps it counting.
     if (!this.#send(() => m.nak(Math.max(1, delayMs)), "release", m.seq)) return;
     if (this.#hub.has("released")) {
-      const a = attempt ?? Math.max(1, m.info.deliveryCount - (record.releases - 1));
       this.#hub.emit("released", { ...this.#base(m, a), delayMs, reason });
     }
     this.#metrics.count("released", this.#attrs);

@@ -140,4 +140,143 @@ describe("breaker and attempts", () => {
     expect(dlq[0]?.header?.get(DeadLetterHeaders.attempts)).toBe("3");
     await consumer.stop({ deadlineMs: 100 });
   });
+
+  it("ctx.attempt counts 1, 2, ... maxAttempts for every message, with concurrency and no breaker", async () => {
+    const n = names("ba");
+    await makeStreams(env.nc, n);
+    const maxAttempts = 8;
+    const d = consumerDescriptor(n, {
+      concurrency: 4,
+      maxAckPending: 16,
+      ackWaitMs: 1_000,
+      retry: fastRetry(maxAttempts),
+    });
+    // Server backoff on (the default): what generated consumers run with.
+    await ensureConsumer(env.nc, d);
+    const seen = new Map<string, { attempt: number; deliveryCount: number }[]>();
+    const consumer = track(
+      createConsumer<Order>(env.nc, d, async (o, ctx) => {
+        const list = seen.get(o.id) ?? [];
+        list.push({ attempt: ctx.attempt, deliveryCount: ctx.deliveryCount });
+        seen.set(o.id, list);
+        // Some handlers take a while (other messages' naks and redeliveries overlap them).
+        if (ctx.streamSequence % 2 === 0) await new Promise((r) => setTimeout(r, 5));
+        throw new Error("always failing");
+      }),
+    );
+    const dead: DeadLetteredEvent[] = [];
+    consumer.events.on("deadLettered", (e) => dead.push(e));
+    await consumer.start();
+    const publisher = createPublisher<Order>(env.nc, publisherDescriptor(n));
+    const ids = Array.from({ length: 12 }, (_, i) => `A${i}`);
+    await Promise.all(ids.map((id) => publisher.publish({ id, qty: 1 })));
+    await waitFor(() => dead.length === ids.length, 30_000, "every message dead-lettered");
+    const expected = Array.from({ length: maxAttempts }, (_, i) => i + 1);
+    for (const id of ids) {
+      const list = seen.get(id) ?? [];
+      expect(
+        list.map((x) => x.attempt),
+        id,
+      ).toEqual(expected);
+      expect(
+        list.map((x) => x.deliveryCount),
+        id,
+      ).toEqual(expected);
+    }
+    expect(dead.every((e) => e.attempt === maxAttempts && e.reason === "attempts-exhausted")).toBe(
+      true,
+    );
+    await consumer.stop();
+  });
+
+  it("a redelivery racing the delivery still in flight is not run: attempts stay 1, 2, 3, ...", async () => {
+    const n = names("br");
+    await makeStreams(env.nc, n);
+    const maxAttempts = 4;
+    const d = consumerDescriptor(n, {
+      concurrency: 3,
+      ackWaitMs: 1_000,
+      retry: fastRetry(maxAttempts),
+      // No dedup claim to turn the racing redelivery away (the example's recordPayment).
+      dedup: { store: "none" },
+    });
+    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    // The first attempt of S1 outlasts the ack wait with no heartbeat (as on a machine too
+    // loaded to send it): the server redelivers S1 while that attempt still runs.
+    let releaseSlow!: () => void;
+    const slowDone = new Promise<void>((resolve) => {
+      releaseSlow = resolve;
+    });
+    const starts = new Map<
+      string,
+      { attempt: number; failuresBefore: number; running: number }[]
+    >();
+    const failures = new Map<string, number>();
+    const running = new Map<string, number>();
+    const consumer = track(
+      createConsumer<Order>(
+        env.nc,
+        d,
+        async (o, ctx) => {
+          const now = running.get(o.id) ?? 0;
+          running.set(o.id, now + 1);
+          const list = starts.get(o.id) ?? [];
+          list.push({
+            attempt: ctx.attempt,
+            failuresBefore: failures.get(o.id) ?? 0,
+            running: now,
+          });
+          starts.set(o.id, list);
+          try {
+            if (o.id === "S1" && ctx.attempt === 1) await slowDone;
+            throw new Error("always failing");
+          } finally {
+            running.set(o.id, (running.get(o.id) ?? 1) - 1);
+            failures.set(o.id, (failures.get(o.id) ?? 0) + 1);
+          }
+        },
+        { heartbeatIntervalMs: 600_000 },
+      ),
+    );
+    const dead: DeadLetteredEvent[] = [];
+    consumer.events.on("deadLettered", (e) => dead.push(e));
+    await consumer.start();
+    const publisher = createPublisher<Order>(env.nc, publisherDescriptor(n));
+    await publisher.publish({ id: "S1", qty: 1 });
+    await publisher.publish({ id: "S2", qty: 1 });
+    // S2 runs its course; the server redelivers S1 once its ack wait has run out (S1 then is
+    // the only message the consumer counts as redelivered; a runtime that ran the redelivery
+    // would have dead-lettered S1 by now).
+    await waitFor(
+      async () =>
+        dead.length === 2 ||
+        (dead.length === 1 &&
+          (await consumerBacklog(env.jsm, n.stream, n.durable)).redelivered > 0),
+      20_000,
+      "S1 redelivered while its first attempt runs",
+    );
+    releaseSlow();
+    await waitFor(() => dead.length === 2, 20_000, "both dead-lettered");
+    const expected = Array.from({ length: maxAttempts }, (_, i) => i + 1);
+    for (const id of ["S1", "S2"]) {
+      const list = starts.get(id) ?? [];
+      expect(
+        list.map((x) => x.attempt),
+        id,
+      ).toEqual(expected);
+      // Attempt k starts after k - 1 failures, never beside another attempt of the message.
+      expect(
+        list.map((x) => x.failuresBefore),
+        id,
+      ).toEqual(expected.map((a) => a - 1));
+      expect(
+        list.every((x) => x.running === 0),
+        id,
+      ).toBe(true);
+    }
+    const s1 = dead.find((e) => e.streamSequence === 1);
+    expect(s1?.attempt).toBe(maxAttempts);
+    expect(s1?.deliveryCount).toBeGreaterThan(maxAttempts);
+    await consumer.stop();
+  });
 });

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 
 /** `jetcontract validate` through the CLI's `main()`, in-process, with captured output. */
@@ -123,3 +123,5 @@ describe("jetcontract validate (in-process)", () => {
     expectNoStack(r);
   });
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * `jetcontract validate` as a process (the essentials; validate-main.test.ts covers the rest
@@ -153,3 +153,5 @@ describe("jetcontract validate", () => {
     }
   });
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ajv } from "ajv";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadContract } from "../../src/spec/index.js";
 import { fixture, repoPath } from "./helpers.js";
@@ -137,3 +137,5 @@ describe("annotation checks", () => {
     });
   });
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));

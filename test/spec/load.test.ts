@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { stripAnnotations } from "../../src/model/schema.js";
 import type { Contract, ReceiveOperation, SendOperation } from "../../src/model/types.js";
@@ -219,6 +219,7 @@ describe("the orders example in the model", () => {
 describe("defaults", () => {
   it("fills consumer, retry, dedup and publish defaults consistently", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "jc-defaults-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const base = await readFile(fixture("base.asyncapi.yaml"), "utf8");
     const file = path.join(dir, "defaults.yaml");
     await writeFile(
@@ -273,6 +274,7 @@ describe("defaults", () => {
 describe("positions in JSON documents", () => {
   it("points at the offending key in a JSON spec", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "jc-json-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const doc = parseYaml(await readFile(fixture("base.asyncapi.yaml"), "utf8"));
     doc.operations.handle["x-retry"].maxAttempts = "three";
     const text = JSON.stringify(doc, null, 2);

@@ -1,7 +1,7 @@
-import { mkdtemp, open, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Problem } from "../../src/model/problem.js";
 import { loadContract } from "../../src/spec/index.js";
 import { fixture } from "./helpers.js";
@@ -141,3 +141,5 @@ describe("malformed inputs give one clean, located error", () => {
     expect(problems[0]?.location?.file).toBe("relative/spec.yaml");
   });
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));

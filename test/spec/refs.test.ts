@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -165,3 +165,5 @@ components:
     expect(byId["placed.other"]).toMatchObject({ type: "integer", "x-jc-name": "with space" });
   });
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));

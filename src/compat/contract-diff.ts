@@ -1,3 +1,4 @@
+import { subjectCovers } from "../model/subjects.js";
 import type {
   Channel,
   CompatibilityMode,
@@ -108,22 +109,6 @@ function sameKey(a: IdempotencyKey, b: IdempotencyKey): boolean {
     a.parts.every((p, i) => p.source === b.parts[i]?.source && p.pointer === b.parts[i]?.pointer) &&
     (a.parts.length < 2 || a.separator === b.separator)
   );
-}
-
-/** NATS subject inclusion: every subject `inner` matches is matched by `outer`. */
-export function subjectCovers(outer: string, inner: string): boolean {
-  const o = outer.split(".");
-  const i = inner.split(".");
-  for (let k = 0; k < o.length; k++) {
-    const ot = o[k];
-    if (ot === ">") return k < i.length;
-    const it = i[k];
-    if (it === undefined) return false;
-    if (it === ">") return false;
-    if (ot === "*") continue;
-    if (it === "*" || it !== ot) return false;
-  }
-  return o.length === i.length;
 }
 
 /** Contract-level changes between two versions (channels, messages, operations, streams). */

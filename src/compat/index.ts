@@ -7,6 +7,7 @@ import { judge } from "./report.js";
 import { diffSchemas, type SchemaDiffOptions } from "./schema-diff.js";
 import type { ReportedChange } from "./types.js";
 
+export { subjectCovers } from "../model/subjects.js";
 export {
   CONFIG_FILE_NAME,
   type DiffConfig,
@@ -18,7 +19,6 @@ export {
   type ContractVersion,
   diffContractHistory,
   diffContracts,
-  subjectCovers,
 } from "./contract-diff.js";
 export {
   CompatInputError,

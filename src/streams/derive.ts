@@ -1,4 +1,10 @@
 import type { Problem, Severity } from "../model/problem.js";
+import {
+  isValidBucketName,
+  isValidJetStreamName,
+  subjectCovers,
+  subjectsOverlap,
+} from "../model/subjects.js";
 import type {
   Channel,
   Contract,
@@ -9,12 +15,6 @@ import type {
   Stream,
 } from "../model/types.js";
 import { maxBackoffDelayMs } from "../runtime/backoff.js";
-import {
-  isValidBucketName,
-  isValidJetStreamName,
-  subjectCovers,
-  subjectsOverlap,
-} from "./subjects.js";
 import type { DesiredBucket, DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
 
 /** The server's default duplicate window (2 minutes). */

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  isValidJetStreamName,
-  subjectCovers,
-  subjectsOverlap,
-} from "../../src/streams/subjects.js";
+import { isValidJetStreamName, subjectCovers, subjectsOverlap } from "../../src/model/subjects.js";
 import { msToGoDuration, msToNanos, msToSeconds, nanosToMs } from "../../src/streams/units.js";
 
 describe("unit conversions", () => {

@@ -1,4 +1,11 @@
 import { closest, distance } from "fastest-levenshtein";
+import {
+  isValidBucketName,
+  jetStreamNameError,
+  subjectCovers,
+  subjectError,
+  subjectsOverlap,
+} from "../../model/subjects.js";
 import type {
   JsonSchema,
   Message,
@@ -10,7 +17,6 @@ import type {
 } from "../../model/types.js";
 import type { AnnotationSite } from "../build.js";
 import { isRecord, joinPointer } from "../pointer.js";
-import { jetStreamNameError, subjectCovers, subjectError, subjectsOverlap } from "../subjects.js";
 import type { Finding, Rule, RuleContext } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -426,7 +432,7 @@ function* dedupLeaseShort(ctx: RuleContext): Iterable<Finding> {
 
 function* kvBucketInvalid(ctx: RuleContext): Iterable<Finding> {
   for (const op of receives(ctx)) {
-    if (op.dedup?.store !== "kv" || /^[a-zA-Z0-9_-]+$/.test(op.dedup.bucket)) continue;
+    if (op.dedup?.store !== "kv" || isValidBucketName(op.dedup.bucket)) continue;
     yield {
       message: `KV bucket name \`${op.dedup.bucket}\` of \`${op.id}\` is not valid: use letters, digits, \`_\` and \`-\` only`,
       location: at(ctx, "x-dedup", "operation", op.id, op.dedup.location, "bucket"),

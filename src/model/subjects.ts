@@ -1,6 +1,6 @@
 /**
- * NATS subject patterns: tokens separated by `.`; `*` matches one token, `>` (last token only)
- * matches one or more.
+ * NATS subject patterns and JetStream names, shared by every stage. Tokens are separated by
+ * `.`; `*` matches one token, `>` (last token only) matches one or more.
  */
 
 /** Why a subject (or subject pattern) is not valid, or undefined when it is. */
@@ -58,4 +58,14 @@ export function jetStreamNameError(name: string): string | undefined {
   if (/[\u0000-\u001f\u007f]/.test(name)) return "it contains a control character";
   if (name.length > 255) return `it is ${name.length} characters long (at most 255)`;
   return undefined;
+}
+
+/** True for a valid JetStream name (stream, durable consumer). */
+export function isValidJetStreamName(name: string): boolean {
+  return jetStreamNameError(name) === undefined;
+}
+
+/** True for a valid KV bucket name: letters, digits, `_` and `-` (as nats.js and the server check). */
+export function isValidBucketName(name: string): boolean {
+  return /^[-\w]+$/.test(name);
 }

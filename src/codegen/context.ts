@@ -82,7 +82,6 @@ export function createContext(contract: Contract, source: string): CodegenContex
     ...GLOBAL_NAMES,
     ...RUNTIME_SYMBOL_NAMES,
     "compiled",
-    "keyPart",
     "acceptAll",
     "ConsumerConnection",
   ]);

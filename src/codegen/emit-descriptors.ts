@@ -37,7 +37,6 @@ export const CONSUMER_DEFAULTS = {
 export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
   const file = new GeneratedFile(DESCRIPTORS_MODULE);
   const messageDescriptor = file.runtime(runtime.MessageDescriptor);
-  let needsKeyPart = false;
 
   const addMessage = (
     name: string,
@@ -47,8 +46,7 @@ export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
     key: IdempotencyKey | undefined,
   ) => {
     file.import("./types.js", type, true);
-    const extractor = key ? keyExtractor(key) : undefined;
-    if (extractor) needsKeyPart = true;
+    const extractor = key ? keyExtractor(file, key) : undefined;
     file.add({
       kind: StructureKind.VariableStatement,
       isExported: true,
@@ -100,7 +98,6 @@ export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
     if (op.operation.action === "send") addPublisher(file, op as SendPlan);
     else addConsumer(file, op as ReceivePlan);
   }
-  if (needsKeyPart) file.add(KEY_PART_HELPER);
   return file;
 }
 
@@ -220,32 +217,17 @@ function breakerPolicy(b: CircuitBreakerPolicy) {
 }
 
 /** `(payload) => keyPart(payload, ["orderId"])`, parts joined with the key's separator. */
-function keyExtractor(key: IdempotencyKey) {
+function keyExtractor(file: GeneratedFile, key: IdempotencyKey) {
   if (key.parts.length === 0) return undefined;
+  const keyPart = file.runtime(runtime.keyPart);
   const usesPayload = key.parts.some((p) => p.source === "payload");
   const usesHeaders = key.parts.some((p) => p.source === "header");
   const params = usesHeaders ? `(${usesPayload ? "payload" : "_payload"}, headers)` : "(payload)";
   const parts = key.parts.map(
     (p) =>
-      `keyPart(${p.source === "payload" ? "payload" : "headers"}, [${p.path.map(stringLiteral).join(", ")}])`,
+      `${keyPart}(${p.source === "payload" ? "payload" : "headers"}, [${p.path.map(stringLiteral).join(", ")}])`,
   );
   const body =
     parts.length === 1 ? parts[0] : `[${parts.join(", ")}].join(${stringLiteral(key.separator)})`;
   return code(`${params} => ${body}`);
 }
-
-const KEY_PART_HELPER = `/** Reads one part of an idempotency key: the scalar at \`path\` in the payload or headers. */
-function keyPart(root: unknown, path: readonly string[]): string {
-  let value: unknown = root;
-  for (const segment of path) {
-    value =
-      typeof value === "object" && value !== null && Object.prototype.hasOwnProperty.call(value, segment)
-        ? (value as Record<string, unknown>)[segment]
-        : undefined;
-  }
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") {
-    return String(value);
-  }
-  throw new TypeError(\`idempotency key part /\${path.join("/")} is missing or not a scalar\`);
-}`;

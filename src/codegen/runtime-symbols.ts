@@ -47,6 +47,7 @@ function type<const N extends keyof RuntimeTypes>(name: N): RuntimeSymbol & { na
 export const runtime = {
   createPublisher: value("createPublisher"),
   createConsumer: value("createConsumer"),
+  keyPart: value("keyPart"),
   Connectable: type("Connectable"),
   ConsumerDescriptor: type("ConsumerDescriptor"),
   ConsumerOptions: type("ConsumerOptions"),

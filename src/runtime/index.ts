@@ -56,6 +56,7 @@ export {
 } from "./ensure.js";
 export * from "./errors.js";
 export type * from "./events.js";
+export { keyPart } from "./key.js";
 export { LruTtlMap } from "./lru.js";
 export {
   createPublisher,

@@ -15,9 +15,40 @@ import {
 } from "@nats-io/jetstream";
 import { maxBackoffDelayMs } from "./backoff.js";
 import { type Connectable, jsHandles } from "./connection.js";
-import type { ConsumerDescriptor } from "./descriptors.js";
+import type { ConsumerDescriptor, RetryPolicy } from "./descriptors.js";
 import { msToNanos } from "./duration.js";
 import { ConfigurationError } from "./errors.js";
+
+/**
+ * Deliveries allowed beyond `maxAttempts`: breaker, stop and claimed-elsewhere releases are
+ * naks the server counts as deliveries but the runtime does not count as attempts.
+ */
+export const RELEASE_ALLOWANCE = 10;
+/** Most `backoff` entries set on a consumer. */
+export const MAX_BACKOFF_ENTRIES = 20;
+
+/** Server-side delivery limit for a retry policy: its attempts plus the release allowance. */
+export function maxDeliverFor(retry: RetryPolicy): number {
+  return Math.max(1, retry.maxAttempts) + RELEASE_ALLOWANCE;
+}
+
+/**
+ * The consumer's `backoff` in ms, used by the server only when a delivery is never acknowledged
+ * (the process died; handler failures are nak'd with the runtime's own delays): entry i is the
+ * ack wait plus the largest delay the runtime could pick before retry i, so a redelivery after a
+ * crash never comes sooner than a live handler's ack deadline plus its retry delay.
+ * `maxAttempts - 1` entries, at most `limit` (the server needs fewer than `max_deliver`).
+ */
+export function crashBackoffMs(
+  retry: RetryPolicy,
+  ackWaitMs: number,
+  limit = MAX_BACKOFF_ENTRIES,
+): number[] {
+  const entries = Math.min(Math.max(1, retry.maxAttempts) - 1, limit);
+  const out: number[] = [];
+  for (let i = 1; i <= entries; i++) out.push(ackWaitMs + maxBackoffDelayMs(retry, i));
+  return out;
+}
 
 export interface EnsureConsumerOptions {
   /**
@@ -25,7 +56,7 @@ export interface EnsureConsumerOptions {
    * releases count as deliveries on the server but not as attempts in the runtime.
    */
   readonly maxDeliver?: number;
-  /** Deliveries allowed beyond `maxAttempts` for releases (default 10). */
+  /** Deliveries allowed beyond `maxAttempts` for releases (default `RELEASE_ALLOWANCE`). */
   readonly releaseAllowance?: number;
   /**
    * Set the consumer's `backoff` for the crash case (no ack at all): entry i is
@@ -41,7 +72,8 @@ export function consumerConfigFor<T>(
   options: EnsureConsumerOptions = {},
 ): Partial<ConsumerConfig> & { durable_name: string } {
   const maxAttempts = Math.max(1, descriptor.retry.maxAttempts);
-  const maxDeliver = options.maxDeliver ?? maxAttempts + (options.releaseAllowance ?? 10);
+  const maxDeliver =
+    options.maxDeliver ?? maxAttempts + (options.releaseAllowance ?? RELEASE_ALLOWANCE);
   if (maxDeliver !== -1 && maxDeliver < maxAttempts) {
     throw new ConfigurationError(
       `maxDeliver ${maxDeliver} is below retry.maxAttempts ${maxAttempts}`,
@@ -61,11 +93,9 @@ export function consumerConfigFor<T>(
   };
   if (options.serverBackoff !== false && maxAttempts > 1) {
     // max_deliver must exceed the number of backoff entries.
-    const entries = Math.min(maxAttempts - 1, 20, maxDeliver === -1 ? 20 : maxDeliver - 1);
-    const backoff: number[] = [];
-    for (let i = 1; i <= entries; i++) {
-      backoff.push(msToNanos(descriptor.ackWaitMs + maxBackoffDelayMs(descriptor.retry, i)));
-    }
+    const limit =
+      maxDeliver === -1 ? MAX_BACKOFF_ENTRIES : Math.min(MAX_BACKOFF_ENTRIES, maxDeliver - 1);
+    const backoff = crashBackoffMs(descriptor.retry, descriptor.ackWaitMs, limit).map(msToNanos);
     if (backoff.length > 0) config.backoff = backoff;
   }
   return config;

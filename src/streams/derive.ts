@@ -9,13 +9,21 @@ import type {
   Channel,
   Contract,
   ReceiveOperation,
-  RetryPolicy,
   SendOperation,
   SourceLocation,
   Stream,
 } from "../model/types.js";
-import { maxBackoffDelayMs } from "../runtime/backoff.js";
+import { crashBackoffMs, maxDeliverFor } from "../runtime/ensure.js";
 import type { DesiredBucket, DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
+
+// The consumer delivery rules are the runtime's (one definition, so `streams apply` and the
+// runtime's `ensureConsumer` never undo each other).
+export {
+  crashBackoffMs,
+  MAX_BACKOFF_ENTRIES,
+  maxDeliverFor,
+  RELEASE_ALLOWANCE,
+} from "../runtime/ensure.js";
 
 /** The server's default duplicate window (2 minutes). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
@@ -23,11 +31,6 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** Max ack pending used when a receive operation has no `x-consumer` (the server's default). */
 export const DEFAULT_MAX_ACK_PENDING = 1_000;
-
-/** Deliveries allowed beyond `maxAttempts` for the runtime's releases (its default). */
-export const RELEASE_ALLOWANCE = 10;
-/** Most backoff entries derived (the runtime's cap). */
-export const MAX_BACKOFF_ENTRIES = 20;
 
 /** Metadata key holding the owner (servers 2.10+; older ones drop metadata). */
 export const OWNER_METADATA_KEY = "jetcontract.owner";
@@ -513,32 +516,6 @@ function deriveConsumer(
     operations: [op.id],
     location,
   };
-}
-
-/**
- * Server-side delivery limit: the attempts plus the runtime's release allowance. The runtime
- * releases messages it did not process (breaker open, stop, claimed elsewhere) with a nak,
- * which the server counts as a delivery but the runtime does not count as an attempt; a limit
- * of exactly `maxAttempts` would exhaust such messages into the DLQ unhandled. Matches
- * `consumerConfigFor` in `src/runtime/ensure.ts`.
- */
-export function maxDeliverFor(retry: RetryPolicy): number {
-  return Math.max(1, retry.maxAttempts) + RELEASE_ALLOWANCE;
-}
-
-/**
- * The consumer's `backoff`, used by the server only when a delivery is never acknowledged
- * (the process died; handler failures are nak'd with the runtime's own delays): entry i is
- * the ack wait plus the largest delay the runtime could pick before retry i, so a redelivery
- * after a crash never comes sooner than a live handler's ack deadline plus its retry delay.
- * `maxAttempts - 1` entries (at most 20), fewer than `max_deliver` as the server requires.
- * Matches `consumerConfigFor` in `src/runtime/ensure.ts`.
- */
-export function crashBackoffMs(retry: RetryPolicy, ackWaitMs: number): number[] {
-  const entries = Math.min(Math.max(1, retry.maxAttempts) - 1, MAX_BACKOFF_ENTRIES);
-  const out: number[] = [];
-  for (let i = 1; i <= entries; i++) out.push(ackWaitMs + maxBackoffDelayMs(retry, i));
-  return out;
 }
 
 /** The settings two operations must agree on to share one durable. */

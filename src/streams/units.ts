@@ -6,18 +6,10 @@
  * - Terraform (nats-io/jetstream provider): whole seconds.
  */
 
-const NANOS_PER_MS = 1_000_000;
 const MS_PER_SECOND = 1_000;
 
-/** Milliseconds to JetStream nanoseconds (integer). */
-export function msToNanos(ms: number): number {
-  return Math.round(ms * NANOS_PER_MS);
-}
-
-/** JetStream nanoseconds to milliseconds. */
-export function nanosToMs(nanos: number): number {
-  return nanos / NANOS_PER_MS;
-}
+// The JetStream API's nanoseconds: the runtime's conversion, so there is one.
+export { msToNanos, nanosToMs } from "../runtime/duration.js";
 
 /**
  * Milliseconds to whole seconds for Terraform, rounded up so that a limit or a wait is never

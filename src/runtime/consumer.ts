@@ -44,7 +44,7 @@ import { createKvDedupStore } from "./dedup/kv.js";
 import { MemoryDedupStore } from "./dedup/memory.js";
 import type { ClaimToken, DedupStore } from "./dedup/types.js";
 import type { ConsumerDescriptor, Headers, PublishPolicy } from "./descriptors.js";
-import { nanosToMs } from "./duration.js";
+import { nanosToMs, sleepMs } from "./duration.js";
 import { type EnsureConsumerOptions, ensureConsumer } from "./ensure.js";
 import {
   ConfigurationError,
@@ -58,11 +58,13 @@ import {
 } from "./errors.js";
 import {
   type ConsumerEvents,
+  type DuplicateSkippedEvent,
   EventHub,
   type EventSource,
   type Hooks,
   type Logger,
   type MessageEventBase,
+  type ReleasedEvent,
 } from "./events.js";
 import { LruTtlMap } from "./lru.js";
 import {
@@ -198,6 +200,29 @@ interface InFlight {
   token: ClaimToken | undefined;
   controller: AbortController | undefined;
   released: boolean;
+}
+
+function inFlight(msg: JsMsg): InFlight {
+  const now = Date.now();
+  return {
+    msg,
+    lastBeatMs: now,
+    lastRenewMs: now,
+    token: undefined,
+    controller: undefined,
+    released: false,
+  };
+}
+
+/** Keeps `task` in `tasks` until it settles (so `stop()` can wait for it). */
+function holdUntilSettled(tasks: Set<Promise<void>>, task: Promise<void>): void {
+  tasks.add(task);
+  void task.finally(() => tasks.delete(task));
+}
+
+/** Pause after failed try `attempt` of a dedup-store write: 50 ms doubling, at most 1 s. */
+function storeRetryPause(attempt: number): Promise<void> {
+  return sleepMs(Math.min(1_000, 50 * 2 ** (attempt - 1)));
 }
 
 /** The handler's context; the AbortController is made only when `signal` is read. */
@@ -482,9 +507,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         continue;
       }
       this.#requested += want;
-      const task = this.#fetch(want);
-      this.#fetchTasks.add(task);
-      void task.finally(() => this.#fetchTasks.delete(task));
+      holdUntilSettled(this.#fetchTasks, this.#fetch(want));
     }
   }
 
@@ -558,14 +581,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       this.#release(m, "stopping", 100, undefined);
       return;
     }
-    const entry: InFlight = {
-      msg: m,
-      lastBeatMs: Date.now(),
-      lastRenewMs: Date.now(),
-      token: undefined,
-      controller: undefined,
-      released: false,
-    };
+    const entry = inFlight(m);
     this.#inflight.set(m, entry);
     this.#inflightSeqs.set(m.seq, entry);
     this.#process(entry)
@@ -592,27 +608,17 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
   /** Dead-letters a delivery whose attempts are spent without running the handler. */
   #deadLetterSpent(m: JsMsg, attempt: number): void {
-    const entry: InFlight = {
-      msg: m,
-      lastBeatMs: Date.now(),
-      lastRenewMs: Date.now(),
-      token: undefined,
-      controller: undefined,
-      released: false,
-    };
+    const entry = inFlight(m);
     const spent = attempt - 1;
     const error = new Error(
       `attempts spent (${spent} of ${this.d.retry.maxAttempts}) while the circuit breaker refused new work`,
     );
-    const task = this.#deadLetter(
-      entry,
-      error,
-      "attempts-exhausted",
-      spent,
-      this.#ledger.get(m.seq),
-    ).catch((e: unknown) => this.#emitError("dead-letter", e, m.seq));
-    this.#background.add(task);
-    void task.finally(() => this.#background.delete(task));
+    holdUntilSettled(
+      this.#background,
+      this.#deadLetter(entry, error, "attempts-exhausted", spent, this.#ledger.get(m.seq)).catch(
+        (e: unknown) => this.#emitError("dead-letter", e, m.seq),
+      ),
+    );
   }
 
   /** Heartbeats (`working()`) and lease renewals for long handlers. */
@@ -801,12 +807,13 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         }
         // The handler's slot is free once the ack is on its way: its confirmation (one round
         // trip) runs on without holding a slot, so slots cycle at the handlers' pace.
-        const acking = this.#ack(m, doneOnAckToken, attempt).then(
-          () => void this.#ledger.delete(seq),
-          (error: unknown) => this.#emitError("ack", error, seq),
+        holdUntilSettled(
+          this.#acks,
+          this.#ack(m, doneOnAckToken, attempt).then(
+            () => void this.#ledger.delete(seq),
+            (error: unknown) => this.#emitError("ack", error, seq),
+          ),
         );
-        this.#acks.add(acking);
-        void acking.finally(() => this.#acks.delete(acking));
       }
       return;
     }
@@ -868,13 +875,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     );
     // A synchronous handler is done; only a promise needs the timeout race.
     if (!(result instanceof Promise)) return undefined;
+    // The first to settle wins; the handler's outcome clears the timer, so a handler that
+    // finishes in time is never aborted.
     return new Promise<void>((resolve, reject) => {
-      let settled = false;
       const timer =
         timeoutMs > 0
           ? setTimeout(() => {
-              if (settled) return;
-              settled = true;
               const error = new HandlerTimeoutError(timeoutMs);
               entry.controller?.abort(error);
               reject(error);
@@ -882,15 +888,11 @@ class PullConsumerRuntime<T> implements MessageConsumer {
           : undefined;
       result.then(
         () => {
-          if (settled) return;
-          settled = true;
-          if (timer) clearTimeout(timer);
+          clearTimeout(timer);
           resolve();
         },
         (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          if (timer) clearTimeout(timer);
+          clearTimeout(timer);
           reject(error);
         },
       );
@@ -914,7 +916,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       } catch (error) {
         this.#emitError(done ? "dedup-complete" : "dedup-release", error);
         if (!done || !this.#running || attempt >= 120) return;
-        await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** (attempt - 1))));
+        await storeRetryPause(attempt);
       }
     }
   }
@@ -976,7 +978,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   }
 
   /** Acks `m`; `doneOnAckToken`: a claim to mark done if the ack cannot be confirmed. */
-  async #ack(m: JsMsg, doneOnAckToken?: ClaimToken, attempt?: number): Promise<void> {
+  async #ack(m: JsMsg, doneOnAckToken: ClaimToken | undefined, attempt: number): Promise<void> {
     try {
       await this.#queueAck(m);
     } catch (error) {
@@ -987,12 +989,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
     this.#lastAckConfirmedMs = Date.now();
     if (this.#hub.has("acked")) {
-      this.#hub.emit("acked", this.#base(m, attempt ?? this.#attemptOf(m)));
+      this.#hub.emit("acked", this.#base(m, attempt));
     }
     this.#metrics.count("acked", this.#attrs);
   }
 
-  #skipped(m: JsMsg, attempt: number, key: string, reason: "key-done" | "redelivered"): void {
+  #skipped(m: JsMsg, attempt: number, key: string, reason: DuplicateSkippedEvent["reason"]): void {
     if (this.#hub.has("duplicateSkipped")) {
       this.#hub.emit("duplicateSkipped", {
         ...this.#base(m, attempt),
@@ -1042,7 +1044,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     if (todo.length === 0) return;
     for (const [, c] of todo) c.sweeping = true;
     const store = this.#store;
-    const task = (async () => {
+    const task = async () => {
       for (let i = 0; i < todo.length; i += 256) {
         await Promise.all(
           todo.slice(i, i + 256).map(async ([seq, c]) => {
@@ -1056,26 +1058,20 @@ class PullConsumerRuntime<T> implements MessageConsumer {
               } catch (error) {
                 this.#emitError("dedup-complete", error, seq);
                 if (!this.#running || attempt >= 60) break;
-                await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** (attempt - 1))));
+                await storeRetryPause(attempt);
               }
             }
             c.sweeping = false;
           }),
         );
       }
-    })();
-    this.#sweeps.add(task);
-    void task.finally(() => this.#sweeps.delete(task));
+    };
+    holdUntilSettled(this.#sweeps, task());
   }
 
   #release(
     m: JsMsg,
-    reason:
-      | "breaker-open"
-      | "stopping"
-      | "claimed-elsewhere"
-      | "dedup-unavailable"
-      | "dlq-unavailable",
+    reason: ReleasedEvent["reason"],
     delayMs: number,
     attempt: number | undefined,
   ): void {

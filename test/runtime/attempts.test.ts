@@ -6,7 +6,6 @@ import {
   type DeadLetteredEvent,
   DeadLetterHeaders,
   ensureConsumer,
-  type MessageConsumer,
   type RetryPolicy,
 } from "../../src/runtime/index.js";
 import type { Order } from "./support.js";
@@ -14,6 +13,7 @@ import {
   consumerBacklog,
   consumerDescriptor,
   type Env,
+  fixedRetry,
   makeStreams,
   names,
   publisherDescriptor,
@@ -23,28 +23,14 @@ import {
 } from "./support.js";
 
 let env: Env;
-const running: MessageConsumer[] = [];
 beforeAll(async () => {
   env = await startEnv();
 });
 afterAll(async () => {
-  await Promise.allSettled(running.map((c) => c.stop({ deadlineMs: 100 })));
   await env?.dispose();
 });
 
-function track(c: MessageConsumer): MessageConsumer {
-  running.push(c);
-  return c;
-}
-
-const fastRetry = (maxAttempts: number): RetryPolicy => ({
-  maxAttempts,
-  strategy: "fixed",
-  initialDelayMs: 20,
-  maxDelayMs: 20,
-  multiplier: 1,
-  jitter: "none",
-});
+const fastRetry = (maxAttempts: number): RetryPolicy => fixedRetry(maxAttempts, 20);
 
 describe("breaker and attempts", () => {
   it("dead-letters a poison message whose own final failure opens the breaker", async () => {
@@ -62,7 +48,7 @@ describe("breaker and attempts", () => {
     });
     await ensureConsumer(env.nc, d, { serverBackoff: false });
     const attempts: number[] = [];
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, (_o, ctx) => {
         attempts.push(ctx.attempt);
         throw new Error("poison");
@@ -116,7 +102,7 @@ describe("breaker and attempts", () => {
     }
     await publisher.publish({ id: "Trip", qty: 1 });
     const handled: string[] = [];
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(
         env.nc,
         d,
@@ -154,7 +140,7 @@ describe("breaker and attempts", () => {
     // Server backoff on (the default): what generated consumers run with.
     await ensureConsumer(env.nc, d);
     const seen = new Map<string, { attempt: number; deliveryCount: number }[]>();
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, async (o, ctx) => {
         const list = seen.get(o.id) ?? [];
         list.push({ attempt: ctx.attempt, deliveryCount: ctx.deliveryCount });
@@ -213,7 +199,7 @@ describe("breaker and attempts", () => {
     >();
     const failures = new Map<string, number>();
     const running = new Map<string, number>();
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(
         env.nc,
         d,

@@ -9,7 +9,6 @@ import {
   DeadLetterHeaders,
   ensureConsumer,
   type HandlerContext,
-  type MessageConsumer,
   TransientError,
 } from "../../src/runtime/index.js";
 import type { Order } from "./support.js";
@@ -17,6 +16,7 @@ import {
   consumerBacklog,
   consumerDescriptor,
   type Env,
+  fixedRetry,
   makeStreams,
   names,
   publisherDescriptor,
@@ -26,19 +26,12 @@ import {
 } from "./support.js";
 
 let env: Env;
-const running: MessageConsumer[] = [];
 beforeAll(async () => {
   env = await startEnv();
 });
 afterAll(async () => {
-  await Promise.allSettled(running.map((c) => c.stop({ deadlineMs: 100 })));
   await env?.dispose();
 });
-
-function track(c: MessageConsumer): MessageConsumer {
-  running.push(c);
-  return c;
-}
 
 const noBackoff = { serverBackoff: false } as const;
 
@@ -50,7 +43,7 @@ describe("consumer pipeline on a real server", () => {
     await ensureConsumer(env.nc, d, noBackoff);
     const effects: string[] = [];
     const contexts: HandlerContext[] = [];
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, (order, ctx) => {
         effects.push(order.id);
         contexts.push(ctx);
@@ -91,7 +84,7 @@ describe("consumer pipeline on a real server", () => {
     });
     const js = jetstream(env.nc);
     const seen: string[] = [];
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(
         js,
         d,
@@ -121,7 +114,7 @@ describe("consumer pipeline on a real server", () => {
     const n = names("ce");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n, { ackWaitMs: 1_500, maxAckPending: 20 });
-    const consumer = track(createConsumer<Order>(env.nc, d, () => {}, { ensure: true }));
+    const consumer = env.track(createConsumer<Order>(env.nc, d, () => {}, { ensure: true }));
     const acked = consumer.events.once("acked");
     await consumer.start();
     const info = await env.jsm.consumers.info(n.stream, n.durable);
@@ -155,7 +148,7 @@ describe("consumer pipeline on a real server", () => {
     const starts: number[] = [];
     const attempts: number[] = [];
     const retries: number[] = [];
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(
         env.nc,
         d,
@@ -216,18 +209,11 @@ describe("consumer pipeline on a real server", () => {
     const n = names("cr");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n, {
-      retry: {
-        maxAttempts: 3,
-        strategy: "fixed",
-        initialDelayMs: 10,
-        maxDelayMs: 10,
-        multiplier: 1,
-        jitter: "none",
-      },
+      retry: fixedRetry(3, 10),
     });
     await ensureConsumer(env.nc, d, noBackoff);
     const starts: number[] = [];
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, () => {
         starts.push(Date.now());
         if (starts.length === 1) throw new TransientError("rate limited", { retryAfterMs: 400 });
@@ -248,7 +234,7 @@ describe("consumer pipeline on a real server", () => {
     const d = consumerDescriptor(n);
     await ensureConsumer(env.nc, d, noBackoff);
     let calls = 0;
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, () => {
         calls++;
         throw new BusinessRuleError("credit limit exceeded", "credit");
@@ -281,7 +267,7 @@ describe("consumer pipeline on a real server", () => {
     await ensureConsumer(env.nc, d, noBackoff);
     let calls = 0;
     const events: DeadLetteredEvent[] = [];
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, () => {
         calls++;
       }),
@@ -340,7 +326,7 @@ describe("consumer pipeline on a real server", () => {
     await dyingConn.close(); // the crash: no term, no heartbeats
     expect(await readStream(env.jsm, n.dlqStream)).toHaveLength(1);
 
-    const survivor = track(
+    const survivor = env.track(
       createConsumer<Order>(env.nc, d, () => {
         throw new BusinessRuleError("rejected");
       }),
@@ -366,7 +352,7 @@ describe("consumer pipeline on a real server", () => {
     let current = 0;
     let peak = 0;
     const done = new Set<string>();
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, async (order) => {
         current++;
         peak = Math.max(peak, current);
@@ -391,14 +377,7 @@ describe("consumer pipeline on a real server", () => {
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n, {
       concurrency: 2,
-      retry: {
-        maxAttempts: 2,
-        strategy: "fixed",
-        initialDelayMs: 50,
-        maxDelayMs: 50,
-        multiplier: 1,
-        jitter: "none",
-      },
+      retry: fixedRetry(2, 50),
       breaker: {
         open: { kind: "consecutive", failures: 2 },
         halfOpenAfterMs: 700,
@@ -409,7 +388,7 @@ describe("consumer pipeline on a real server", () => {
     let dependencyUp = false;
     let started = 0;
     const handled = new Set<string>();
-    const consumer = track(
+    const consumer = env.track(
       createConsumer<Order>(env.nc, d, (order) => {
         started++;
         if (!dependencyUp) throw new Error("dependency unavailable");
@@ -456,7 +435,7 @@ describe("consumer pipeline on a real server", () => {
     await first.stop({ deadlineMs: 5_000 });
     const afterStop = counts.size;
     expect(first.inFlight).toBe(0);
-    const second = track(createConsumer<Order>(env.nc, d, handler));
+    const second = env.track(createConsumer<Order>(env.nc, d, handler));
     await second.start();
     await waitFor(() => counts.size === 60, 20_000, "all 60 handled");
     await waitFor(async () => {
@@ -495,7 +474,7 @@ describe("consumer pipeline on a real server", () => {
     expect((await stopped).released).toBe(1);
     expect(aborted).toBe(true);
     const seen: number[] = [];
-    const second = track(
+    const second = env.track(
       createConsumer<Order>(env.nc, d, (_o, ctx) => void seen.push(ctx.deliveryCount)),
     );
     const acked = second.events.once("acked");

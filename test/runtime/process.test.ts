@@ -9,7 +9,6 @@ import {
   DeadLetterHeaders,
   type DuplicateSkippedEvent,
   ensureConsumer,
-  type MessageConsumer,
   startDeadLetterCatcher,
 } from "../../src/runtime/index.js";
 import type { Order } from "./support.js";
@@ -17,6 +16,7 @@ import {
   consumerBacklog,
   consumerDescriptor,
   type Env,
+  fixedRetry,
   makeStreams,
   names,
   publisherDescriptor,
@@ -29,14 +29,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const children = new Set<ChildProcess>();
 let env: Env;
-const running: MessageConsumer[] = [];
 
 beforeAll(async () => {
   env = await startEnv();
 });
 afterAll(async () => {
   for (const c of children) c.kill("SIGKILL");
-  await Promise.allSettled(running.map((c) => c.stop({ deadlineMs: 100 })));
   await env?.dispose();
 });
 
@@ -110,7 +108,7 @@ describe("crashing consumer processes", () => {
 
     const effects: string[] = [];
     const restarted = createConsumer<Order>(env.nc, d, (order) => void effects.push(order.id));
-    running.push(restarted);
+    env.track(restarted);
     const acked = restarted.events.once("acked");
     await restarted.start();
     const event = await acked;
@@ -128,14 +126,7 @@ describe("crashing consumer processes", () => {
     await makeStreams(env.nc, n);
     const over = {
       ackWaitMs: 500,
-      retry: {
-        maxAttempts: 2,
-        strategy: "fixed",
-        initialDelayMs: 10,
-        maxDelayMs: 10,
-        multiplier: 1,
-        jitter: "none",
-      },
+      retry: fixedRetry(2, 10),
     };
     const d = consumerDescriptor(n, over as Partial<ReturnType<typeof consumerDescriptor>>);
     await ensureConsumer(env.nc, d, { serverBackoff: false, maxDeliver: 2 });
@@ -169,7 +160,7 @@ describe("crashing consumer processes", () => {
     // The advisory fires only while a pull request waits: a healthy consumer pulls.
     const seen: string[] = [];
     const healthy = createConsumer<Order>(env.nc, d, (o) => void seen.push(o.id));
-    running.push(healthy);
+    env.track(healthy);
     await healthy.start();
     const event = await caught;
     expect(event).toMatchObject({ streamSequence: published.seq, deliveries: 2, duplicate: false });
@@ -199,7 +190,7 @@ describe("KV dedup on a real server", () => {
     await ensureConsumer(env.nc, d, { serverBackoff: false });
     const effects: string[] = [];
     const consumer = createConsumer<Order>(env.nc, d, (o) => void effects.push(o.id));
-    running.push(consumer);
+    env.track(consumer);
     const skipped = consumer.events.once("duplicateSkipped");
     await consumer.start();
     const publisher = createPublisher<Order>(env.nc, publisherDescriptor(n));
@@ -230,7 +221,8 @@ describe("KV dedup on a real server", () => {
     const [ncA, ncB] = [await env.connect(), await env.connect()];
     const a = createConsumer<Order>(ncA, d, handler);
     const b = createConsumer<Order>(ncB, d, handler);
-    running.push(a, b);
+    env.track(a);
+    env.track(b);
     const outcomes: string[] = [];
     for (const c of [a, b]) {
       c.events.on("released", (e) => outcomes.push(e.reason));
@@ -271,7 +263,7 @@ describe("KV dedup on a real server", () => {
       // killed right after confirming it loses it): the message comes back after the ack wait.
       faults: { dropAck: (seq) => dropped.length === 0 && dropped.push(seq) === 1 },
     });
-    running.push(consumer);
+    env.track(consumer);
     const skips: DuplicateSkippedEvent[] = [];
     consumer.events.on("duplicateSkipped", (e) => skips.push(e));
     const reacked = consumer.events.once("acked", (e) => e.deliveryCount >= 2);
@@ -302,7 +294,7 @@ describe("KV dedup on a real server", () => {
     const a = createConsumer<Order>(ncA, d, (o) => void effects.push(`A:${o.id}`), {
       faults: { dropAck: () => true },
     });
-    running.push(a);
+    env.track(a);
     const aAcked = a.events.once("acked");
     await a.start();
     await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "K1", qty: 1 });
@@ -328,7 +320,7 @@ describe("KV dedup on a real server", () => {
     await a.stop();
     // Process B gets the redelivery (the claim's lease is long gone): skipped through the marker.
     const b = createConsumer<Order>(env.nc, d, (o) => void effects.push(`B:${o.id}`));
-    running.push(b);
+    env.track(b);
     const skipped = b.events.once("duplicateSkipped");
     await b.start();
     expect(await skipped).toMatchObject({ reason: "key-done", streamSequence: 1 });

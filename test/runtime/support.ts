@@ -2,8 +2,10 @@ import { type JetStreamManager, jetstreamManager, type StoredMsg } from "@nats-i
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type {
   ConsumerDescriptor,
+  MessageConsumer,
   MessageDescriptor,
   PublisherDescriptor,
+  RetryPolicy,
   SchemaValidator,
   ValidationIssue,
 } from "../../src/runtime/index.js";
@@ -48,12 +50,16 @@ export interface Env {
   connect(): Promise<NatsConnection>;
   /** Starts the stopped server and waits until the JetStream API answers again. */
   restart(): Promise<void>;
+  /** Registers a consumer for `dispose()` to stop (tests that fail leave none running). */
+  track<C extends MessageConsumer>(consumer: C): C;
+  /** Stops the tracked consumers, closes the connections and the server. */
   dispose(): Promise<void>;
 }
 
 export async function startEnv(): Promise<Env> {
   const server = await startNatsServer();
   const conns: NatsConnection[] = [];
+  const consumers: MessageConsumer[] = [];
   const open = async () => {
     const c = await connect({
       servers: server.url,
@@ -84,7 +90,12 @@ export async function startEnv(): Promise<Env> {
         "JetStream after restart",
       );
     },
+    track(consumer) {
+      consumers.push(consumer);
+      return consumer;
+    },
     async dispose() {
+      await Promise.allSettled(consumers.map((c) => c.stop({ deadlineMs: 100 })));
       await Promise.allSettled(conns.map((c) => (c.isClosed() ? undefined : c.close())));
       await server.dispose();
     },
@@ -117,6 +128,18 @@ export async function makeStreams(
     ...(opts.duplicateWindowMs ? { duplicateWindowMs: opts.duplicateWindowMs } : {}),
   });
   await ensureStream(nc, { name: n.dlqStream, subjects: [n.dlqSubject] });
+}
+
+/** A retry policy with the same short delay before every retry. */
+export function fixedRetry(maxAttempts: number, delayMs: number): RetryPolicy {
+  return {
+    maxAttempts,
+    strategy: "fixed",
+    initialDelayMs: delayMs,
+    maxDelayMs: delayMs,
+    multiplier: 1,
+    jitter: "none",
+  };
 }
 
 export function consumerDescriptor(

@@ -12,6 +12,7 @@ import type { Order } from "./support.js";
 import {
   consumerDescriptor,
   type Env,
+  fixedRetry,
   makeStreams,
   names,
   publisherDescriptor,
@@ -85,14 +86,7 @@ describe("telemetry", () => {
     const n = names("oh");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n, {
-      retry: {
-        maxAttempts: 2,
-        strategy: "fixed",
-        initialDelayMs: 20,
-        maxDelayMs: 20,
-        multiplier: 1,
-        jitter: "none",
-      },
+      retry: fixedRetry(2, 20),
     });
     await ensureConsumer(env.nc, d, { serverBackoff: false });
     const seen: string[] = [];

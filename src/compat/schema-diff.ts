@@ -1,4 +1,5 @@
 import type { JsonSchema, SourceLocation } from "../model/types.js";
+import { escapeSegment, parsePointer } from "../spec/pointer.js";
 import { BOUND_KEYWORDS, ruleById } from "./rules.js";
 import type { SchemaChange } from "./types.js";
 
@@ -137,14 +138,6 @@ function isObj(value: unknown): value is Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function escapeSegment(segment: string): string {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function unescapeSegment(segment: string): string {
-  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
-}
-
 /** Deterministic JSON text with sorted keys, used to compare values. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
@@ -180,12 +173,10 @@ export function parseAt(at: string, pointer: string): SourceLocation | undefined
 /** Resolves a local JSON pointer (`#/...`) inside a root; undefined when it does not exist. */
 function lookupPointer(root: unknown, ref: string): unknown {
   if (!ref.startsWith("#")) return undefined;
-  const pointer = decodeURIComponent(ref.slice(1));
-  if (pointer === "") return root;
-  if (!pointer.startsWith("/")) return undefined;
+  const segments = parsePointer(decodeURIComponent(ref.slice(1)));
+  if (!segments) return undefined;
   let node: unknown = root;
-  for (const raw of pointer.slice(1).split("/")) {
-    const segment = unescapeSegment(raw);
+  for (const segment of segments) {
     if (Array.isArray(node)) node = node[Number(segment)];
     else if (isObj(node)) node = Object.hasOwn(node, segment) ? node[segment] : undefined;
     else return undefined;
@@ -627,8 +618,8 @@ class SchemaDiffer {
     }
     const oTypes = effectiveTypes(oNode);
     const nTypes = effectiveTypes(nNode);
-    this.compareTypes(o, n, oTypes, nTypes, path);
-    this.compareEnums(o, n, oNode, nNode, path);
+    this.compareTypes(n, oTypes, nTypes, path);
+    this.compareEnums(n, oNode, nNode, path);
     const applies = (types: readonly string[]): boolean =>
       types.some(
         (t) =>
@@ -637,18 +628,17 @@ class SchemaDiffer {
           typesOverlap(new Set([t]), oTypes) ||
           typesOverlap(new Set([t]), nTypes),
       );
-    this.compareBounds(o, n, oNode, nNode, path, applies);
-    if (applies(["number", "integer"])) this.compareMultipleOf(o, n, oNode, nNode, path);
-    if (applies(["string"])) this.compareStrings(o, n, oNode, nNode, path);
+    this.compareBounds(n, oNode, nNode, path, applies);
+    if (applies(["number", "integer"])) this.compareMultipleOf(n, oNode, nNode, path);
+    if (applies(["string"])) this.compareStrings(n, oNode, nNode, path);
     if (applies(["object"])) this.compareObjects(o, n, oNode, nNode, path);
     if (applies(["array"])) this.compareArrays(o, n, oNode, nNode, path);
     this.compareCombinators(o, n, oNode, nNode, path);
     this.compareNot(o, n, oNode, nNode, path);
-    this.compareRest(o, n, oNode, nNode, path);
+    this.compareRest(n, oNode, nNode, path);
   }
 
   private compareTypes(
-    _o: Side,
     n: Side,
     oTypes: Set<string> | undefined,
     nTypes: Set<string> | undefined,
@@ -691,7 +681,7 @@ class SchemaDiffer {
     );
   }
 
-  private compareEnums(_o: Side, n: Side, oNode: Obj, nNode: Obj, path: string): void {
+  private compareEnums(n: Side, oNode: Obj, nNode: Obj, path: string): void {
     const oValues = enumValues(oNode);
     const nValues = enumValues(nNode);
     if (!oValues && !nValues) return;
@@ -732,7 +722,6 @@ class SchemaDiffer {
   }
 
   private compareBounds(
-    _o: Side,
     n: Side,
     oNode: Obj,
     nNode: Obj,
@@ -774,7 +763,7 @@ class SchemaDiffer {
     }
   }
 
-  private compareMultipleOf(_o: Side, n: Side, oNode: Obj, nNode: Obj, path: string): void {
+  private compareMultipleOf(n: Side, oNode: Obj, nNode: Obj, path: string): void {
     const ov = typeof oNode.multipleOf === "number" ? oNode.multipleOf : undefined;
     const nv = typeof nNode.multipleOf === "number" ? nNode.multipleOf : undefined;
     const at = `${path}/multipleOf`;
@@ -793,7 +782,7 @@ class SchemaDiffer {
     }
   }
 
-  private compareStrings(_o: Side, n: Side, oNode: Obj, nNode: Obj, path: string): void {
+  private compareStrings(n: Side, oNode: Obj, nNode: Obj, path: string): void {
     for (const keyword of ["pattern", "format"] as const) {
       const ov = typeof oNode[keyword] === "string" ? (oNode[keyword] as string) : undefined;
       const nv = typeof nNode[keyword] === "string" ? (nNode[keyword] as string) : undefined;
@@ -824,38 +813,45 @@ class SchemaDiffer {
   }
 
   /** The schema that applies to a property `name` not declared in `properties`. */
-  private coverage(
-    which: Which,
-    side: Side,
-    node: Obj,
-    name: string,
-    path: string,
-  ): { side: Side; kind: "open" | "closed" | "partial" } {
+  private coverOf(which: Which, side: Side, node: Obj, name: string, path: string): Side {
     const patterns = isObj(node.patternProperties) ? node.patternProperties : {};
     const matching = Object.keys(patterns).filter((p) => regexMatches(p, name) !== false);
-    let covered: Side;
     if (matching.length === 1) {
       const p = matching[0] as string;
-      covered = this.child(
+      return this.child(
         which,
         side,
         patterns[p] as JsonSchema,
         `/patternProperties/${escapeSegment(p)}`,
         path,
       );
-    } else if (matching.length > 1) {
-      covered = { ...side, node: { allOf: matching.map((p) => patterns[p]) } };
-    } else {
-      const ap = node.additionalProperties;
-      covered =
-        ap === undefined
-          ? { ...side, node: true }
-          : this.child(which, side, ap as JsonSchema, "/additionalProperties", path);
     }
-    const resolved = this.resolve(which, covered, path);
-    if (resolved.node === false) return { side: resolved, kind: "closed" };
-    if (isTrivial(resolved.node)) return { side: resolved, kind: "open" };
-    return { side: covered, kind: "partial" };
+    if (matching.length > 1) return { ...side, node: { allOf: matching.map((p) => patterns[p]) } };
+    return this.optChild(which, side, node.additionalProperties, "/additionalProperties", path);
+  }
+
+  /**
+   * An entry (a property or a tuple item) on one side only, against what covers its place on
+   * the other side: nothing (closed), anything (open), or a schema (partially open), which the
+   * entry is then compared with.
+   */
+  private compareUnmatched(
+    entry: Side,
+    entrySide: Which,
+    cover: Side,
+    at: string,
+    outcomes: Readonly<Record<"closed" | "open" | "partial", readonly [string, string]>>,
+  ): void {
+    const resolved = this.resolve(entrySide, entry, at).node;
+    const covered = this.resolve(entrySide === "new" ? "old" : "new", cover, at).node;
+    const kind = covered === false ? "closed" : isTrivial(covered) ? "open" : "partial";
+    if (kind === "closed" && resolved === false) return;
+    if (kind === "open" && isTrivial(resolved)) return;
+    const [rule, message] = outcomes[kind];
+    this.emit(rule, at, message, entrySide, entry);
+    if (kind !== "partial") return;
+    if (entrySide === "new") this.compare(cover, entry, at);
+    else this.compare(entry, cover, at);
   }
 
   private compareObjects(o: Side, n: Side, oNode: Obj, nNode: Obj, path: string): void {
@@ -874,73 +870,47 @@ class SchemaDiffer {
           at,
         );
       } else if (inNew) {
-        const prop = this.child("new", n, nProps[name] as JsonSchema, seg, at);
-        const resolved = this.resolve("new", prop, at);
-        const cov = this.coverage("old", o, oNode, name, at);
-        if (cov.kind === "closed") {
-          if (resolved.node !== false) {
-            this.emit(
+        this.compareUnmatched(
+          this.child("new", n, nProps[name] as JsonSchema, seg, at),
+          "new",
+          this.coverOf("old", o, oNode, name, at),
+          at,
+          {
+            closed: [
               "property-added-to-closed-model",
-              at,
               `property "${name}" added to a closed object`,
-              "new",
-              prop,
-            );
-          }
-        } else if (cov.kind === "open") {
-          if (!isTrivial(resolved.node)) {
-            this.emit(
+            ],
+            open: [
               "property-added-to-open-model",
-              at,
               `property "${name}" added to an open object: old data may carry "${name}" with another value`,
-              "new",
-              prop,
-            );
-          }
-        } else {
-          this.emit(
-            "property-added-to-partially-open-model",
-            at,
-            `property "${name}" added; compared with the schema that covered it before`,
-            "new",
-            prop,
-          );
-          this.compare(cov.side, prop, at);
-        }
+            ],
+            partial: [
+              "property-added-to-partially-open-model",
+              `property "${name}" added; compared with the schema that covered it before`,
+            ],
+          },
+        );
       } else {
-        const prop = this.child("old", o, oProps[name] as JsonSchema, seg, at);
-        const resolved = this.resolve("old", prop, at);
-        const cov = this.coverage("new", n, nNode, name, at);
-        if (cov.kind === "closed") {
-          if (resolved.node !== false) {
-            this.emit(
+        this.compareUnmatched(
+          this.child("old", o, oProps[name] as JsonSchema, seg, at),
+          "old",
+          this.coverOf("new", n, nNode, name, at),
+          at,
+          {
+            closed: [
               "property-removed-from-closed-model",
-              at,
               `property "${name}" removed from a closed object: old data carrying it is rejected`,
-              "old",
-              prop,
-            );
-          }
-        } else if (cov.kind === "open") {
-          if (!isTrivial(resolved.node)) {
-            this.emit(
+            ],
+            open: [
               "property-removed-from-open-model",
-              at,
               `property "${name}" removed from an open object`,
-              "old",
-              prop,
-            );
-          }
-        } else {
-          this.emit(
-            "property-removed-to-partially-open-model",
-            at,
-            `property "${name}" removed; now covered by additionalProperties/patternProperties`,
-            "old",
-            prop,
-          );
-          this.compare(prop, cov.side, at);
-        }
+            ],
+            partial: [
+              "property-removed-to-partially-open-model",
+              `property "${name}" removed; now covered by additionalProperties/patternProperties`,
+            ],
+          },
+        );
       }
     }
 
@@ -1116,75 +1086,47 @@ class SchemaDiffer {
           at,
         );
       } else if (i < nt.prefix.length) {
-        const item = this.child("new", n, nt.prefix[i] as JsonSchema, `/${nt.prefixKey}/${i}`, at);
-        const resolved = this.resolve("new", item, at);
-        const rest = this.optChild("old", o, ot.rest, `/${ot.restKey}`, at);
-        const restResolved = this.resolve("old", rest, at);
-        if (restResolved.node === false) {
-          if (resolved.node !== false) {
-            this.emit(
+        this.compareUnmatched(
+          this.child("new", n, nt.prefix[i] as JsonSchema, `/${nt.prefixKey}/${i}`, at),
+          "new",
+          this.optChild("old", o, ot.rest, `/${ot.restKey}`, at),
+          at,
+          {
+            closed: [
               "item-added-to-closed-tuple",
-              at,
               `tuple item ${i} added where extra items were forbidden`,
-              "new",
-              item,
-            );
-          }
-        } else if (isTrivial(restResolved.node)) {
-          if (!isTrivial(resolved.node)) {
-            this.emit(
+            ],
+            open: [
               "item-added-to-open-tuple",
-              at,
               `tuple item ${i} added where any extra item was allowed`,
-              "new",
-              item,
-            );
-          }
-        } else {
-          this.emit(
-            "item-added-to-partially-open-tuple",
-            at,
-            `tuple item ${i} added; compared with the schema of extra items before`,
-            "new",
-            item,
-          );
-          this.compare(rest, item, at);
-        }
+            ],
+            partial: [
+              "item-added-to-partially-open-tuple",
+              `tuple item ${i} added; compared with the schema of extra items before`,
+            ],
+          },
+        );
       } else {
-        const item = this.child("old", o, ot.prefix[i] as JsonSchema, `/${ot.prefixKey}/${i}`, at);
-        const resolved = this.resolve("old", item, at);
-        const rest = this.optChild("new", n, nt.rest, `/${nt.restKey}`, at);
-        const restResolved = this.resolve("new", rest, at);
-        if (restResolved.node === false) {
-          if (resolved.node !== false) {
-            this.emit(
+        this.compareUnmatched(
+          this.child("old", o, ot.prefix[i] as JsonSchema, `/${ot.prefixKey}/${i}`, at),
+          "old",
+          this.optChild("new", n, nt.rest, `/${nt.restKey}`, at),
+          at,
+          {
+            closed: [
               "item-removed-from-closed-tuple",
-              at,
               `tuple item ${i} removed and extra items are forbidden`,
-              "old",
-              item,
-            );
-          }
-        } else if (isTrivial(restResolved.node)) {
-          if (!isTrivial(resolved.node)) {
-            this.emit(
+            ],
+            open: [
               "item-removed-from-open-tuple",
-              at,
               `tuple item ${i} removed; extra items are allowed`,
-              "old",
-              item,
-            );
-          }
-        } else {
-          this.emit(
-            "item-removed-to-partially-open-tuple",
-            at,
-            `tuple item ${i} removed; compared with the schema of extra items now`,
-            "old",
-            item,
-          );
-          this.compare(item, rest, at);
-        }
+            ],
+            partial: [
+              "item-removed-to-partially-open-tuple",
+              `tuple item ${i} removed; compared with the schema of extra items now`,
+            ],
+          },
+        );
       }
     }
     if (ot.rest !== undefined || nt.rest !== undefined) {
@@ -1272,11 +1214,10 @@ class SchemaDiffer {
     const nBranches = nSum
       ? this.branchesOf("new", n, nNode, nSum.kind, path)
       : this.asBranches(n, nNode);
-    this.pairSumBranches(o, n, oBranches, nBranches, oSum?.kind, nSum?.kind, path);
+    this.pairSumBranches(n, oBranches, nBranches, oSum?.kind, nSum?.kind, path);
   }
 
   private pairSumBranches(
-    _o: Side,
     n: Side,
     oBranches: Side[],
     nBranches: Side[],
@@ -1465,7 +1406,7 @@ class SchemaDiffer {
       const oBranches = this.branchesOf("old", o, oNode, kind, path);
       const nBranches = this.branchesOf("new", n, nNode, kind, path);
       if (kind === "allOf") this.pairProductBranches(oBranches, nBranches, path);
-      else this.pairSumBranches(o, n, oBranches, nBranches, kind, kind, path);
+      else this.pairSumBranches(n, oBranches, nBranches, kind, kind, path);
     }
   }
 
@@ -1544,7 +1485,7 @@ class SchemaDiffer {
     };
   }
 
-  private compareRest(_o: Side, n: Side, oNode: Obj, nNode: Obj, path: string): void {
+  private compareRest(n: Side, oNode: Obj, nNode: Obj, path: string): void {
     const conditional = ["if", "then", "else"];
     if (conditional.some((k) => oNode[k] !== undefined || nNode[k] !== undefined)) {
       const pick = (node: Obj) => conditional.map((k) => node[k]);

@@ -14,7 +14,7 @@ import {
 /** Either a connection or a JetStream client made from one. */
 export type Connectable = NatsConnection | JetStreamClient;
 
-export function isJetStreamClient(c: Connectable): c is JetStreamClient {
+function isJetStreamClient(c: Connectable): c is JetStreamClient {
   return typeof (c as JetStreamClient).consumers === "object" && "jetstreamManager" in c;
 }
 
@@ -31,7 +31,7 @@ export interface JsHandles {
  * does not declare it, but its implementation has `getConnection()` (and `nc`); undefined for a
  * client that has neither.
  */
-export function connectionOf(c: Connectable): NatsConnection | undefined {
+function connectionOf(c: Connectable): NatsConnection | undefined {
   if (!isJetStreamClient(c)) return c;
   const impl = c as unknown as { getConnection?: () => NatsConnection; nc?: NatsConnection };
   return typeof impl.getConnection === "function" ? impl.getConnection() : impl.nc;
@@ -64,14 +64,14 @@ export function jsHandles(c: Connectable, timeoutMs?: number): JsHandles {
 }
 
 /** Parses `major.minor.patch` (ignores suffixes). */
-export function parseVersion(v: string | undefined): [number, number, number] {
+function parseVersion(v: string | undefined): [number, number, number] {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v ?? "");
   if (!m) return [0, 0, 0];
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
 /** True when `version` is at least `min` (both `x.y.z`). */
-export function versionAtLeast(version: string | undefined, min: string): boolean {
+function versionAtLeast(version: string | undefined, min: string): boolean {
   const a = parseVersion(version);
   const b = parseVersion(min);
   for (let i = 0; i < 3; i++) {

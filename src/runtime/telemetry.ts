@@ -21,7 +21,7 @@ import {
 } from "@opentelemetry/api";
 
 export const INSTRUMENTATION_NAME = "jetcontract";
-export const INSTRUMENTATION_VERSION = "0.1.0";
+const INSTRUMENTATION_VERSION = "0.1.0";
 
 /** Semantic-convention attribute names used by the runtime. */
 export const Attr = {

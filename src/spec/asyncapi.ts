@@ -11,7 +11,7 @@ interface ParserContext {
 }
 
 const context = new AsyncLocalStorage<ParserContext>();
-let shared: Parser | undefined;
+let shared: Promise<Parser> | undefined;
 
 /**
  * One parser for the process. Its resolvers never touch the network or the file system
@@ -20,12 +20,16 @@ let shared: Parser | undefined;
  * remote references. Caching is off so two loads of one path (e.g. two git revisions)
  * never see each other's content.
  */
-async function parser(): Promise<Parser> {
-  if (shared) return shared;
+function parser(): Promise<Parser> {
+  shared ??= createParser();
+  return shared;
+}
+
+async function createParser(): Promise<Parser> {
   shareSpecSchemaCompilation();
   // Imported on first use: the CLI's failure paths (bad flags, missing files) stay fast.
   const { Parser } = await import("@asyncapi/parser");
-  shared ??= new Parser({
+  return new Parser({
     __unstable: {
       resolver: {
         cache: false,
@@ -59,7 +63,6 @@ async function parser(): Promise<Parser> {
       },
     },
   });
-  return shared;
 }
 
 const SEVERITIES: Severity[] = ["error", "warning", "info", "info"];
@@ -75,16 +78,17 @@ export async function validateAsyncApi(ws: Workspace, rootPath: string): Promise
   const { diagnostics } = await context.run({ ws }, () =>
     instance.parse(text, { source: rootPath, applyTraits: false }),
   );
+  // Duplicate diagnostics are dropped by the loader, with every other stage's.
   const problems: Problem[] = [];
-  const seen = new Set<string>();
   for (const d of diagnostics) {
     const severity = SEVERITIES[d.severity] ?? "info";
     if (severity !== "error") continue;
     const source = d.source && ws.files.has(d.source) ? d.source : rootPath;
     const file = ws.files.get(source);
-    const pointer = toPointer(d.path.map(String));
+    const segments = d.path.map(String);
+    const pointer = toPointer(segments);
     let location = file?.locateKey(pointer);
-    if (!file || !getAt(file.value, d.path.map(String)).found || d.path.length === 0) {
+    if (!file || !getAt(file.value, segments).found || segments.length === 0) {
       if (d.range.start.line > 0 || d.path.length === 0) {
         location = {
           file: file?.displayPath ?? ws.display(source),
@@ -97,14 +101,10 @@ export async function validateAsyncApi(ws: Workspace, rootPath: string): Promise
     const ruleId = /^asyncapi-document-(resolved|unresolved)$/.test(String(d.code))
       ? "asyncapi-schema"
       : String(d.code);
-    const message = cleanMessage(d.message);
-    const key = `${ruleId}|${location?.file}|${location?.line}|${location?.column}|${message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
     problems.push({
       ruleId,
       severity,
-      message,
+      message: cleanMessage(d.message),
       ...(location ? { location } : {}),
       file: location?.file ?? ws.display(rootPath),
     });

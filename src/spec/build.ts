@@ -68,17 +68,10 @@ export const JETCONTRACT_KEYS = {
   send: ["x-publish"],
 } as const;
 
-export const ALL_ANNOTATION_KEYS = [
-  "x-jetstream",
-  "x-compatibility",
-  "x-idempotency-key",
-  "x-consumer",
-  "x-retry",
-  "x-dlq",
-  "x-dedup",
-  "x-circuit-breaker",
-  "x-publish",
-] as const;
+/** Every annotation key, whatever it annotates. */
+export const ALL_ANNOTATION_KEYS: readonly string[] = [
+  ...new Set(Object.values(JETCONTRACT_KEYS).flat()),
+];
 
 const COMPAT_MODES = new Set<string>(COMPATIBILITY_MODES);
 const JSON_SCHEMA_FORMAT =
@@ -128,19 +121,11 @@ export function buildContract(
   const v2 = String(doc.asyncapi ?? "").startsWith("2.");
   const ctx: Ctx = { v2, ws, root: rootPath, doc, notes };
   const loc = (pointer: string, abs = rootPath) => ws.locateKey(abs, pointer);
-  const note = (key: string, owner: AnnotationSite["owner"], ownerId: string, obj: Located) => {
-    if (!isRecord(obj.value) || obj.value[key] === undefined) return;
-    notes.annotations.push({
-      key,
-      owner,
-      ownerId,
-      value: obj.value[key],
-      absolutePath: obj.absolutePath,
-      pointer: joinPointer(obj.pointer, key),
-    });
-  };
-  const rootLocated: Located = { value: doc, absolutePath: rootPath, pointer: "" };
-  for (const key of JETCONTRACT_KEYS.root) note(key, "root", "", rootLocated);
+  noteAnnotations(notes, JETCONTRACT_KEYS.root, "root", "", {
+    value: doc,
+    absolutePath: rootPath,
+    pointer: "",
+  });
 
   const info = isRecord(doc.info) ? doc.info : {};
   const defaultCompatibility = compat(doc["x-compatibility"]) ?? "BACKWARD";
@@ -209,7 +194,7 @@ export function buildContract(
     const pointer = joinPointer("/channels", channelId);
     const c = ws.deref({ value: raw, absolutePath: rootPath, pointer });
     if (!c || !isRecord(c.value)) continue;
-    note("x-jetstream", "channel", channelId, c);
+    noteAnnotations(notes, JETCONTRACT_KEYS.channel, "channel", channelId, c);
     notes.owners.push({
       kind: "channel",
       id: channelId,
@@ -343,9 +328,11 @@ export function buildContract(
   }
 
   // Message ↔ channel links
+  const messageById = new Map([...messageByKey.values()].map((m) => [m.id, m]));
   for (const channel of channels.values()) {
     for (const id of channel.messageIds) {
-      for (const m of messageByKey.values()) if (m.id === id) addUnique(m.channelIds, channel.id);
+      const m = messageById.get(id);
+      if (m) addUnique(m.channelIds, channel.id);
     }
   }
 
@@ -442,6 +429,29 @@ export function buildContract(
   return { contract, notes };
 }
 
+/** Notes each of `keys` that `obj` carries, where it is written. */
+function noteAnnotations(
+  notes: BuildNotes,
+  keys: readonly string[],
+  owner: AnnotationSite["owner"],
+  ownerId: string,
+  obj: Located,
+): void {
+  if (!isRecord(obj.value)) return;
+  for (const key of keys) {
+    const value = obj.value[key];
+    if (value === undefined) continue;
+    notes.annotations.push({
+      key,
+      owner,
+      ownerId,
+      value,
+      absolutePath: obj.absolutePath,
+      pointer: joinPointer(obj.pointer, key),
+    });
+  }
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type MutableChannel = Mutable<Channel> & { messageIds: string[] };
 type MutableMessage = Mutable<Message> & { channelIds: string[] };
@@ -470,18 +480,7 @@ function buildMessage(
     absolutePath: m.absolutePath,
     pointer: m.pointer,
   });
-  for (const key of JETCONTRACT_KEYS.message) {
-    if (value[key] !== undefined) {
-      notes.annotations.push({
-        key,
-        owner: "message",
-        ownerId: id,
-        value: value[key],
-        absolutePath: m.absolutePath,
-        pointer: joinPointer(m.pointer, key),
-      });
-    }
-  }
+  noteAnnotations(notes, JETCONTRACT_KEYS.message, "message", id, obj);
   const own = compat(value["x-compatibility"]);
   const schemaOf = (
     field: "payload" | "headers",
@@ -626,18 +625,13 @@ function buildOperation(ctx: Ctx, input: OpInput): MutableOperation {
   const value = input.raw.value as Record<string, unknown>;
   // Every operation annotation is noted, also on the wrong kind of operation, so the
   // `jc-annotation-misplaced` rule can report it.
-  for (const key of [...JETCONTRACT_KEYS.receive, ...JETCONTRACT_KEYS.send]) {
-    if (value[key] !== undefined) {
-      ctx.notes.annotations.push({
-        key,
-        owner: "operation",
-        ownerId: input.id,
-        value: value[key],
-        absolutePath: input.raw.absolutePath,
-        pointer: joinPointer(input.raw.pointer, key),
-      });
-    }
-  }
+  noteAnnotations(
+    ctx.notes,
+    [...JETCONTRACT_KEYS.receive, ...JETCONTRACT_KEYS.send],
+    "operation",
+    input.id,
+    input.raw,
+  );
   ctx.notes.owners.push({
     kind: input.action,
     id: input.id,

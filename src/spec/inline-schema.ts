@@ -1,6 +1,6 @@
 import type { JsonSchema } from "../model/types.js";
 import { isRecord, joinPointer } from "./pointer.js";
-import { type Located, refName, type Workspace } from "./workspace.js";
+import type { Located, Workspace } from "./workspace.js";
 
 /** Keywords whose value is one schema. */
 const SCHEMA_KEYWORDS = new Set([
@@ -128,8 +128,8 @@ class Inliner {
   private nameFor(key: string, target: Located): string {
     const known = this.names.get(key);
     if (known) return known;
-    const base =
-      refName({ absolutePath: target.absolutePath, pointer: target.pointer }) || "Schema";
+    // `target` came through a `$ref`, so deref named it.
+    const base = target.refName || "Schema";
     let name = base;
     for (let i = 2; this.usedNames.has(name); i++) name = `${base}${i}`;
     this.usedNames.add(name);

@@ -8,11 +8,6 @@ export const DURATION_FORMS = "`500ms`, `30s`, `5m`, `2h`, `7d` or ISO 8601 like
 export const SIZE_FORMS =
   "integer bytes, or `512B`, `64KiB`, `10MiB`, `1GiB`, `1TiB` (also KB/MB/GB/TB, powers of 1000)";
 
-/** Pattern the annotation schema uses for durations (kept in step with `parseDuration`). */
-export const DURATION_PATTERN =
-  "^(?:(?:[0-9]+(?:\\.[0-9]+)?(?:ms|s|m|h|d))+|P(?:[0-9]+(?:\\.[0-9]+)?W)?(?:[0-9]+(?:\\.[0-9]+)?D)?(?:T(?:[0-9]+(?:\\.[0-9]+)?H)?(?:[0-9]+(?:\\.[0-9]+)?M)?(?:[0-9]+(?:\\.[0-9]+)?S)?)?)$";
-export const SIZE_PATTERN = "^[0-9]+(?:\\.[0-9]+)?\\s?(?:B|[KMGT]i?B)?$";
-
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = {
   B: 1,
@@ -78,15 +73,4 @@ export function parseSize(text: string | number): number {
   if (!match) throw new UnitParseError(`\`${String(text)}\` is not a size; use ${SIZE_FORMS}`);
   const bytes = Number(match[1]) * (SIZE_UNITS[match[2] ?? "B"] as number);
   return Math.round(bytes);
-}
-
-/** True when `parseDuration` accepts the text. */
-export function isDuration(text: unknown): boolean {
-  if (typeof text !== "string") return false;
-  try {
-    parseDuration(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -37,6 +37,8 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
  */
 export class Workspace {
   readonly files = new Map<string, SourceFile>();
+  /** The text of each loaded file, for handing to the AsyncAPI parser. */
+  readonly texts = new Map<string, string>();
   /** Files in load order (root first). */
   readonly order: string[] = [];
   readonly problems: Problem[] = [];
@@ -102,33 +104,21 @@ export class Workspace {
   }
 
   /** Loads and parses the root file. Throws FileReadError when it cannot be read. */
-  async loadRoot(absolutePath: string, displayPath: string): Promise<SourceFile | undefined> {
-    const text = await this.readText(absolutePath, displayPath);
-    this.texts.set(absolutePath, text);
-    return this.add(absolutePath, text, displayPath);
+  async loadRoot(absolutePath: string, displayPath: string): Promise<void> {
+    this.add(absolutePath, await this.readText(absolutePath, displayPath), displayPath);
   }
 
-  private add(absolutePath: string, text: string, displayPath?: string): SourceFile | undefined {
+  private add(absolutePath: string, text: string, displayPath?: string): void {
     const { file, problems } = parseSource(
       text,
       absolutePath,
       this.display(absolutePath, displayPath),
     );
+    this.texts.set(absolutePath, text);
     this.files.set(absolutePath, file);
     this.order.push(absolutePath);
     this.problems.push(...problems);
-    if (problems.some((p) => p.severity === "error")) {
-      this.failed.add(absolutePath);
-      return undefined;
-    }
-    return file;
-  }
-
-  /** The text of a loaded file, for handing to the AsyncAPI parser. */
-  readonly texts = new Map<string, string>();
-
-  file(absolutePath: string): SourceFile | undefined {
-    return this.files.get(absolutePath);
+    if (problems.some((p) => p.severity === "error")) this.failed.add(absolutePath);
   }
 
   locate(absolutePath: string, pointer: string): SourceLocation {
@@ -232,7 +222,6 @@ export class Workspace {
             );
             continue;
           }
-          this.texts.set(target.absolutePath, text);
           this.add(target.absolutePath, text);
         }
         const targetFile = this.files.get(target.absolutePath);
@@ -330,7 +319,7 @@ export class Workspace {
 }
 
 /** Name a reference target gives: the last pointer segment, or the file's base name. */
-export function refName(target: RefTarget): string {
+function refName(target: RefTarget): string {
   const segments = parsePointer(target.pointer) ?? [];
   const last = segments[segments.length - 1];
   if (last !== undefined && last !== "") return last;

@@ -117,8 +117,7 @@ function* annotationErrors(ctx: RuleContext): Iterable<Finding> {
 function* unknownKeys(ctx: RuleContext): Iterable<Finding> {
   for (const owner of ctx.notes.owners) {
     for (const key of Object.keys(owner.value)) {
-      if (!key.startsWith("x-") || (ALL_ANNOTATION_KEYS as readonly string[]).includes(key))
-        continue;
+      if (!key.startsWith("x-") || ALL_ANNOTATION_KEYS.includes(key)) continue;
       const near = suggestAnnotation(key);
       if (!near) continue; // someone else's extension
       yield {
@@ -133,7 +132,7 @@ function* misplaced(ctx: RuleContext): Iterable<Finding> {
   for (const owner of ctx.notes.owners) {
     const defs = DEFINITION_FOR[owner.kind];
     for (const key of Object.keys(owner.value)) {
-      if (!(ALL_ANNOTATION_KEYS as readonly string[]).includes(key) || defs[key]) continue;
+      if (!ALL_ANNOTATION_KEYS.includes(key) || defs[key]) continue;
       yield {
         message: `\`${key}\` belongs on ${PLACE[key]}, not on ${KIND_NAME[owner.kind]}; it would be ignored here`,
         location: ctx.ws.locateKey(owner.absolutePath, joinPointer(owner.pointer, key)),

@@ -37,31 +37,105 @@ function contractRule(spec: RuleSpec): Rule {
   return { ...spec, severity: spec.severity ?? "error", scope: "contract" };
 }
 
-/** Count and value bounds: one keyword each, lower bounds tighten when they increase. */
-const BOUNDS: readonly { keyword: string; id: string; lower: boolean; what: string }[] = [
-  { keyword: "minimum", id: "minimum", lower: true, what: "numeric lower bound" },
-  { keyword: "maximum", id: "maximum", lower: false, what: "numeric upper bound" },
-  { keyword: "minLength", id: "min-length", lower: true, what: "minimum string length" },
-  { keyword: "maxLength", id: "max-length", lower: false, what: "maximum string length" },
-  { keyword: "minItems", id: "min-items", lower: true, what: "minimum array length" },
-  { keyword: "maxItems", id: "max-items", lower: false, what: "maximum array length" },
-  { keyword: "minProperties", id: "min-properties", lower: true, what: "minimum property count" },
-  { keyword: "maxProperties", id: "max-properties", lower: false, what: "maximum property count" },
-  { keyword: "minContains", id: "min-contains", lower: true, what: "minimum `contains` matches" },
-  { keyword: "maxContains", id: "max-contains", lower: false, what: "maximum `contains` matches" },
-];
+/** A count or value bound keyword. */
+export interface BoundKeyword {
+  readonly keyword: string;
+  readonly id: string;
+  /** Lower bounds tighten when they increase, upper bounds when they decrease. */
+  readonly lower: boolean;
+  readonly what: string;
+  /** The keyword's exclusive variant (draft-4 boolean or draft-6 numeric), if any. */
+  readonly exclusive?: string;
+  /** Instance types the bound applies to. */
+  readonly applies: readonly string[];
+}
 
-export const BOUND_KEYWORDS = BOUNDS;
+const NUMBER = ["number", "integer"];
+
+export const BOUND_KEYWORDS: readonly BoundKeyword[] = [
+  {
+    keyword: "minimum",
+    id: "minimum",
+    lower: true,
+    what: "numeric lower bound",
+    exclusive: "exclusiveMinimum",
+    applies: NUMBER,
+  },
+  {
+    keyword: "maximum",
+    id: "maximum",
+    lower: false,
+    what: "numeric upper bound",
+    exclusive: "exclusiveMaximum",
+    applies: NUMBER,
+  },
+  {
+    keyword: "minLength",
+    id: "min-length",
+    lower: true,
+    what: "minimum string length",
+    applies: ["string"],
+  },
+  {
+    keyword: "maxLength",
+    id: "max-length",
+    lower: false,
+    what: "maximum string length",
+    applies: ["string"],
+  },
+  {
+    keyword: "minItems",
+    id: "min-items",
+    lower: true,
+    what: "minimum array length",
+    applies: ["array"],
+  },
+  {
+    keyword: "maxItems",
+    id: "max-items",
+    lower: false,
+    what: "maximum array length",
+    applies: ["array"],
+  },
+  {
+    keyword: "minProperties",
+    id: "min-properties",
+    lower: true,
+    what: "minimum property count",
+    applies: ["object"],
+  },
+  {
+    keyword: "maxProperties",
+    id: "max-properties",
+    lower: false,
+    what: "maximum property count",
+    applies: ["object"],
+  },
+  {
+    keyword: "minContains",
+    id: "min-contains",
+    lower: true,
+    what: "minimum `contains` matches",
+    applies: ["array"],
+  },
+  {
+    keyword: "maxContains",
+    id: "max-contains",
+    lower: false,
+    what: "maximum `contains` matches",
+    applies: ["array"],
+  },
+];
 
 function boundRules(): Rule[] {
   const rules: Rule[] = [];
-  for (const b of BOUNDS) {
+  for (const b of BOUND_KEYWORDS) {
     const tighten = b.lower ? "increased" : "decreased";
     const loosen = b.lower ? "decreased" : "increased";
     rules.push(
       schemaRule({
         id: `${b.id}-added`,
-        purpose: `A ${b.what} was added (\`${b.keyword}\`${b.keyword === "minimum" ? " / `exclusiveMinimum`" : b.keyword === "maximum" ? " / `exclusiveMaximum`" : ""}).`,
+        purpose: `A ${b.what} was added (\`${b.keyword}\`${b.exclusive ? ` / \`${b.exclusive}\`` : ""}).`,
         backward: B,
         forward: C,
         mirror: `${b.id}-removed`,

@@ -1,6 +1,6 @@
 import type { JsonSchema, SourceLocation } from "../model/types.js";
 import { escapeSegment, parsePointer } from "../spec/pointer.js";
-import { BOUND_KEYWORDS, ruleById } from "./rules.js";
+import { BOUND_KEYWORDS, type BoundKeyword, ruleById } from "./rules.js";
 import type { SchemaChange } from "./types.js";
 
 /**
@@ -139,7 +139,7 @@ function isObj(value: unknown): value is Obj {
 }
 
 /** Deterministic JSON text with sorted keys, used to compare values. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (isObj(value)) {
     const keys = Object.keys(value).sort();
@@ -164,7 +164,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** Parses `file:line:col` (the model's `x-jc-at`). */
-export function parseAt(at: string, pointer: string): SourceLocation | undefined {
+function parseAt(at: string, pointer: string): SourceLocation | undefined {
   const match = /^(.*):(\d+):(\d+)$/.exec(at);
   if (!match?.[1] || !match[2] || !match[3]) return undefined;
   return { file: match[1], line: Number(match[2]), column: Number(match[3]), pointer };
@@ -248,19 +248,18 @@ function describeTypes(set: ReadonlySet<string> | undefined): string {
   return [...set].sort().join(" | ") || "no type";
 }
 
-const LOWER_OF: Record<string, string> = { minimum: "exclusiveMinimum" };
-const UPPER_OF: Record<string, string> = { maximum: "exclusiveMaximum" };
-
 interface Bound {
   readonly value: number;
   readonly exclusive: boolean;
 }
 
 /** A bound keyword's value, folding draft-4 boolean and draft-6 numeric exclusive variants. */
-function boundOf(node: Obj, keyword: string, lower: boolean): Bound | undefined {
+function boundOf(
+  node: Obj,
+  { keyword, lower, exclusive: exclusiveKey }: BoundKeyword,
+): Bound | undefined {
   const candidates: Bound[] = [];
   const plain = node[keyword];
-  const exclusiveKey = lower ? LOWER_OF[keyword] : UPPER_OF[keyword];
   const exclusive = exclusiveKey ? node[exclusiveKey] : undefined;
   if (typeof plain === "number") candidates.push({ value: plain, exclusive: exclusive === true });
   if (typeof exclusive === "number") candidates.push({ value: exclusive, exclusive: true });
@@ -279,19 +278,6 @@ function tighter(a: Bound, b: Bound, lower: boolean): boolean {
 function describeBound(b: Bound): string {
   return b.exclusive ? `${b.value} (exclusive)` : String(b.value);
 }
-
-const BOUND_APPLIES: Record<string, string[]> = {
-  minimum: ["number", "integer"],
-  maximum: ["number", "integer"],
-  minLength: ["string"],
-  maxLength: ["string"],
-  minItems: ["array"],
-  maxItems: ["array"],
-  minContains: ["array"],
-  maxContains: ["array"],
-  minProperties: ["object"],
-  maxProperties: ["object"],
-};
 
 function isMultiple(value: number, of: number): boolean {
   if (of === 0) return false;
@@ -729,9 +715,9 @@ class SchemaDiffer {
     applies: (types: readonly string[]) => boolean,
   ): void {
     for (const b of BOUND_KEYWORDS) {
-      if (!applies(BOUND_APPLIES[b.keyword] ?? [])) continue;
-      const ob = boundOf(oNode, b.keyword, b.lower);
-      const nb = boundOf(nNode, b.keyword, b.lower);
+      if (!applies(b.applies)) continue;
+      const ob = boundOf(oNode, b);
+      const nb = boundOf(nNode, b);
       const at = `${path}/${b.keyword}`;
       if (!ob && !nb) continue;
       if (!ob && nb) {
@@ -742,7 +728,7 @@ class SchemaDiffer {
           "new",
           n,
           `/${b.keyword}`,
-          `/${LOWER_OF[b.keyword] ?? UPPER_OF[b.keyword] ?? b.keyword}`,
+          `/${b.exclusive ?? b.keyword}`,
         );
       } else if (ob && !nb) {
         this.emit(`${b.id}-removed`, at, `${b.what} ${describeBound(ob)} removed`, "new", n);
@@ -757,7 +743,7 @@ class SchemaDiffer {
           "new",
           n,
           `/${b.keyword}`,
-          `/${LOWER_OF[b.keyword] ?? UPPER_OF[b.keyword] ?? b.keyword}`,
+          `/${b.exclusive ?? b.keyword}`,
         );
       }
     }

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { distance } from "fastest-levenshtein";
 import type { CompatibilityMode } from "../model/types.js";
+import { isRecord } from "../spec/pointer.js";
 import { CompatInputError, type PositionedDocument, parsePositioned } from "./document.js";
 import { isRuleId, RULES } from "./rules.js";
 import type { DiffOptions, IgnoreRule } from "./types.js";
@@ -43,10 +44,6 @@ function closest(word: string, choices: readonly string[]): string | undefined {
   return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3))
     ? best
     : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Validates configuration data; throws `CompatInputError` naming file:line:col of the first problem. */

@@ -78,8 +78,22 @@ export class GitRevisionReader {
     return this.verified;
   }
 
-  /** Reads an absolute path (inside the repository) as it is at the revision. */
-  readonly readFile = async (absolutePath: string): Promise<string> => {
+  private readonly texts = new Map<string, Promise<string>>();
+
+  /**
+   * Reads an absolute path (inside the repository) as it is at the revision, once: the root
+   * file is read to tell its kind, then again by the spec loader.
+   */
+  readonly readFile = (absolutePath: string): Promise<string> => {
+    let text = this.texts.get(absolutePath);
+    if (!text) {
+      text = this.show(absolutePath);
+      this.texts.set(absolutePath, text);
+    }
+    return text;
+  };
+
+  private async show(absolutePath: string): Promise<string> {
     await this.verify();
     const root = await this.repoRoot();
     const dir = await realpath(path.dirname(absolutePath)).catch(() => path.dirname(absolutePath));
@@ -96,7 +110,7 @@ export class GitRevisionReader {
     } catch (error) {
       throw new CompatInputError(`cannot read ${spec}: ${errorText(error)}`, spec);
     }
-  };
+  }
 }
 
 function errorText(error: unknown): string {

@@ -47,18 +47,9 @@ export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
   ) => {
     file.import("./types.js", type, true);
     const extractor = key ? keyExtractor(file, key) : undefined;
-    file.add({
-      kind: StructureKind.VariableStatement,
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
-      docs: [safeDocText(doc)],
-      declarations: [
-        {
-          name,
-          type: `${messageDescriptor}<${type}>`,
-          initializer: dataLiteral({ ...value, idempotencyKey: extractor }),
-        },
-      ],
+    addConst(file, name, `${messageDescriptor}<${type}>`, doc, {
+      ...value,
+      idempotencyKey: extractor,
     });
   };
 
@@ -112,23 +103,13 @@ function addPublisher(file: GeneratedFile, op: SendPlan): void {
     message: code(op.messageDescriptor),
     publish: op.operation.publish ? publishPolicy(op.operation.publish) : undefined,
   };
-  file.add({
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: [
-      safeDocText(
-        `Publisher descriptor of send operation \`${op.operation.id}\` (channel \`${op.channel.id}\`).`,
-      ),
-    ],
-    declarations: [
-      {
-        name: op.descriptor,
-        type: `${descriptorType}<${op.payloadType}>`,
-        initializer: dataLiteral(value),
-      },
-    ],
-  });
+  addConst(
+    file,
+    op.descriptor,
+    `${descriptorType}<${op.payloadType}>`,
+    `Publisher descriptor of send operation \`${op.operation.id}\` (channel \`${op.channel.id}\`).`,
+    value,
+  );
 }
 
 function addConsumer(file: GeneratedFile, op: ReceivePlan): void {
@@ -155,22 +136,29 @@ function addConsumer(file: GeneratedFile, op: ReceivePlan): void {
         ? consumer.deliverPolicy
         : undefined,
   };
+  addConst(
+    file,
+    op.descriptor,
+    `${descriptorType}<${op.payloadType}>`,
+    `Consumer descriptor of receive operation \`${o.id}\` (channel \`${op.channel.id}\`, stream \`${op.stream}\`).`,
+    value,
+  );
+}
+
+/** `export const name: type = value;` under a doc comment. */
+function addConst(
+  file: GeneratedFile,
+  name: string,
+  type: string,
+  doc: string,
+  value: Record<string, unknown>,
+): void {
   file.add({
     kind: StructureKind.VariableStatement,
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
-    docs: [
-      safeDocText(
-        `Consumer descriptor of receive operation \`${o.id}\` (channel \`${op.channel.id}\`, stream \`${op.stream}\`).`,
-      ),
-    ],
-    declarations: [
-      {
-        name: op.descriptor,
-        type: `${descriptorType}<${op.payloadType}>`,
-        initializer: dataLiteral(value),
-      },
-    ],
+    docs: [safeDocText(doc)],
+    declarations: [{ name, type, initializer: dataLiteral(value) }],
   });
 }
 

@@ -90,16 +90,7 @@ export class TypeEmitter {
     if (isSchemaObject(schema) && jcName !== undefined) {
       // A named schema: declare it once under its own name; this name is an alias.
       const target = this.#type(schema, deeper(frame), "");
-      this.#declarations.push({
-        name,
-        decl: {
-          kind: StructureKind.TypeAlias,
-          name,
-          isExported: true,
-          docs: docs ? [{ description: multiline(docs) }] : [],
-          type: target.text,
-        },
-      });
+      this.#declarations.push({ name, decl: typeAlias(name, target.text, docs) });
       return name;
     }
     this.#declareAs(name, schema ?? true, frame, docs);
@@ -110,16 +101,8 @@ export class TypeEmitter {
   declareUnion(baseName: string, members: readonly string[], rawDocs?: string): string {
     const name = this.#scope.claim(toTypeName(baseName));
     const docs = rawDocs === undefined ? undefined : safeDocText(rawDocs);
-    this.#declarations.push({
-      name,
-      decl: {
-        kind: StructureKind.TypeAlias,
-        name,
-        isExported: true,
-        docs: docs ? [{ description: multiline(docs) }] : [],
-        type: [...new Set(members)].join(" | ") || "never",
-      },
-    });
+    const type = [...new Set(members)].join(" | ") || "never";
+    this.#declarations.push({ name, decl: typeAlias(name, type, docs) });
     return name;
   }
 
@@ -161,13 +144,7 @@ export class TypeEmitter {
           : [],
       };
     } else {
-      slot.decl = {
-        kind: StructureKind.TypeAlias,
-        name,
-        isExported: true,
-        docs: jsDocs,
-        type: this.#type(schema, frame, "").text,
-      };
+      slot.decl = typeAlias(name, this.#type(schema, frame, "").text, docs);
     }
   }
 
@@ -557,6 +534,17 @@ function docLines(docs: string, indent: string): string[] {
 }
 
 /** ts-morph writes a JSDoc on several lines when its text starts with a newline. */
+/** `export type name = type;` under `docs`, if any. */
+function typeAlias(name: string, type: string, docs: string | undefined): TypeDeclaration {
+  return {
+    kind: StructureKind.TypeAlias,
+    name,
+    isExported: true,
+    docs: docs ? [{ description: multiline(docs) }] : [],
+    type,
+  };
+}
+
 function multiline(docs: string): string {
   return docs.includes("\n") ? `\n${docs}` : docs;
 }

@@ -220,11 +220,19 @@ function sharedKey(messages: readonly Message[]): IdempotencyKey | undefined | "
   return "mixed";
 }
 
-function messageDocs(message: Message): string | undefined {
-  const parts = [message.title, message.summary, message.description].filter(
+/** The non-blank title, summary and description of a message or operation, in that order. */
+export function describedBy(x: {
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description?: string;
+}): string[] {
+  return [x.title, x.summary, x.description].filter(
     (p): p is string => typeof p === "string" && p.trim() !== "",
   );
-  const unique = [...new Set(parts.map((p) => p.trim()))];
+}
+
+function messageDocs(message: Message): string | undefined {
+  const unique = [...new Set(describedBy(message).map((p) => p.trim()))];
   const text = [`Payload of message \`${message.name}\`.`, ...unique].join("\n\n");
   return text;
 }

@@ -1,5 +1,5 @@
 import { StructureKind } from "ts-morph";
-import type { CodegenContext, ReceivePlan } from "./context.js";
+import { type CodegenContext, describedBy, type ReceivePlan } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { safeDocText } from "./names.js";
 import { runtime } from "./runtime-symbols.js";
@@ -49,7 +49,7 @@ export function emitConsumers(ctx: CodegenContext): GeneratedFile {
         ? `Concurrency ${o.consumer.concurrency}; durable \`${o.consumer.durable}\`.`
         : undefined,
     ].filter((t): t is string => t !== undefined);
-    const summary = [o.title, o.summary, o.description].filter((t): t is string => !!t?.trim());
+    const summary = describedBy(o);
     file.add({
       kind: StructureKind.Function,
       name: op.factory,

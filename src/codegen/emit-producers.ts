@@ -1,5 +1,5 @@
 import { StructureKind } from "ts-morph";
-import type { CodegenContext, SendPlan } from "./context.js";
+import { type CodegenContext, describedBy, type SendPlan } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { safeDocText } from "./names.js";
 import { runtime } from "./runtime-symbols.js";
@@ -21,7 +21,7 @@ export function emitProducers(ctx: CodegenContext): GeneratedFile {
     file.import("./types.js", op.payloadType, true);
     file.import("./descriptors.js", op.descriptor, false);
     const o = op.operation;
-    const summary = [o.title, o.summary, o.description].filter((t): t is string => !!t?.trim());
+    const summary = describedBy(o);
     const where = `Publishes to \`${op.channel.address ?? op.subject}\`${op.channel.stream ? ` (stream \`${op.channel.stream}\`)` : ""}.`;
     const params = op.paramsType;
     if (params) file.import("./types.js", params, true);

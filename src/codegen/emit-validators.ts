@@ -40,7 +40,9 @@ interface ValidatorRequest {
   readonly what: string;
 }
 
-export function emitValidators(ctx: CodegenContext): GeneratedFile[] {
+export function emitValidators(
+  ctx: CodegenContext,
+): [typed: GeneratedFile, compiled: GeneratedFile] {
   const requests: ValidatorRequest[] = [];
   for (const m of ctx.messages) {
     requests.push({

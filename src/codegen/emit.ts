@@ -37,8 +37,8 @@ export function emitContract(contract: Contract, options: EmitOptions): EmitResu
   const [validators, compiled] = emitValidators(ctx);
   const modules = [
     types,
-    validators as GeneratedFile,
-    compiled as GeneratedFile,
+    validators,
+    compiled,
     emitDescriptors(ctx),
     emitProducers(ctx),
     emitConsumers(ctx),

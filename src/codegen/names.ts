@@ -126,10 +126,6 @@ export function isIdentifierName(name: string): boolean {
   return IDENTIFIER.test(name);
 }
 
-export function isReservedWord(name: string): boolean {
-  return RESERVED.has(name);
-}
-
 /** Splits any text into words: runs of letters and digits, also at lower→upper case changes. */
 export function words(text: string): string[] {
   const out: string[] = [];

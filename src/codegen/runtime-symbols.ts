@@ -71,7 +71,5 @@ export const runtime = {
   ajvFastFormats: value("ajvFastFormats"),
 } as const;
 
-export type RuntimeSymbolName = keyof typeof runtime;
-
 /** Every name generated code may import from the runtime (reserved in generated scopes). */
 export const RUNTIME_SYMBOL_NAMES: readonly string[] = Object.values(runtime).map((s) => s.name);

@@ -60,7 +60,7 @@ export interface AnnotationOwner {
   readonly pointer: string;
 }
 
-export const JETCONTRACT_KEYS = {
+const JETCONTRACT_KEYS = {
   root: ["x-jetstream", "x-compatibility"],
   channel: ["x-jetstream"],
   message: ["x-idempotency-key", "x-compatibility"],
@@ -554,7 +554,7 @@ function buildMessage(
 const KEY_EXPRESSION = /^\$message\.(payload|header)#(\/.*)?$/;
 
 /** Parses one `$message.payload#/a/b` / `$message.header#/X` expression. */
-export function parseKeyExpression(expression: string): IdempotencyKeyPart | undefined {
+function parseKeyExpression(expression: string): IdempotencyKeyPart | undefined {
   const match = KEY_EXPRESSION.exec(expression.trim());
   if (!match) return undefined;
   const pointer = match[2] ?? "";

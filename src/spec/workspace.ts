@@ -328,7 +328,7 @@ function refName(target: RefTarget): string {
 }
 
 /** Every `{ $ref: string }` in a value, with the pointer of the object holding it. */
-export function collectRefs(root: unknown): { ref: string; pointer: string }[] {
+function collectRefs(root: unknown): { ref: string; pointer: string }[] {
   const out: { ref: string; pointer: string }[] = [];
   const stack: { value: unknown; pointer: string }[] = [{ value: root, pointer: "" }];
   while (stack.length > 0) {
@@ -352,6 +352,6 @@ export function collectRefs(root: unknown): { ref: string; pointer: string }[] {
   return out;
 }
 
-export function messageOf(error: unknown): string {
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -5,7 +5,7 @@ import type { CliCommand } from "../command.js";
  * stage (ts-morph, the AsyncAPI parser, nats.js), and a process should pay only for the
  * stage it runs. Add a command by adding its loader here.
  */
-export const commandLoaders: Readonly<Record<string, () => Promise<CliCommand>>> = {
+const commandLoaders: Readonly<Record<string, () => Promise<CliCommand>>> = {
   validate: async () => (await import("./validate.js")).validateCommand,
   generate: async () => (await import("./generate.js")).generateCommand,
   streams: async () => (await import("./streams.js")).streamsCommand,

@@ -7,7 +7,7 @@ import { DURATION_FORMS, SIZE_FORMS } from "../units.js";
 import type { Finding, Rule, RuleContext } from "./types.js";
 
 /** The annotation vocabulary's JSON Schema, as shipped in the package. */
-export const annotationSchema: Record<string, unknown> = JSON.parse(
+const annotationSchema: Record<string, unknown> = JSON.parse(
   readFileSync(new URL("../../../schema/annotations.schema.json", import.meta.url), "utf8"),
 );
 
@@ -58,7 +58,7 @@ function validator(definition: string): ValidateFunction {
 }
 
 /** A close known name, for "did you mean". */
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
+function suggest(word: string, candidates: readonly string[]): string | undefined {
   if (candidates.length === 0) return undefined;
   const best = closest(word, candidates);
   const d = distance(word.toLowerCase(), best.toLowerCase());

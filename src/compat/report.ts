@@ -54,7 +54,7 @@ function scopeKey(scope: ChangeScope): string {
     : `1:${scope.element}`;
 }
 
-export function sortChanges(changes: ReportedChange[]): ReportedChange[] {
+function sortChanges(changes: ReportedChange[]): ReportedChange[] {
   const key = (c: ReportedChange) => {
     const loc = c.location;
     return [

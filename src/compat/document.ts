@@ -1,6 +1,5 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { SourceLocation } from "../model/types.js";
-import { getAt, parsePointer } from "../spec/pointer.js";
-import { parseSource } from "../spec/source.js";
 
 /** A file the checker could not use: unreadable, unparsable, or of the wrong kind. */
 export class CompatInputError extends Error {
@@ -28,42 +27,68 @@ export interface PositionedDocument {
   locateExact(pointer: string): SourceLocation | undefined;
 }
 
+function escapeSegment(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
 /**
- * Parses YAML or JSON with the spec loader's parser (`parseSource`), keeping node positions,
- * keyed by JSON pointer; a mapping entry is located at its key, as the loader shows it.
- * An empty file is an empty document (`null`), not an error: these are not only AsyncAPI files.
- * Throws `CompatInputError` with the first problem's position.
+ * Parses YAML or JSON (JSON is YAML 1.2) keeping node positions, keyed by JSON pointer.
+ * Throws `CompatInputError` with the first syntax error's position.
  */
 export function parsePositioned(text: string, file: string): PositionedDocument {
-  if (text.trim() === "") {
-    return {
-      file,
-      value: null,
-      locate: (pointer) => ({ file, line: 1, column: 1, pointer }),
-      locateExact: () => undefined,
-    };
-  }
-  const { file: source, problems } = parseSource(text, file, file);
-  const first = problems.find((p) => p.severity === "error");
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const first = doc.errors[0];
   if (first) {
-    const at = first.location ?? { file, line: 1, column: 1 };
-    const where = `${at.file}:${at.line}:${at.column}`;
-    throw new CompatInputError(`${where}: cannot parse: ${first.message}`, file);
+    const at = lineCounter.linePos(first.pos[0]);
+    const where = `${file}:${at.line}:${at.col}`;
+    throw new CompatInputError(`${where}: cannot parse: ${first.message.split("\n")[0]}`, file);
   }
-  const exists = (pointer: string): boolean => {
-    const segments = parsePointer(pointer);
-    return segments !== undefined && getAt(source.value, segments).found;
+  const positions = new Map<string, { line: number; column: number }>();
+  const visit = (node: unknown, pointer: string): void => {
+    if (!node || typeof node !== "object") return;
+    const n = node as Node;
+    if (n.range) {
+      const pos = lineCounter.linePos(n.range[0]);
+      positions.set(pointer, { line: pos.line, column: pos.col });
+    }
+    if (isMap(n)) {
+      for (const item of n.items) {
+        if (!isPair(item)) continue;
+        const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+        const child = `${pointer}/${escapeSegment(key)}`;
+        visit(item.value, child);
+        // A mapping entry is reported where its key is, as editors and the loader show it.
+        const keyNode = item.key as Node | null;
+        if (keyNode && typeof keyNode === "object" && keyNode.range) {
+          const pos = lineCounter.linePos(keyNode.range[0]);
+          positions.set(child, { line: pos.line, column: pos.col });
+        }
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => {
+        visit(item, `${pointer}/${i}`);
+      });
+    }
   };
-  const locateExact = (pointer: string): SourceLocation | undefined =>
-    exists(pointer) ? source.locateKey(pointer) : undefined;
+  visit(doc.contents, "");
+  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const locateExact = (pointer: string): SourceLocation | undefined => {
+    const pos = positions.get(pointer);
+    return pos ? { file, line: pos.line, column: pos.column, pointer } : undefined;
+  };
   return {
     file,
-    value: source.value,
+    value,
     locateExact,
     locate(pointer: string): SourceLocation {
       let p = pointer;
-      while (p !== "" && !exists(p)) p = p.slice(0, p.lastIndexOf("/"));
-      return { ...source.locateKey(p), pointer };
+      for (;;) {
+        const found = positions.get(p);
+        if (found) return { file, line: found.line, column: found.column, pointer };
+        if (p === "") return { file, line: 1, column: 1, pointer };
+        p = p.slice(0, p.lastIndexOf("/"));
+      }
     },
   };
 }

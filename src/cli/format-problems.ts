@@ -1,3 +1,4 @@
+import { escapeData, escapeProperty } from "../model/github.js";
 import type { Problem } from "../model/problem.js";
 
 export type ProblemFormat = "text" | "json" | "github";
@@ -59,16 +60,6 @@ export function summarize(problems: readonly Problem[]): string {
   const infos = count("info");
   if (infos > 0) parts.push(plural(infos, "info"));
   return parts.join(", ");
-}
-
-/** Escapes the message part of a workflow command. */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-
-/** Escapes a property value of a workflow command. */
-export function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
 function where(p: Problem): string {

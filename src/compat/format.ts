@@ -1,3 +1,4 @@
+import { escapeData, escapeProperty } from "../model/github.js";
 import type { SourceLocation } from "../model/types.js";
 import { fails } from "./report.js";
 import type { DiffReport, ReportedChange } from "./types.js";
@@ -121,15 +122,6 @@ function markdown(report: DiffReport, options: FormatOptions): string {
   }
   out.push("", summarizeReport(report, options).replace(/^/, "_").replace(/$/, "_"));
   return out.join("\n");
-}
-
-/** GitHub workflow command escaping (`%`, CR, LF in data; also `:` and `,` in properties). */
-function escapeData(value: string): string {
-  return value.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-
-function escapeProperty(value: string): string {
-  return escapeData(value).replace(/:/g, "%3A").replace(/,/g, "%2C");
 }
 
 function github(report: DiffReport): string {

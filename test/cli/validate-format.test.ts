@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  escapeData,
-  escapeProperty,
-  formatGithub,
-  formatJson,
-  formatText,
-  summarize,
-} from "../../src/cli/format-problems.js";
+import { formatGithub, formatJson, formatText, summarize } from "../../src/cli/format-problems.js";
+import { escapeData, escapeProperty } from "../../src/model/github.js";
 import type { Problem } from "../../src/model/problem.js";
 
 const located: Problem = {

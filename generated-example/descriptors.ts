@@ -44,6 +44,18 @@ export const cancelOrderPublisher: PublisherDescriptor<OrderCancelledPayload> = 
   subject: "orders.cancelled",
   stream: "ORDERS",
   message: orderCancelledMessage,
+  publish: {
+    timeoutMs: 5000,
+    deadlineMs: 30000,
+    retry: {
+      maxAttempts: 10,
+      strategy: "exponential",
+      initialDelayMs: 100,
+      maxDelayMs: 2000,
+      multiplier: 2,
+      jitter: "full",
+    },
+  },
 };
 
 /** Publisher descriptor of send operation `capturePayment` (channel `paymentCaptured`). */
@@ -104,6 +116,9 @@ export const fulfilOrderConsumer: ConsumerDescriptor<OrderPlacedPayload> = {
   handlerTimeoutMs: 20000,
   ackWaitMs: 30000,
   maxAckPending: 64,
+  deliverPolicy: "all",
+  description: "The warehouse reserves stock and schedules shipment for each placed order.",
+  managedBy: "Orders",
 };
 
 /** Publisher descriptor of send operation `placeOrder` (channel `orderPlaced`). */
@@ -162,6 +177,9 @@ export const recordPaymentConsumer: ConsumerDescriptor<PaymentCapturedPayload> =
   handlerTimeoutMs: 45000,
   ackWaitMs: 60000,
   maxAckPending: 32,
+  deliverPolicy: "all",
+  description: "The ledger books each captured payment exactly once.",
+  managedBy: "Orders",
 };
 
 /** Consumer descriptor of receive operation `releaseStock` (channel `orderCancelled`, stream `ORDERS`). */
@@ -193,4 +211,7 @@ export const releaseStockConsumer: ConsumerDescriptor<OrderCancelledPayload> = {
   handlerTimeoutMs: 10000,
   ackWaitMs: 15000,
   maxAckPending: 16,
+  deliverPolicy: "all",
+  description: "The warehouse releases reserved stock when an order is cancelled.",
+  managedBy: "Orders",
 };

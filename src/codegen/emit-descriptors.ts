@@ -1,11 +1,5 @@
 import { StructureKind, VariableDeclarationKind } from "ts-morph";
-import type {
-  CircuitBreakerPolicy,
-  DedupPolicy,
-  IdempotencyKey,
-  PublishPolicy,
-  RetryPolicy,
-} from "../model/types.js";
+import type { IdempotencyKey, PublishPolicy, SourceLocation } from "../model/types.js";
 import type { CodegenContext, ReceivePlan, SendPlan } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { code, dataLiteral } from "./literal.js";
@@ -13,25 +7,6 @@ import { safeDocText, stringLiteral } from "./names.js";
 import { runtime } from "./runtime-symbols.js";
 
 export const DESCRIPTORS_MODULE = "descriptors.ts";
-
-/**
- * Policies a receive operation gets when its annotations leave them out. Written into the
- * descriptor as values, so the generated code shows exactly what runs.
- */
-export const CONSUMER_DEFAULTS = {
-  ackWaitMs: 30_000,
-  maxAckPending: 1_000,
-  concurrency: 1,
-  handlerTimeoutMs: 25_000,
-  retry: {
-    maxAttempts: 5,
-    strategy: "exponential",
-    initialDelayMs: 1_000,
-    maxDelayMs: 60_000,
-    multiplier: 2,
-    jitter: "full",
-  },
-} as const;
 
 /** Descriptors: the plain data (plus validators and key extractors) the runtime is handed. */
 export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
@@ -101,7 +76,7 @@ function addPublisher(file: GeneratedFile, op: SendPlan): void {
       op.channel.parameters.length > 0 ? op.channel.parameters.map((p) => p.name) : undefined,
     stream: op.channel.stream,
     message: code(op.messageDescriptor),
-    publish: op.operation.publish ? publishPolicy(op.operation.publish) : undefined,
+    publish: publishPolicy(op.operation.publish),
   };
   addConst(
     file,
@@ -115,26 +90,25 @@ function addPublisher(file: GeneratedFile, op: SendPlan): void {
 function addConsumer(file: GeneratedFile, op: ReceivePlan): void {
   const descriptorType = file.runtime(runtime.ConsumerDescriptor);
   const o = op.operation;
-  const consumer = o.consumer;
+  const { location: _at, ...consumer } = o.consumer;
+  // The model's resolved policies, printed as they are: the generated code shows what runs.
   const value = {
     operationId: o.id,
     stream: op.stream,
-    durable: consumer?.durable ?? durableName(o.id),
+    durable: consumer.durable,
     subject: op.subject,
     message: code(op.messageDescriptor),
-    retry: retryPolicy(o.retry ?? CONSUMER_DEFAULTS.retry),
+    retry: data(o.retry),
     dlq: o.dlq ? { subject: o.dlq.subject, stream: o.dlq.stream } : undefined,
-    dedup: dedupConfig(o.dedup),
-    breaker: o.circuitBreaker ? breakerPolicy(o.circuitBreaker) : undefined,
-    concurrency: consumer?.concurrency ?? CONSUMER_DEFAULTS.concurrency,
-    handlerTimeoutMs: consumer?.handlerTimeoutMs ?? CONSUMER_DEFAULTS.handlerTimeoutMs,
-    ackWaitMs: consumer?.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs,
-    maxAckPending: consumer?.maxAckPending ?? CONSUMER_DEFAULTS.maxAckPending,
-    // Emitted only when it differs from the runtime's default ("all").
-    deliverPolicy:
-      consumer?.deliverPolicy && consumer.deliverPolicy !== "all"
-        ? consumer.deliverPolicy
-        : undefined,
+    dedup: data(o.dedup),
+    breaker: o.circuitBreaker ? data(o.circuitBreaker) : undefined,
+    concurrency: consumer.concurrency,
+    handlerTimeoutMs: consumer.handlerTimeoutMs,
+    ackWaitMs: consumer.ackWaitMs,
+    maxAckPending: consumer.maxAckPending,
+    deliverPolicy: consumer.deliverPolicy,
+    description: consumer.description,
+    managedBy: consumer.managedBy,
   };
   addConst(
     file,
@@ -162,46 +136,14 @@ function addConst(
   });
 }
 
-/** A JetStream-safe durable name from an operation id (letters, digits, `-`, `_`). */
-export function durableName(id: string): string {
-  const name = id.replace(/[^A-Za-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "");
-  return name === "" ? "consumer" : name.slice(0, 200);
-}
-
-function retryPolicy(p: Omit<RetryPolicy, "location"> | typeof CONSUMER_DEFAULTS.retry) {
-  return {
-    maxAttempts: p.maxAttempts,
-    strategy: p.strategy,
-    initialDelayMs: p.initialDelayMs,
-    maxDelayMs: p.maxDelayMs,
-    multiplier: p.multiplier,
-    jitter: p.jitter,
-    delaysMs: "delaysMs" in p ? p.delaysMs : undefined,
-  };
+/** A policy of the model without its source location: the runtime's descriptor data. */
+function data<T extends { readonly location: SourceLocation }>(policy: T): Omit<T, "location"> {
+  const { location: _at, ...rest } = policy;
+  return rest;
 }
 
 function publishPolicy(p: PublishPolicy) {
-  return { timeoutMs: p.timeoutMs, deadlineMs: p.deadlineMs, retry: retryPolicy(p.retry) };
-}
-
-function dedupConfig(d: DedupPolicy | undefined) {
-  if (d === undefined || d.store === "none") return { store: "none" };
-  if (d.store === "kv")
-    return { store: "kv", bucket: d.bucket, ttlMs: d.ttlMs, leaseMs: d.leaseMs };
-  return { store: "memory", maxEntries: d.maxEntries, ttlMs: d.ttlMs };
-}
-
-function breakerPolicy(b: CircuitBreakerPolicy) {
-  const open =
-    b.open.kind === "consecutive"
-      ? { kind: "consecutive", failures: b.open.failures }
-      : {
-          kind: "ratio",
-          failureRatio: b.open.failureRatio,
-          windowMs: b.open.windowMs,
-          minCalls: b.open.minCalls,
-        };
-  return { open, halfOpenAfterMs: b.halfOpenAfterMs, halfOpenProbes: b.halfOpenProbes };
+  return { timeoutMs: p.timeoutMs, deadlineMs: p.deadlineMs, retry: data(p.retry) };
 }
 
 /** `(payload) => keyPart(payload, ["orderId"])`, parts joined with the key's separator. */

@@ -75,7 +75,6 @@ function ms(value: number): string {
 
 function sendPolicies(op: SendPlan): string[] {
   const p = op.operation.publish;
-  if (!p) return ["Publish: runtime defaults (timeout, retries of transient failures)"];
   return [
     `Publish: timeout ${ms(p.timeoutMs)}, deadline ${ms(p.deadlineMs)}, up to ${p.retry.maxAttempts} attempts (${p.retry.strategy}, ${ms(p.retry.initialDelayMs)}–${ms(p.retry.maxDelayMs)}, jitter ${p.retry.jitter})`,
   ];
@@ -86,18 +85,14 @@ function receivePolicies(op: ReceivePlan): string[] {
   const out: string[] = [];
   const c = o.consumer;
   out.push(
-    c
-      ? `Consumer: durable ${codeSpan(c.durable)} on stream ${codeSpan(op.stream)}, ack wait ${ms(c.ackWaitMs)}, max ack pending ${c.maxAckPending}, concurrency ${c.concurrency}, handler timeout ${ms(c.handlerTimeoutMs)}`
-      : `Consumer: stream ${codeSpan(op.stream)}, generator defaults (see ${codeSpan("descriptors.ts")})`,
+    `Consumer: durable ${codeSpan(c.durable)} on stream ${codeSpan(op.stream)}, ack wait ${ms(c.ackWaitMs)}, max ack pending ${c.maxAckPending}, concurrency ${c.concurrency}, handler timeout ${ms(c.handlerTimeoutMs)}`,
   );
   const r = o.retry;
-  if (r) {
-    out.push(
-      r.delaysMs
-        ? `Retry: up to ${r.maxAttempts} attempts, delays ${r.delaysMs.map(ms).join(", ")}`
-        : `Retry: up to ${r.maxAttempts} attempts, ${r.strategy} from ${ms(r.initialDelayMs)} to ${ms(r.maxDelayMs)}${r.strategy === "exponential" ? ` ×${r.multiplier}` : ""}, jitter ${r.jitter}`,
-    );
-  } else out.push("Retry: generator defaults (see `descriptors.ts`)");
+  out.push(
+    r.delaysMs
+      ? `Retry: up to ${r.maxAttempts} attempts, delays ${r.delaysMs.map(ms).join(", ")}`
+      : `Retry: up to ${r.maxAttempts} attempts, ${r.strategy} from ${ms(r.initialDelayMs)} to ${ms(r.maxDelayMs)}${r.strategy === "exponential" ? ` ×${r.multiplier}` : ""}, jitter ${r.jitter}`,
+  );
   out.push(
     o.dlq
       ? `Dead letters: ${codeSpan(o.dlq.subject)} (stream ${codeSpan(o.dlq.stream)})`
@@ -105,7 +100,7 @@ function receivePolicies(op: ReceivePlan): string[] {
   );
   const d = o.dedup;
   out.push(
-    !d || d.store === "none"
+    d.store === "none"
       ? "Dedup: none"
       : d.store === "kv"
         ? `Dedup: KV bucket ${codeSpan(d.bucket)}, keys kept ${ms(d.ttlMs)}, lease ${ms(d.leaseMs)}`

@@ -244,7 +244,9 @@ export function diffContractElements(
           ),
         });
       }
-      if (o.retry && !n.retry) {
+      // Retries are never absent (the defaults apply); removing the annotation drops the policy
+      // the author chose.
+      if (o.annotated.includes("x-retry") && !n.annotated.includes("x-retry")) {
         out.push({
           element,
           change: contractChange(
@@ -255,7 +257,12 @@ export function diffContractElements(
           ),
         });
       }
-    } else if (o.action === "send" && n.action === "send" && o.publish && !n.publish) {
+    } else if (
+      o.action === "send" &&
+      n.action === "send" &&
+      o.annotated.includes("x-publish") &&
+      !n.annotated.includes("x-publish")
+    ) {
       out.push({
         element,
         change: contractChange(

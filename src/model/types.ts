@@ -10,6 +10,15 @@
  * deterministic.
  */
 
+import type {
+  ConsumerSettings,
+  DeadLetterTarget,
+  DedupConfig,
+  CircuitBreakerPolicy as RuntimeBreakerPolicy,
+  PublishPolicy as RuntimePublishPolicy,
+  RetryPolicy as RuntimeRetryPolicy,
+} from "@jetcontract/runtime/internal";
+
 /** A position in a source file. `line` and `column` are 1-based; `pointer` is the JSON pointer. */
 export interface SourceLocation {
   /** Path as the user gave it (root file) or relative to the current directory (referenced files). */
@@ -195,94 +204,58 @@ export interface Message {
   readonly headersLocation?: SourceLocation;
 }
 
-export type BackoffStrategy = "fixed" | "linear" | "exponential";
-export type Jitter = "none" | "full" | "equal" | "decorrelated";
+// Policy shapes are the runtime's (the descriptors generated code hands it), plus where the
+// annotation was written: the model holds what runs, and codegen prints it as it is.
+export type {
+  BackoffStrategy,
+  BreakerOpenCondition,
+  Jitter,
+} from "@jetcontract/runtime/internal";
 
 /**
  * Delay schedule between attempts. Either computed (`strategy` with its parameters) or an
  * explicit list (`delaysMs`; when shorter than the retries, its last entry repeats).
+ * `maxAttempts` counts every delivery/attempt, including the first.
  */
-export interface RetryPolicy {
-  /** Total deliveries/attempts, including the first. */
-  readonly maxAttempts: number;
-  readonly strategy: BackoffStrategy;
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Growth factor for `exponential`; the step (added delay) for `linear` is `initialDelayMs`. */
-  readonly multiplier: number;
-  readonly jitter: Jitter;
-  readonly delaysMs?: readonly number[];
+export interface RetryPolicy extends RuntimeRetryPolicy {
   readonly location: SourceLocation;
 }
 
-export interface ConsumerPolicy {
-  /** Durable consumer name (a valid JetStream name). */
-  readonly durable: string;
-  readonly ackWaitMs: number;
-  readonly maxAckPending: number;
-  /** Bulkhead: handlers running at once in one process. */
-  readonly concurrency: number;
-  readonly handlerTimeoutMs: number;
-  readonly deliverPolicy: "all" | "new" | "last";
+/** The durable consumer of a receive operation (`x-consumer` over the defaults). */
+export interface ConsumerPolicy extends ConsumerSettings {
+  /** Description of the durable on the server: the operation's summary, else title, else a default. */
+  readonly description: string;
+  /** Owner marked on the durable (the contract's title). */
+  readonly managedBy: string;
   readonly location: SourceLocation;
 }
 
-export interface DeadLetterPolicy {
+export interface DeadLetterPolicy extends DeadLetterTarget {
   /** Channel the `$ref` points at; its subject is the DLQ subject. */
   readonly channelId: string;
-  readonly subject: string;
-  /** Stream that stores the DLQ subject. */
-  readonly stream: string;
   readonly location: SourceLocation;
 }
 
-export type DedupPolicy =
-  | {
-      readonly store: "kv";
-      readonly bucket: string;
-      /** How long a done marker is kept. */
-      readonly ttlMs: number;
-      /** How long a claim blocks other consumers before a crashed owner's claim expires. */
-      readonly leaseMs: number;
-      readonly location: SourceLocation;
-    }
-  | {
-      readonly store: "memory";
-      readonly maxEntries: number;
-      readonly ttlMs: number;
-      readonly location: SourceLocation;
-    }
-  | { readonly store: "none"; readonly location: SourceLocation };
+export type DedupPolicy = DedupConfig & { readonly location: SourceLocation };
 
-export type BreakerOpenCondition =
-  | { readonly kind: "consecutive"; readonly failures: number }
-  | {
-      readonly kind: "ratio";
-      /** 0 < ratio <= 1 */
-      readonly failureRatio: number;
-      readonly windowMs: number;
-      /** Fewest calls in the window before the ratio counts. */
-      readonly minCalls: number;
-    };
-
-export interface CircuitBreakerPolicy {
-  readonly open: BreakerOpenCondition;
-  /** Time open before a half-open probe. */
-  readonly halfOpenAfterMs: number;
-  /** Successful probes needed to close. */
-  readonly halfOpenProbes: number;
+export interface CircuitBreakerPolicy extends RuntimeBreakerPolicy {
   readonly location: SourceLocation;
 }
 
-export interface PublishPolicy {
-  /** Time to wait for the stream's ack on one attempt. */
-  readonly timeoutMs: number;
+export interface PublishPolicy extends Omit<RuntimePublishPolicy, "retry"> {
   /** Retries of transient publish failures, under the same `Nats-Msg-Id`. */
   readonly retry: RetryPolicy;
-  /** Overall budget across attempts. */
-  readonly deadlineMs: number;
   readonly location: SourceLocation;
 }
+
+/** Operation annotations (the others are defaults). */
+export type OperationAnnotation =
+  | "x-consumer"
+  | "x-retry"
+  | "x-dlq"
+  | "x-dedup"
+  | "x-circuit-breaker"
+  | "x-publish";
 
 interface OperationBase {
   /**
@@ -296,22 +269,31 @@ interface OperationBase {
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;
+  /**
+   * The operation annotations written in the document, sorted. Every policy is resolved either
+   * way (the runtime's defaults fill what is not written); rules and diffs that care whether
+   * the author chose a policy read this.
+   */
+  readonly annotated: readonly OperationAnnotation[];
+  /** The operation's location; a defaulted policy's location is this too. */
   readonly location: SourceLocation;
 }
 
+/** Policies are fully resolved: later stages read them as they are and never default them. */
 export interface SendOperation extends OperationBase {
   readonly action: "send";
-  readonly publish?: PublishPolicy;
+  readonly publish: PublishPolicy;
 }
 
 export interface ReceiveOperation extends OperationBase {
   readonly action: "receive";
-  /** Always set by the loader: `x-consumer` with its defaults filled, or all defaults. */
-  readonly consumer?: ConsumerPolicy;
-  readonly retry?: RetryPolicy;
-  readonly dlq?: DeadLetterPolicy;
-  readonly dedup?: DedupPolicy;
-  readonly circuitBreaker?: CircuitBreakerPolicy;
+  readonly consumer: ConsumerPolicy;
+  readonly retry: RetryPolicy;
+  /** Null when the operation has no `x-dlq` (a failed message is then terminated). */
+  readonly dlq: DeadLetterPolicy | null;
+  readonly dedup: DedupPolicy;
+  /** Null when the operation has no `x-circuit-breaker`. */
+  readonly circuitBreaker: CircuitBreakerPolicy | null;
 }
 
 export type Operation = SendOperation | ReceiveOperation;

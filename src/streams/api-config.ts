@@ -1,3 +1,7 @@
+import {
+  type JetStreamConsumerConfig,
+  toJetStreamConsumerConfig,
+} from "@jetcontract/runtime/internal";
 import type { DesiredConsumer, DesiredStream } from "./types.js";
 import { msToNanos } from "./units.js";
 
@@ -28,19 +32,8 @@ export interface ApiStreamConfig {
   readonly metadata?: Record<string, string>;
 }
 
-export interface ApiConsumerConfig {
-  readonly durable_name: string;
-  readonly description: string;
-  readonly deliver_policy: string;
-  readonly ack_policy: string;
-  readonly ack_wait: number;
-  readonly max_deliver: number;
-  readonly backoff?: number[];
-  readonly filter_subject: string;
-  readonly replay_policy: string;
-  readonly max_ack_pending: number;
-  readonly metadata?: Record<string, string>;
-}
+/** The consumer wire object: the runtime's, so files, plan/apply and `ensureConsumer` agree. */
+export type ApiConsumerConfig = JetStreamConsumerConfig;
 
 export interface ApiConfigOptions {
   /** Include `metadata` (servers 2.10+). Default true. */
@@ -78,17 +71,8 @@ export function toApiConsumerConfig(
   c: DesiredConsumer,
   options: ApiConfigOptions = {},
 ): ApiConsumerConfig {
-  return {
-    durable_name: c.durable,
-    description: c.description,
-    deliver_policy: c.deliverPolicy,
-    ack_policy: c.ackPolicy,
-    ack_wait: msToNanos(c.ackWaitMs),
-    max_deliver: c.maxDeliver,
-    ...(c.backoffMs.length > 0 ? { backoff: c.backoffMs.map(msToNanos) } : {}),
-    filter_subject: c.filterSubject,
-    replay_policy: c.replayPolicy,
-    max_ack_pending: c.maxAckPending,
-    ...(options.metadata !== false ? { metadata: { ...c.metadata } } : {}),
-  };
+  const config = toJetStreamConsumerConfig(c);
+  if (options.metadata !== false) return config;
+  const { metadata: _metadata, ...rest } = config;
+  return rest;
 }

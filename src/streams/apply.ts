@@ -1,3 +1,4 @@
+import { consumerUpdate } from "@jetcontract/runtime/internal";
 import type {
   ConsumerConfig,
   JetStreamManager,
@@ -135,11 +136,7 @@ async function applyConsumer(
       break;
     case "update":
       await call(`update consumer ${item.name}`, () =>
-        jsm.consumers.update(
-          stream,
-          cfg.durable_name,
-          wire<ConsumerConfig>(consumerUpdatable(cfg)),
-        ),
+        jsm.consumers.update(stream, cfg.durable_name, wire<ConsumerConfig>(consumerUpdate(cfg))),
       );
       break;
     case "needs-recreate":
@@ -162,17 +159,6 @@ function updatable(cfg: ReturnType<typeof streamConfigFor>) {
     retention: _retention,
     storage: _storage,
     max_consumers: _max,
-    ...rest
-  } = cfg;
-  return rest;
-}
-
-function consumerUpdatable(cfg: ReturnType<typeof consumerConfigFor>) {
-  const {
-    durable_name: _durable,
-    deliver_policy: _deliver,
-    ack_policy: _ack,
-    replay_policy: _replay,
     ...rest
   } = cfg;
   return rest;

@@ -1,4 +1,8 @@
-import { crashBackoffMs, maxDeliverFor } from "@jetcontract/runtime/internal";
+import {
+  describeManaged,
+  durableConsumerSettings,
+  OWNER_METADATA_KEY,
+} from "@jetcontract/runtime/internal";
 import type { Problem, Severity } from "../model/problem.js";
 import {
   isValidBucketName,
@@ -16,39 +20,18 @@ import type {
 } from "../model/types.js";
 import type { DesiredBucket, DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
 
-// The consumer delivery rules are the runtime's (one definition, so `streams apply` and the
-// runtime's `ensureConsumer` never undo each other).
+// The consumer config and the ownership marker are the runtime's (one definition, so
+// `streams apply` and the runtime's `ensureConsumer` never undo each other).
 export {
-  crashBackoffMs,
-  MAX_BACKOFF_ENTRIES,
+  managedOwner,
   maxDeliverFor,
+  OWNER_METADATA_KEY,
+  ownerMarker,
   RELEASE_ALLOWANCE,
 } from "@jetcontract/runtime/internal";
 
 /** The server's default duplicate window (2 minutes). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;
-/** Ack wait used when a receive operation has no `x-consumer` (the server's default). */
-export const DEFAULT_ACK_WAIT_MS = 30_000;
-/** Max ack pending used when a receive operation has no `x-consumer` (the server's default). */
-export const DEFAULT_MAX_ACK_PENDING = 1_000;
-
-/** Metadata key holding the owner (servers 2.10+; older ones drop metadata). */
-export const OWNER_METADATA_KEY = "jetcontract.owner";
-
-const MARKER_PREFIX = "[managed by jetcontract: ";
-
-/** The text appended to every description so `apply --prune` can recognise its own resources. */
-export function ownerMarker(owner: string): string {
-  return `${MARKER_PREFIX}${owner}]`;
-}
-
-/** The owner named by a description's marker, or undefined when the description has none. */
-export function managedOwner(description: string | undefined): string | undefined {
-  if (!description?.endsWith("]")) return undefined;
-  const at = description.lastIndexOf(MARKER_PREFIX);
-  if (at < 0) return undefined;
-  return description.slice(at + MARKER_PREFIX.length, -1);
-}
 
 export interface DeriveOptions {
   /** Ownership marker; defaults to the contract's `info.title`. */
@@ -66,10 +49,10 @@ export interface DeriveResult {
  * contract implies. Pure: reads only the model. Rules (see docs/streams.md):
  * - duplicate window: at least the longest `x-publish` deadline of the producers writing to
  *   the stream, at least the contract's value (else 2m), and never more than `max_age`;
- * - consumer: explicit ack, filter subject = channel subject, `max_deliver` = retry
- *   `maxAttempts` + the runtime's release allowance, `backoff[i]` = ack wait + the largest
- *   retry delay i (the crash case), ack wait = `backoff[0]`, `max_ack_pending` at least the
- *   bulkhead concurrency (the same rules as the runtime's `ensureConsumer`);
+ * - consumer: the runtime's `durableConsumerSettings` of the operation's resolved policy (the
+ *   config its `ensureConsumer` creates): explicit ack, filter subject = channel subject,
+ *   `max_deliver` = retry `maxAttempts` + the release allowance, no server `backoff` (retry
+ *   delays are the runtime's nak delays);
  * - KV bucket per `kv` dedup store: stream `KV_<bucket>`, history 1, TTL = max_age.
  */
 export function deriveJetStreamConfig(
@@ -92,8 +75,7 @@ export function deriveJetStreamConfig(
   };
 
   const owner = options.owner ?? contract.info.title;
-  const marker = ownerMarker(owner);
-  const describe = (text: string | undefined) => (text ? `${text.trim()} ${marker}` : marker);
+  const describe = (text: string | undefined) => describeManaged(text, owner);
   const metadata = { [OWNER_METADATA_KEY]: owner };
 
   const channels = new Map(contract.channels.map((c) => [c.id, c]));
@@ -185,7 +167,7 @@ export function deriveJetStreamConfig(
   // Longest publish deadline per stream.
   const deadlines = new Map<string, { ms: number; op: SendOperation }>();
   for (const op of contract.operations) {
-    if (op.action !== "send" || !op.publish) continue;
+    if (op.action !== "send") continue;
     const channel = channels.get(op.channelId);
     if (!channel || channel.subject === null) continue;
     const stream = streamOf(channel, op.location);
@@ -289,7 +271,7 @@ export function deriveJetStreamConfig(
       }
       continue;
     }
-    const consumer = deriveConsumer(op, stream, channel.subject, describe, metadata, report);
+    const consumer = deriveConsumer(op, stream, channel.subject, owner, report);
     if (!consumer) continue;
     const key = `${consumer.stream}\u0000${consumer.durable}`;
     const existing = consumers.get(key);
@@ -445,13 +427,11 @@ function deriveConsumer(
   op: ReceiveOperation,
   stream: Stream,
   filterSubject: string,
-  describe: (text: string | undefined) => string,
-  metadata: Readonly<Record<string, string>>,
+  owner: string,
   report: (ruleId: string, severity: Severity, message: string, location: SourceLocation) => void,
 ): DesiredConsumer | undefined {
   const policy = op.consumer;
-  const durable = policy?.durable ?? op.id;
-  const location = policy?.location ?? op.location;
+  const { durable, location } = policy;
   if (!isValidJetStreamName(durable)) {
     report(
       "jc-streams-invalid-name",
@@ -461,61 +441,36 @@ function deriveConsumer(
     );
     return undefined;
   }
-  if (!policy) {
+  if (!op.annotated.includes("x-consumer")) {
     report(
       "jc-streams-no-consumer-policy",
       "warning",
-      `receive operation "${op.id}" has no x-consumer; its consumer uses durable "${durable}", ack wait ${DEFAULT_ACK_WAIT_MS}ms and max ack pending ${DEFAULT_MAX_ACK_PENDING}`,
+      `receive operation "${op.id}" has no x-consumer; its consumer uses durable "${durable}", ack wait ${policy.ackWaitMs}ms and max ack pending ${policy.maxAckPending}`,
       op.location,
     );
-  }
-  const ackWaitMs = policy?.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
-  const handlerTimeoutMs = policy?.handlerTimeoutMs ?? 0;
-  if (policy && ackWaitMs < handlerTimeoutMs) {
+  } else if (policy.ackWaitMs < policy.handlerTimeoutMs) {
     report(
       "jc-streams-ack-wait-short",
       "warning",
-      `ack wait ${ackWaitMs}ms of consumer "${durable}" is shorter than its handler timeout ${handlerTimeoutMs}ms; a slow handler is redelivered unless it heartbeats with working()`,
+      `ack wait ${policy.ackWaitMs}ms of consumer "${durable}" is shorter than its handler timeout ${policy.handlerTimeoutMs}ms; a slow handler is redelivered unless it heartbeats with working()`,
       policy.location,
     );
   }
-  let maxAckPending = policy?.maxAckPending ?? DEFAULT_MAX_ACK_PENDING;
-  if (policy && maxAckPending < policy.concurrency) {
+  if (policy.maxAckPending < policy.concurrency) {
     report(
       "jc-streams-max-ack-pending",
       "warning",
-      `maxAckPending ${maxAckPending} of consumer "${durable}" is below its concurrency ${policy.concurrency}; raised to ${policy.concurrency} so the bulkhead can fill`,
+      `maxAckPending ${policy.maxAckPending} of consumer "${durable}" is below its concurrency ${policy.concurrency}; at most ${policy.maxAckPending} handlers run at once`,
       policy.location,
     );
-    maxAckPending = policy.concurrency;
   }
-
-  let maxDeliver = -1;
-  let backoffMs: number[] = [];
-  let effectiveAckWaitMs = ackWaitMs;
-  if (op.retry) {
-    maxDeliver = maxDeliverFor(op.retry);
-    backoffMs = crashBackoffMs(op.retry, ackWaitMs);
-    // The server sets ack_wait to backoff[0] when a backoff is given; say so up front.
-    effectiveAckWaitMs = backoffMs[0] ?? ackWaitMs;
-  }
-
-  return {
-    stream: stream.name,
-    durable,
-    filterSubject,
-    ackPolicy: "explicit",
-    deliverPolicy: policy?.deliverPolicy ?? "all",
-    replayPolicy: "instant",
-    ackWaitMs: effectiveAckWaitMs,
-    maxDeliver,
-    backoffMs,
-    maxAckPending,
-    description: describe(op.summary ?? op.title ?? `Consumer of operation ${op.id}`),
-    metadata,
-    operations: [op.id],
-    location,
-  };
+  const settings = durableConsumerSettings({
+    ...policy,
+    subject: filterSubject,
+    retry: op.retry,
+    managedBy: owner,
+  });
+  return { ...settings, stream: stream.name, operations: [op.id], location };
 }
 
 /** The settings two operations must agree on to share one durable. */
@@ -525,7 +480,6 @@ function consumerSignature(c: DesiredConsumer): string {
     c.deliverPolicy,
     c.ackWaitMs,
     c.maxDeliver,
-    c.backoffMs,
     c.maxAckPending,
   ]);
 }

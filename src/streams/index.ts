@@ -17,13 +17,12 @@ export {
   type JetStreamSession,
 } from "./connect.js";
 export {
-  crashBackoffMs,
   type DeriveOptions,
   type DeriveResult,
   deriveJetStreamConfig,
-  MAX_BACKOFF_ENTRIES,
   managedOwner,
   maxDeliverFor,
+  OWNER_METADATA_KEY,
   ownerMarker,
   RELEASE_ALLOWANCE,
 } from "./derive.js";

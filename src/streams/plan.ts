@@ -168,8 +168,8 @@ export function streamConfigFor(s: DesiredStream, support: ServerSupport): ApiSt
 }
 
 export function consumerConfigFor(c: DesiredConsumer, support: ServerSupport): ApiConsumerConfig {
-  // An explicit empty backoff: an update merges into the server's config, and the list
-  // must be cleared when the contract no longer implies one.
+  // An explicit empty backoff: consumers never get one (it would add to the runtime's nak
+  // delays), so a list left on the server is reported and cleared (updates merge).
   return stripUnsupported({ backoff: [], ...toApiConsumerConfig(c) }, support);
 }
 

@@ -210,7 +210,6 @@ function nackView(config: JetStreamConfig, source: string) {
     k8sName: k8sName(`${c.stream}-${c.durable}`),
     ...c,
     ackWait: msToGoDuration(c.ackWaitMs),
-    backoff: c.backoffMs.map(msToGoDuration),
     metadataEntries: entries(c.metadata),
   }));
   return { generator: GENERATOR, source, streams, buckets, consumers };
@@ -262,9 +261,6 @@ function terraformView(config: JetStreamConfig, source: string, notes: string[])
     deliverNew: c.deliverPolicy === "new",
     deliverLast: c.deliverPolicy === "last",
     ackWaitSeconds: seconds(`consumer ${c.stream}/${c.durable} ack_wait`, c.ackWaitMs),
-    backoffSeconds: c.backoffMs.map((ms, i) =>
-      seconds(`consumer ${c.stream}/${c.durable} backoff[${i}]`, ms),
-    ),
   }));
   return { generator: GENERATOR, source, streams, buckets, consumers };
 }

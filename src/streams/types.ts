@@ -1,3 +1,4 @@
+import type { DurableConsumerSettings } from "@jetcontract/runtime/internal";
 import type {
   DiscardPolicy,
   RetentionPolicy,
@@ -60,26 +61,14 @@ export interface DesiredStream {
   readonly location: SourceLocation;
 }
 
-export type AckPolicy = "explicit";
-export type DeliverPolicy = "all" | "new" | "last";
-export type ReplayPolicy = "instant";
+export type DeliverPolicy = DurableConsumerSettings["deliverPolicy"];
 
-export interface DesiredConsumer {
+/**
+ * A durable consumer: the runtime's settings for the operation's consumer policy (the config
+ * its `ensureConsumer` creates), with where it lives and which operations it serves.
+ */
+export interface DesiredConsumer extends DurableConsumerSettings {
   readonly stream: string;
-  readonly durable: string;
-  readonly filterSubject: string;
-  readonly ackPolicy: AckPolicy;
-  readonly deliverPolicy: DeliverPolicy;
-  readonly replayPolicy: ReplayPolicy;
-  /** Equals `backoffMs[0]` when a backoff list is set (the server enforces that). */
-  readonly ackWaitMs: number;
-  /** -1 means unlimited. */
-  readonly maxDeliver: number;
-  /** Redelivery delays after an unacknowledged delivery; empty means `ackWaitMs` each time. */
-  readonly backoffMs: readonly number[];
-  readonly maxAckPending: number;
-  readonly description: string;
-  readonly metadata: Readonly<Record<string, string>>;
   /** Receive operations served by this consumer, sorted. */
   readonly operations: readonly string[];
   readonly location: SourceLocation;

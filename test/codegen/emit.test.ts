@@ -3,6 +3,7 @@ import * as runtimeExports from "../../packages/runtime/src/index.js";
 import { emitContract } from "../../src/codegen/index.js";
 import { runtime } from "../../src/codegen/runtime-symbols.js";
 import type { Contract, SourceLocation } from "../../src/model/types.js";
+import { receive, send } from "../streams/support/contracts.js";
 
 const at: SourceLocation = { file: "hand.yaml", line: 1, column: 1, pointer: "" };
 
@@ -66,18 +67,11 @@ const contract: Contract = {
     },
   ],
   operations: [
-    { id: "report", action: "send", channelId: "telemetry", messageIds: ["Reading"], location: at },
-    {
-      id: "ingest",
-      action: "receive",
-      channelId: "telemetry",
-      messageIds: ["Reading"],
-      location: at,
-    },
-    { id: "lost", action: "send", channelId: "noAddress", messageIds: ["Reading"], location: at },
-    {
+    send({ id: "report", channelId: "telemetry", messageIds: ["Reading"], location: at }),
+    receive({ id: "ingest", channelId: "telemetry", messageIds: ["Reading"], location: at }),
+    send({ id: "lost", channelId: "noAddress", messageIds: ["Reading"], location: at }),
+    receive({
       id: "replay",
-      action: "receive",
       channelId: "telemetry",
       messageIds: ["Reading"],
       consumer: {
@@ -90,7 +84,7 @@ const contract: Contract = {
         location: at,
       },
       location: at,
-    },
+    }),
   ],
   location: at,
 };
@@ -109,19 +103,19 @@ describe("emitContract on a hand-built model", () => {
     expect(file("descriptors.ts")).toContain('subjectParams: ["deviceId"],');
   });
 
-  it("writes the generator's default policies into consumers that declare none", () => {
+  it("writes the model's resolved policies into consumers that declare none", () => {
     const d = file("descriptors.ts");
     expect(d).toContain('durable: "ingest",');
     expect(d).toMatch(/retry: \{\n {4}maxAttempts: 5,\n {4}strategy: "exponential",/);
     expect(d).toContain('dedup: {\n    store: "none",\n  },');
   });
 
-  it("carries a deliver policy other than all into the consumer descriptor", () => {
+  it("carries the resolved deliver policy into every consumer descriptor", () => {
     const d = file("descriptors.ts");
     const replay = d.slice(d.indexOf('durable: "replayer"'));
     expect(replay).toMatch(/^durable: "replayer",[^;]*deliverPolicy: "last",/);
     const ingest = d.slice(d.indexOf('durable: "ingest"'), d.indexOf('durable: "replayer"'));
-    expect(ingest).not.toContain("deliverPolicy");
+    expect(ingest).toContain('deliverPolicy: "all",');
   });
 
   it("types consumer factories' connection as the publishers' Connectable", () => {

@@ -87,7 +87,7 @@ describe("generated producers and consumers on a real nats-server", () => {
         if (payload.orderId === "ord_rejected") throw new PermanentError("unknown sku");
         handled.push(payload.orderId);
       },
-      { ensure: { serverBackoff: false }, random: () => 0, pullExpiresMs: 1_000 },
+      { ensure: true, random: () => 0, pullExpiresMs: 1_000 },
     );
     consumers.push(consumer);
     await consumer.start();
@@ -142,7 +142,7 @@ describe("generated producers and consumers on a real nats-server", () => {
         throw new Error("ledger unavailable");
       },
       // Decorrelated jitter with random 0 gives the policy's initial delay (2s) each time.
-      { ensure: { serverBackoff: false }, random: () => 0, pullExpiresMs: 1_000 },
+      { ensure: true, random: () => 0, pullExpiresMs: 1_000 },
     );
     consumers.push(consumer);
     consumer.events.on("retryScheduled", (e) => delays.push(e.delayMs));

@@ -46,7 +46,7 @@ describe("breaker and attempts", () => {
         halfOpenProbes: 1,
       },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const attempts: number[] = [];
     const consumer = env.track(
       createConsumer<Order>(env.nc, d, (_o, ctx) => {
@@ -89,7 +89,7 @@ describe("breaker and attempts", () => {
         halfOpenProbes: 1,
       },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const publisher = createPublisher<Order>(env.nc, publisherDescriptor(n));
     // "Spent" is delivered three times by another process that failed each time (raw naks);
     // its last nak holds it back until after the breaker has opened.
@@ -137,7 +137,6 @@ describe("breaker and attempts", () => {
       ackWaitMs: 1_000,
       retry: fastRetry(maxAttempts),
     });
-    // Server backoff on (the default): what generated consumers run with.
     await ensureConsumer(env.nc, d);
     const seen = new Map<string, { attempt: number; deliveryCount: number }[]>();
     const consumer = env.track(
@@ -186,7 +185,7 @@ describe("breaker and attempts", () => {
       // No dedup claim to turn the racing redelivery away (the example's recordPayment).
       dedup: { store: "none" },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     // The first attempt of S1 outlasts the ack wait with no heartbeat (as on a machine too
     // loaded to send it): the server redelivers S1 while that attempt still runs.
     let releaseSlow!: () => void;

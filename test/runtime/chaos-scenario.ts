@@ -75,7 +75,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         jitter: "full",
       },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const effects = new Map<string, number>();
     let duplicatesSkipped = 0;
     let redeliveriesSkipped = 0;

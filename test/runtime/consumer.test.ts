@@ -33,14 +33,12 @@ afterAll(async () => {
   await env?.dispose();
 });
 
-const noBackoff = { serverBackoff: false } as const;
-
 describe("consumer pipeline on a real server", () => {
   it("handles a message, acks it, and skips a duplicate delivery of the same key (memory dedup)", async () => {
     const n = names("cm");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n);
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     const effects: string[] = [];
     const contexts: HandlerContext[] = [];
     const consumer = env.track(
@@ -92,7 +90,7 @@ describe("consumer pipeline on a real server", () => {
           seen.push(order.id);
           if (order.id === "J2") throw new BusinessRuleError("rejected");
         },
-        { ensure: noBackoff },
+        { ensure: true },
       ),
     );
     const acked = consumer.events.once("acked");
@@ -123,8 +121,10 @@ describe("consumer pipeline on a real server", () => {
       filter_subject: n.subject,
       max_ack_pending: 20,
       max_deliver: 13,
+      ack_wait: 1_500_000_000,
     });
-    expect(info.config.backoff?.[0]).toBe(1_600_000_000);
+    // No server backoff: it would add to the runtime's nak delays.
+    expect(info.config.backoff ?? []).toEqual([]);
     await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "E1", qty: 1 });
     await acked;
     await consumer.stop();
@@ -144,7 +144,7 @@ describe("consumer pipeline on a real server", () => {
         delaysMs: [150, 300],
       },
     });
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     const starts: number[] = [];
     const attempts: number[] = [];
     const retries: number[] = [];
@@ -211,7 +211,7 @@ describe("consumer pipeline on a real server", () => {
     const d = consumerDescriptor(n, {
       retry: fixedRetry(3, 10),
     });
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     const starts: number[] = [];
     const consumer = env.track(
       createConsumer<Order>(env.nc, d, () => {
@@ -232,7 +232,7 @@ describe("consumer pipeline on a real server", () => {
     const n = names("cp");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n);
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     let calls = 0;
     const consumer = env.track(
       createConsumer<Order>(env.nc, d, () => {
@@ -264,7 +264,7 @@ describe("consumer pipeline on a real server", () => {
     const n = names("cs");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n);
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     let calls = 0;
     const events: DeadLetteredEvent[] = [];
     const consumer = env.track(
@@ -298,7 +298,7 @@ describe("consumer pipeline on a real server", () => {
     const n = names("cc");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n, { ackWaitMs: 1_000 });
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     const dyingConn = await env.connect();
     let reachedTerm!: () => void;
     const atTerm = new Promise<void>((resolve) => {
@@ -348,7 +348,7 @@ describe("consumer pipeline on a real server", () => {
     const n = names("cb");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n, { concurrency: 3, maxAckPending: 50 });
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     let current = 0;
     let peak = 0;
     const done = new Set<string>();
@@ -384,7 +384,7 @@ describe("consumer pipeline on a real server", () => {
         halfOpenProbes: 1,
       },
     });
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     let dependencyUp = false;
     let started = 0;
     const handled = new Set<string>();
@@ -419,7 +419,7 @@ describe("consumer pipeline on a real server", () => {
     const n = names("cg");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n, { concurrency: 5, ackWaitMs: 1_000 });
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     const counts = new Map<string, number>();
     const handler = async (order: Order) => {
       await new Promise((r) => setTimeout(r, 10));
@@ -451,7 +451,7 @@ describe("consumer pipeline on a real server", () => {
     const n = names("cd");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n);
-    await ensureConsumer(env.nc, d, noBackoff);
+    await ensureConsumer(env.nc, d);
     let aborted = false;
     let entered!: () => void;
     const inHandler = new Promise<void>((resolve) => {

@@ -98,7 +98,7 @@ describe("crashing consumer processes", () => {
       dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 800 },
     };
     const d = consumerDescriptor(n, over as Partial<ReturnType<typeof consumerDescriptor>>);
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const worker = spawnWorker({ url: env.server.url, names: n, over, mode: "hang" });
     await worker.line("ready");
     await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "K1", qty: 1 });
@@ -129,7 +129,7 @@ describe("crashing consumer processes", () => {
       retry: fixedRetry(2, 10),
     };
     const d = consumerDescriptor(n, over as Partial<ReturnType<typeof consumerDescriptor>>);
-    await ensureConsumer(env.nc, d, { serverBackoff: false, maxDeliver: 2 });
+    await ensureConsumer(env.nc, d, { maxDeliver: 2 });
     const catcher = await startDeadLetterCatcher(env.nc, {
       stream: n.stream,
       consumer: n.durable,
@@ -187,7 +187,7 @@ describe("KV dedup on a real server", () => {
     const d = consumerDescriptor(n, {
       dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 5_000 },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const effects: string[] = [];
     const consumer = createConsumer<Order>(env.nc, d, (o) => void effects.push(o.id));
     env.track(consumer);
@@ -210,7 +210,7 @@ describe("KV dedup on a real server", () => {
       handlerTimeoutMs: 1_000,
       dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 5_000 },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const effects: string[] = [];
     let entered = 0;
     const handler = async (o: Order) => {
@@ -255,7 +255,7 @@ describe("KV dedup on a real server", () => {
       ackWaitMs: 1_000,
       dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 500 },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const effects: string[] = [];
     const dropped: number[] = [];
     const consumer = createConsumer<Order>(env.nc, d, (o) => void effects.push(o.id), {
@@ -287,7 +287,7 @@ describe("KV dedup on a real server", () => {
       ackWaitMs: 3_000,
       dedup: { store: "kv", bucket: n.bucket, ttlMs: 60_000, leaseMs: 500 },
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const effects: string[] = [];
     const ncA = await env.connect();
     // Process A handles K1; its ack is lost (dropped here, as a killed server would lose it).

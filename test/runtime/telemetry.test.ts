@@ -35,7 +35,7 @@ describe("telemetry", () => {
     const n = names("ot");
     await makeStreams(env.nc, n);
     const d = consumerDescriptor(n);
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     let handlerCtx: HandlerContext | undefined;
     let activeInHandler: string | undefined;
     const consumer = createConsumer<Order>(env.nc, d, (_o, ctx) => {
@@ -88,7 +88,7 @@ describe("telemetry", () => {
     const d = consumerDescriptor(n, {
       retry: fixedRetry(2, 20),
     });
-    await ensureConsumer(env.nc, d, { serverBackoff: false });
+    await ensureConsumer(env.nc, d);
     const seen: string[] = [];
     const record = (name: string) => () => void seen.push(name);
     const consumer = createConsumer<Order>(

@@ -6,6 +6,7 @@ import {
   CircuitBreaker,
   type ConsumerDescriptor,
   consumerConfigFor,
+  consumerUpdate,
   createBackoff,
   errorClassName,
   fillSubject,
@@ -15,6 +16,7 @@ import {
   isTransientError,
   LruTtlMap,
   MemoryDedupStore,
+  managedOwner,
   msToNanos,
   nanosToMs,
   PermanentError,
@@ -323,26 +325,40 @@ describe("consumerConfigFor", () => {
     maxAckPending: 64,
   };
 
-  it("derives a durable pull consumer with explicit ack, ns durations and a crash backoff", () => {
+  it("derives a durable pull consumer: explicit ack, ns durations, no server backoff", () => {
     const c = consumerConfigFor(descriptor);
-    expect(c).toMatchObject({
+    expect(c).toEqual({
       durable_name: "d",
-      filter_subject: "orders.created",
+      description: "",
+      deliver_policy: "all",
       ack_policy: "explicit",
       ack_wait: 5_000_000_000,
-      max_ack_pending: 64,
       max_deliver: 14,
+      filter_subject: "orders.created",
+      replay_policy: "instant",
+      max_ack_pending: 64,
     });
-    // ackWait + the largest delay of retries 1..3 (full jitter: the base is the upper bound)
-    expect(c.backoff).toEqual([5_100_000_000, 5_200_000_000, 5_400_000_000]);
-    expect((c.max_deliver ?? 0) > (c.backoff?.length ?? 0)).toBe(true);
+    // The contract's delays are the runtime's nak delays alone: a server backoff would add to them.
+    expect("backoff" in c).toBe(false);
   });
 
-  it("keeps max_deliver above the backoff entries and refuses a limit below maxAttempts", () => {
-    const c = consumerConfigFor(descriptor, { maxDeliver: 4 });
-    expect(c.backoff).toHaveLength(3);
-    expect(consumerConfigFor(descriptor, { serverBackoff: false }).backoff).toBeUndefined();
-    expect(() => consumerConfigFor(descriptor, { maxDeliver: 2 })).toThrow(/maxAttempts/);
+  it("keeps an explicit maxAckPending below the concurrency (a limit across processes)", () => {
+    expect(consumerConfigFor({ ...descriptor, maxAckPending: 2 }).max_ack_pending).toBe(2);
+  });
+
+  it("marks the owner in the description and the metadata", () => {
+    const c = consumerConfigFor({ ...descriptor, description: " Fulfils ", managedBy: "Orders" });
+    expect(c.description).toBe("Fulfils [managed by jetcontract: Orders]");
+    expect(managedOwner(c.description)).toBe("Orders");
+    expect(c.metadata).toEqual({ "jetcontract.owner": "Orders" });
+  });
+
+  it("an update leaves the fixed fields out and clears a backoff left on the server", () => {
+    const update = consumerUpdate(consumerConfigFor(descriptor));
+    expect(update).not.toHaveProperty("durable_name");
+    expect(update).not.toHaveProperty("deliver_policy");
+    expect(update).not.toHaveProperty("ack_policy");
+    expect(update.backoff).toEqual([]);
   });
 
   it("takes the deliver policy from the descriptor (default all)", () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { DEFAULT_PUBLISH_POLICY } from "../../packages/runtime/src/policy.js";
 import { stripAnnotations } from "../../src/model/schema.js";
 import type { Contract, ReceiveOperation, SendOperation } from "../../src/model/types.js";
 import { loadContract, parseDuration, parseSize } from "../../src/spec/index.js";
@@ -141,7 +142,7 @@ describe("the orders example in the model", () => {
     expect(record.circuitBreaker?.halfOpenAfterMs).toBe(120_000);
   });
 
-  it("reads publish policies and leaves them out where none is written", () => {
+  it("reads publish policies and resolves the defaults where none is written", () => {
     expect(send(orders, "placeOrder").publish).toMatchObject({
       timeoutMs: 2000,
       deadlineMs: 30_000,
@@ -152,7 +153,12 @@ describe("the orders example in the model", () => {
       jitter: "equal",
       maxAttempts: 10,
     });
-    expect(send(orders, "cancelOrder").publish).toBeUndefined();
+    expect(send(orders, "cancelOrder").publish).toEqual({
+      ...DEFAULT_PUBLISH_POLICY,
+      retry: { ...DEFAULT_PUBLISH_POLICY.retry, location: send(orders, "cancelOrder").location },
+      location: send(orders, "cancelOrder").location,
+    });
+    expect(send(orders, "cancelOrder").annotated).toEqual([]);
   });
 
   it("reads messages: keys, compatibility, content type, examples", () => {
@@ -262,12 +268,63 @@ describe("defaults", () => {
       halfOpenAfterMs: 30_000,
       halfOpenProbes: 1,
     });
-    // 3 attempts of 5s each plus the delays before retries 1 and 2 (100ms, 200ms).
-    expect(send(contract as Contract, "place").publish).toMatchObject({
+    // An empty x-publish is the default publish policy (the runtime's, for any descriptor).
+    expect(send(contract as Contract, "place").publish).toMatchObject(DEFAULT_PUBLISH_POLICY);
+    expect(DEFAULT_PUBLISH_POLICY).toMatchObject({
       timeoutMs: 5000,
-      deadlineMs: 15_300,
-      retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 2000 },
+      deadlineMs: 30_000,
+      retry: { maxAttempts: 10, initialDelayMs: 100, maxDelayMs: 2000 },
     });
+  });
+
+  /** The policies of `base.asyncapi.yaml` with `edit` applied to its text. */
+  async function policiesWith(edit: (base: string) => string) {
+    const dir = await mkdtemp(path.join(tmpdir(), "jc-partial-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, "spec.yaml");
+    await writeFile(file, edit(await readFile(fixture("base.asyncapi.yaml"), "utf8")));
+    const { contract, problems } = await loadContract(file);
+    expect(problems.filter((p) => p.severity === "error")).toEqual([]);
+    const c = contract as Contract;
+    const strip = <T extends { location: unknown }>(p: T) => {
+      const { location: _l, ...rest } = p;
+      return rest;
+    };
+    const r = receive(c, "handle");
+    const p = send(c, "place").publish;
+    return {
+      publish: { ...strip(p), retry: strip(p.retry) },
+      consumer: strip(r.consumer),
+      retry: strip(r.retry),
+    };
+  }
+
+  it("merges a partial annotation field by field: a default value written changes nothing", async () => {
+    const none = await policiesWith((b) => b);
+    const timeoutOnly = await policiesWith((b) =>
+      b.replace("    action: send\n", "    action: send\n    x-publish:\n      timeout: 5s\n"),
+    );
+    // Writing the default timeout used to drop publish retries from 10 attempts/30s to 3/15.3s.
+    expect(timeoutOnly.publish).toEqual(none.publish);
+    expect(none.publish.retry.maxAttempts).toBe(10);
+    const deadlineOnly = await policiesWith((b) =>
+      b.replace("    action: send\n", "    action: send\n    x-publish:\n      deadline: 1m\n"),
+    );
+    expect(deadlineOnly.publish).toEqual({ ...none.publish, deadlineMs: 60_000 });
+    const retryOnly = await policiesWith((b) =>
+      b.replace(
+        "    action: send\n",
+        "    action: send\n    x-publish:\n      retry:\n        jitter: none\n",
+      ),
+    );
+    expect(retryOnly.publish).toEqual({
+      ...none.publish,
+      retry: { ...none.publish.retry, jitter: "none" },
+    });
+    const concurrencyOnly = await policiesWith((b) =>
+      b.replace("    x-retry:\n", "    x-consumer:\n      concurrency: 4\n    x-retry:\n"),
+    );
+    expect(concurrencyOnly.consumer).toEqual({ ...none.consumer, concurrency: 4 });
   });
 });
 

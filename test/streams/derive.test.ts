@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Contract } from "../../src/model/types.js";
 import {
-  crashBackoffMs,
   deriveJetStreamConfig,
   managedOwner,
   maxDeliverFor,
@@ -97,26 +96,14 @@ describe("deriveJetStreamConfig on the example contract", () => {
     for (const c of config.consumers) expect(c.ackPolicy).toBe("explicit");
   });
 
-  it("leaves room for the runtime's releases in max_deliver and sets a crash backoff", () => {
+  it("leaves room for the runtime's releases in max_deliver and keeps the contract's ack wait", () => {
     const byName = new Map(config.consumers.map((c) => [c.durable, c]));
-    // 30s ack wait + 1s, 2s, 4s, 8s (the upper bound of full jitter is the base delay).
-    expect(byName.get("fulfilment")).toMatchObject({
-      maxDeliver: 5 + 10,
-      backoffMs: [31, 32, 34, 38].map((s) => s * SECOND),
-      ackWaitMs: 31 * SECOND,
-    });
-    // 15s ack wait + the explicit 500ms, 2s, 10s.
+    expect(byName.get("fulfilment")).toMatchObject({ maxDeliver: 5 + 10, ackWaitMs: 30 * SECOND });
     expect(byName.get("stock-release")).toMatchObject({
       maxDeliver: 4 + 10,
-      backoffMs: [15_500, 17_000, 25_000],
-      ackWaitMs: 15_500,
+      ackWaitMs: 15 * SECOND,
     });
-    // Decorrelated jitter can reach maxDelay (5m) at any retry: 60s + 300s each time.
-    expect(byName.get("ledger")).toMatchObject({
-      maxDeliver: 8 + 10,
-      backoffMs: Array(7).fill(360 * SECOND),
-      ackWaitMs: 360 * SECOND,
-    });
+    expect(byName.get("ledger")).toMatchObject({ maxDeliver: 8 + 10, ackWaitMs: 60 * SECOND });
   });
 
   it("marks every description with the owner so prune can recognise its resources", () => {
@@ -188,19 +175,17 @@ describe("derivation rules", () => {
     );
   });
 
-  it("makes backoff[i] the ack wait plus retry delay i, and ack_wait backoff[0]", () => {
+  it("sets max_deliver to the attempts plus the release allowance, and no server backoff", () => {
     const c = single({
       consumer: consumerPolicy(),
       retry: retry({ maxAttempts: 4, delaysMs: [2 * SECOND, 20 * SECOND] }),
     });
     const [consumer] = derived(c).consumers;
-    expect(consumer).toMatchObject({
-      maxDeliver: 14,
-      backoffMs: [7_000, 25_000, 25_000],
-      ackWaitMs: 7_000,
-    });
-    // The server's rule: max_deliver greater than the number of backoff entries.
-    expect(consumer?.maxDeliver).toBeGreaterThan(consumer?.backoffMs.length ?? 0);
+    // The contract's delays are the runtime's nak delays: a server backoff would add to them,
+    // and the ack wait stays the contract's (it alone times a crashed delivery).
+    expect(consumer).toMatchObject({ maxDeliver: 14, ackWaitMs: 5_000 });
+    expect(consumer).not.toHaveProperty("backoffMs");
+    expect(maxDeliverFor(retry({ maxAttempts: 50 }))).toBe(60);
   });
 
   it("warns when the handler may outlive the ack wait", () => {
@@ -209,31 +194,20 @@ describe("derivation rules", () => {
       retry: retry({ maxAttempts: 2, strategy: "fixed", initialDelayMs: SECOND }),
     });
     const result = deriveJetStreamConfig(c);
-    expect(result.config?.consumers[0]).toMatchObject({
-      backoffMs: [3_000],
-      ackWaitMs: 3_000,
-      maxDeliver: 12,
-    });
+    expect(result.config?.consumers[0]).toMatchObject({ ackWaitMs: 2_000, maxDeliver: 12 });
     expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-ack-wait-short"]);
   });
 
-  it("sets no backoff for a single attempt", () => {
-    const [consumer] = derived(
-      single({ consumer: consumerPolicy(), retry: retry({ maxAttempts: 1 }) }),
-    ).consumers;
-    expect(consumer).toMatchObject({ maxDeliver: 11, backoffMs: [], ackWaitMs: 5000 });
-  });
-
-  it("leaves max_deliver unlimited without a retry policy", () => {
+  it("uses the resolved default retry without x-retry (5 attempts: max_deliver 15)", () => {
     const [consumer] = derived(single({ consumer: consumerPolicy() })).consumers;
-    expect(consumer).toMatchObject({ maxDeliver: -1, backoffMs: [], ackWaitMs: 5000 });
+    expect(consumer).toMatchObject({ maxDeliver: 15, ackWaitMs: 5000 });
   });
 
-  it("raises max_ack_pending to the bulkhead concurrency", () => {
+  it("keeps an explicit max_ack_pending below the concurrency, with a warning", () => {
     const result = deriveJetStreamConfig(
       single({ consumer: consumerPolicy({ maxAckPending: 1, concurrency: 6 }) }),
     );
-    expect(result.config?.consumers[0]?.maxAckPending).toBe(6);
+    expect(result.config?.consumers[0]?.maxAckPending).toBe(1);
     expect(result.problems).toEqual([
       expect.objectContaining({
         ruleId: "jc-streams-max-ack-pending",
@@ -242,38 +216,15 @@ describe("derivation rules", () => {
     ]);
   });
 
-  it("uses the operation id and server defaults when x-consumer is absent, with a warning", () => {
+  it("uses the operation id and the defaults when x-consumer is absent, with a warning", () => {
     const result = deriveJetStreamConfig(single({}));
     expect(result.config?.consumers[0]).toMatchObject({
       durable: "op",
       ackWaitMs: 30_000,
       maxAckPending: 1000,
+      maxDeliver: 15,
     });
     expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-no-consumer-policy"]);
-  });
-
-  it("computes crash backoffs from each strategy's largest delay, capped at maxDelay and 20 entries", () => {
-    const fixed = retry({ maxAttempts: 4, strategy: "fixed", initialDelayMs: 100, jitter: "full" });
-    expect(crashBackoffMs(fixed, 1_000)).toEqual([1_100, 1_100, 1_100]);
-    const linear = retry({
-      maxAttempts: 5,
-      strategy: "linear",
-      initialDelayMs: 100,
-      maxDelayMs: 350,
-    });
-    expect(crashBackoffMs(linear, 0)).toEqual([100, 200, 300, 350]);
-    const exponential = retry({
-      maxAttempts: 5,
-      strategy: "exponential",
-      initialDelayMs: 100,
-      multiplier: 3,
-      maxDelayMs: 1000,
-      jitter: "equal",
-    });
-    expect(crashBackoffMs(exponential, 0)).toEqual([100, 300, 900, 1000]);
-    expect(crashBackoffMs(retry({ maxAttempts: 4, delaysMs: [10, 20] }), 0)).toEqual([10, 20, 20]);
-    expect(crashBackoffMs(retry({ maxAttempts: 50 }), 0)).toHaveLength(20);
-    expect(maxDeliverFor(retry({ maxAttempts: 50 }))).toBe(60);
   });
 
   it("merges operations sharing a durable with identical settings", () => {

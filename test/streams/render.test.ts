@@ -78,10 +78,10 @@ describe("renderStreamFiles", () => {
     expect(ledger).toMatchObject({
       durable_name: "ledger",
       ack_policy: "explicit",
-      ack_wait: 360e9,
+      ack_wait: 60e9,
       max_deliver: 18,
     });
-    expect(ledger.backoff).toHaveLength(7);
+    expect(ledger).not.toHaveProperty("backoff");
   });
 
   it("is byte-identical across runs", async () => {
@@ -109,8 +109,7 @@ describe("renderStreamFiles", () => {
       durableName: 'd"q',
       deliverPolicy: "new",
       ackPolicy: "explicit",
-      ackWait: "2s",
-      backoff: ["2s", "5s500ms"],
+      ackWait: "1s500ms",
       maxDeliver: 13,
     });
     expect(streamDoc.spec.storage).toBe("file");
@@ -140,10 +139,11 @@ describe("renderStreamFiles", () => {
     expect(text).toContain('durable_name    = "d\\"q"');
     expect(text).toContain("deliver_new     = true");
     expect(out.notes).toContain(
-      'consumer EVIL-1/d"q backoff[1]: 5500ms rounded up to 6s (Terraform takes whole seconds)',
+      'consumer EVIL-1/d"q ack_wait: 1500ms rounded up to 2s (Terraform takes whole seconds)',
     );
-    expect(text).toContain("backoff         = [2, 6]");
-    expect(text).toContain('# note: consumer EVIL-1/d"q backoff[1]: 5500ms rounded up to 6s');
+    expect(text).toContain("ack_wait        = 2");
+    expect(text).not.toContain("backoff");
+    expect(text).toContain('# note: consumer EVIL-1/d"q ack_wait: 1500ms rounded up to 2s');
   });
 });
 

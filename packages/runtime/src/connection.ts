@@ -82,6 +82,11 @@ function versionAtLeast(version: string | undefined, min: string): boolean {
   return true;
 }
 
+/** Servers before 2.10 drop resource `metadata` (and nats.js refuses to send it to them). */
+export function supportsMetadata(nc: NatsConnection | undefined): boolean {
+  return versionAtLeast(nc?.info?.version, "2.10.0");
+}
+
 /** Servers before 2.10.4 ignore `term(reason)` and redeliver; they need a bare `term()`. */
 export function supportsTermReason(nc: NatsConnection | undefined): boolean {
   return versionAtLeast(nc?.info?.version, "2.10.4");

@@ -142,4 +142,11 @@ export interface ConsumerDescriptor<T> {
    * it later does not alter an existing consumer.
    */
   readonly deliverPolicy?: "all" | "new" | "last";
+  /** Description of the durable consumer on the server (the owner's marker is appended). */
+  readonly description?: string;
+  /**
+   * Owner of the durable consumer (the contract's title), as `streams` writes it: a marker in
+   * the description and `metadata` on servers 2.10+, so `streams plan` sees no difference.
+   */
+  readonly managedBy?: string;
 }

@@ -3,136 +3,81 @@
  * and the streams it needs. (Operators manage server config with the `streams` stage.)
  */
 import {
-  AckPolicy,
   type ConsumerConfig,
   type ConsumerInfo,
-  DeliverPolicy,
   type JetStreamManager,
   RetentionPolicy,
   StorageType,
   type StreamConfig,
   type StreamInfo,
 } from "@nats-io/jetstream";
-import { maxBackoffDelayMs } from "./backoff.js";
-import { type Connectable, jsHandles } from "./connection.js";
-import type { ConsumerDescriptor, RetryPolicy } from "./descriptors.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type Connectable, jsHandles, supportsMetadata } from "./connection.js";
+import {
+  consumerConfigFor,
+  consumerUpdate,
+  type JetStreamConsumerConfig,
+} from "./consumer-config.js";
+import type { ConsumerDescriptor } from "./descriptors.js";
 import { msToNanos } from "./duration.js";
 import { ConfigurationError } from "./errors.js";
 
-/**
- * Deliveries allowed beyond `maxAttempts`: breaker, stop and claimed-elsewhere releases are
- * naks the server counts as deliveries but the runtime does not count as attempts.
- */
-export const RELEASE_ALLOWANCE = 10;
-/** Most `backoff` entries set on a consumer. */
-export const MAX_BACKOFF_ENTRIES = 20;
-
-/** Server-side delivery limit for a retry policy: its attempts plus the release allowance. */
-export function maxDeliverFor(retry: RetryPolicy): number {
-  return Math.max(1, retry.maxAttempts) + RELEASE_ALLOWANCE;
-}
-
-/**
- * The consumer's `backoff` in ms, used by the server only when a delivery is never acknowledged
- * (the process died; handler failures are nak'd with the runtime's own delays): entry i is the
- * ack wait plus the largest delay the runtime could pick before retry i, so a redelivery after a
- * crash never comes sooner than a live handler's ack deadline plus its retry delay.
- * `maxAttempts - 1` entries, at most `limit` (the server needs fewer than `max_deliver`).
- */
-export function crashBackoffMs(
-  retry: RetryPolicy,
-  ackWaitMs: number,
-  limit = MAX_BACKOFF_ENTRIES,
-): number[] {
-  const entries = Math.min(Math.max(1, retry.maxAttempts) - 1, limit);
-  const out: number[] = [];
-  for (let i = 1; i <= entries; i++) out.push(ackWaitMs + maxBackoffDelayMs(retry, i));
-  return out;
-}
-
 export interface EnsureConsumerOptions {
   /**
-   * Server-side delivery limit. Default: `retry.maxAttempts + releaseAllowance`: breaker and stop
-   * releases count as deliveries on the server but not as attempts in the runtime.
+   * Server-side delivery limit instead of `retry.maxAttempts` + the release allowance (the value
+   * `streams` derives; a different one makes `streams plan` report a change).
    */
   readonly maxDeliver?: number;
-  /** Deliveries allowed beyond `maxAttempts` for releases (default `RELEASE_ALLOWANCE`). */
-  readonly releaseAllowance?: number;
-  /**
-   * Set the consumer's `backoff` for the crash case (no ack at all): entry i is
-   * `ackWaitMs + retry delay i` (the server then uses backoff[0] as the first ack wait).
-   * Default true. Handler failures never rely on it: the runtime naks with its own delays.
-   */
-  readonly serverBackoff?: boolean;
 }
 
-/** The consumer config the runtime expects for a descriptor (pure). */
-export function consumerConfigFor<T>(
+/** The consumer config `ensureConsumer` creates for a descriptor (pure; the `streams` derivation). */
+function ensuredConsumerConfig<T>(
   descriptor: ConsumerDescriptor<T>,
   options: EnsureConsumerOptions = {},
-): Partial<ConsumerConfig> & { durable_name: string } {
-  const maxAttempts = Math.max(1, descriptor.retry.maxAttempts);
-  const maxDeliver =
-    options.maxDeliver ?? maxAttempts + (options.releaseAllowance ?? RELEASE_ALLOWANCE);
-  if (maxDeliver !== -1 && maxDeliver < maxAttempts) {
+): JetStreamConsumerConfig {
+  const config = consumerConfigFor(descriptor);
+  const maxDeliver = options.maxDeliver;
+  if (maxDeliver === undefined) return config;
+  if (maxDeliver !== -1 && maxDeliver < descriptor.retry.maxAttempts) {
     throw new ConfigurationError(
-      `maxDeliver ${maxDeliver} is below retry.maxAttempts ${maxAttempts}`,
+      `maxDeliver ${maxDeliver} is below retry.maxAttempts ${descriptor.retry.maxAttempts}`,
     );
   }
-  if (descriptor.maxAckPending < 1) {
-    throw new ConfigurationError("maxAckPending must be at least 1");
-  }
-  const config: Partial<ConsumerConfig> & { durable_name: string } = {
-    durable_name: descriptor.durable,
-    filter_subject: descriptor.subject,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: deliverPolicyOf(descriptor.deliverPolicy),
-    ack_wait: msToNanos(descriptor.ackWaitMs),
-    max_deliver: maxDeliver,
-    max_ack_pending: descriptor.maxAckPending,
-  };
-  if (options.serverBackoff !== false && maxAttempts > 1) {
-    // max_deliver must exceed the number of backoff entries.
-    const limit =
-      maxDeliver === -1 ? MAX_BACKOFF_ENTRIES : Math.min(MAX_BACKOFF_ENTRIES, maxDeliver - 1);
-    const backoff = crashBackoffMs(descriptor.retry, descriptor.ackWaitMs, limit).map(msToNanos);
-    if (backoff.length > 0) config.backoff = backoff;
-  }
-  return config;
-}
-
-function deliverPolicyOf(policy: ConsumerDescriptor<unknown>["deliverPolicy"]): DeliverPolicy {
-  switch (policy) {
-    case "new":
-      return DeliverPolicy.New;
-    case "last":
-      return DeliverPolicy.Last;
-    default:
-      return DeliverPolicy.All;
-  }
+  return { ...config, max_deliver: maxDeliver };
 }
 
 /**
- * Creates the durable consumer, or updates its mutable settings when it exists (`ack_policy`
- * and `deliver_policy` cannot change after creation and are left as they are).
+ * Creates the durable consumer with the config `streams` derives for the same operation, or
+ * updates its mutable settings when it exists (`ack_policy` and `deliver_policy` cannot change
+ * after creation and are left as they are; a `backoff` left by an older version is cleared).
  */
 export async function ensureConsumer<T>(
   conn: Connectable | JetStreamManager,
   descriptor: ConsumerDescriptor<T>,
   options: EnsureConsumerOptions = {},
 ): Promise<ConsumerInfo> {
+  if (descriptor.maxAckPending < 1) {
+    throw new ConfigurationError("maxAckPending must be at least 1");
+  }
   const jsm = await managerOf(conn);
-  const config = consumerConfigFor(descriptor, options);
+  let config = ensuredConsumerConfig(descriptor, options);
+  if (!supportsMetadata(connectionOf(conn, jsm))) {
+    const { metadata: _metadata, ...rest } = config;
+    config = rest;
+  }
   try {
     await jsm.consumers.info(descriptor.stream, descriptor.durable);
   } catch (e) {
     if ((e as { code?: number }).code === 10014 || /consumer not found/i.test(String(e))) {
-      return jsm.consumers.add(descriptor.stream, config);
+      return jsm.consumers.add(descriptor.stream, config as Partial<ConsumerConfig>);
     }
     throw e;
   }
-  const { durable_name: _name, deliver_policy: _dp, ack_policy: _ap, ...mutable } = config;
-  return jsm.consumers.update(descriptor.stream, descriptor.durable, mutable);
+  return jsm.consumers.update(
+    descriptor.stream,
+    descriptor.durable,
+    consumerUpdate(config) as Partial<ConsumerConfig>,
+  );
 }
 
 export interface EnsureStreamOptions {
@@ -179,6 +124,16 @@ export async function ensureStream(
   }
   const { name: _n, ...update } = config;
   return jsm.streams.update(options.name, update);
+}
+
+function connectionOf(
+  conn: Connectable | JetStreamManager,
+  jsm: JetStreamManager,
+): NatsConnection | undefined {
+  if ("streams" in conn && "consumers" in conn && "getAccountInfo" in conn) {
+    return (jsm as { nc?: NatsConnection }).nc;
+  }
+  return jsHandles(conn as Connectable).nc;
 }
 
 async function managerOf(conn: Connectable | JetStreamManager): Promise<JetStreamManager> {

@@ -31,6 +31,21 @@ export {
   type StopOptions,
 } from "./consumer.js";
 export {
+  type ConsumerConfigInput,
+  consumerConfigFor,
+  consumerUpdate,
+  type DurableConsumerSettings,
+  describeManaged,
+  durableConsumerSettings,
+  type JetStreamConsumerConfig,
+  managedOwner,
+  maxDeliverFor,
+  OWNER_METADATA_KEY,
+  ownerMarker,
+  RELEASE_ALLOWANCE,
+  toJetStreamConsumerConfig,
+} from "./consumer-config.js";
+export {
   buildDeadLetterHeaders,
   DEFAULT_DEAD_LETTER_PUBLISH,
   DeadLetterHeaders,
@@ -48,7 +63,6 @@ export type { ClaimResult, ClaimToken, DedupStore } from "./dedup/types.js";
 export type * from "./descriptors.js";
 export { msToNanos, nanosToMs } from "./duration.js";
 export {
-  consumerConfigFor,
   type EnsureConsumerOptions,
   type EnsureStreamOptions,
   ensureConsumer,
@@ -59,8 +73,27 @@ export type * from "./events.js";
 export { keyPart } from "./key.js";
 export { LruTtlMap } from "./lru.js";
 export {
-  createPublisher,
+  type BreakerInput,
+  type ConsumerInput,
+  type ConsumerSettings,
+  DEFAULT_BREAKER,
+  DEFAULT_CONSUMER,
+  DEFAULT_DEDUP,
+  DEFAULT_KEY_SEPARATOR,
   DEFAULT_PUBLISH_POLICY,
+  DEFAULT_RETRY_POLICY,
+  type DedupInput,
+  durableFromId,
+  type PublishInput,
+  type RetryInput,
+  resolveBreaker,
+  resolveConsumer,
+  resolveDedup,
+  resolvePublishPolicy,
+  resolveRetryPolicy,
+} from "./policy.js";
+export {
+  createPublisher,
   fillSubject,
   type PublishExpectations,
   type Publisher,

@@ -27,6 +27,7 @@ import {
   type Logger,
   type PublisherEvents,
 } from "./events.js";
+import { DEFAULT_PUBLISH_POLICY } from "./policy.js";
 import {
   Attr,
   context,
@@ -37,20 +38,6 @@ import {
   trace,
   tracer,
 } from "./telemetry.js";
-
-/** Used when a descriptor has no `publish` policy. */
-export const DEFAULT_PUBLISH_POLICY: PublishPolicy = {
-  timeoutMs: 5_000,
-  deadlineMs: 30_000,
-  retry: {
-    maxAttempts: 10,
-    strategy: "exponential",
-    initialDelayMs: 100,
-    maxDelayMs: 2_000,
-    multiplier: 2,
-    jitter: "full",
-  },
-};
 
 /** Stream expectations checked by the server before storing (failures are permanent). */
 export interface PublishExpectations {

@@ -408,9 +408,10 @@ function* receiveWithoutRetryOrDlq(ctx: RuleContext): Iterable<Finding> {
   if (!usesJetcontract(ctx)) return;
   for (const op of receives(ctx)) {
     const hasDlq = site(ctx, "x-dlq", "operation", op.id) !== undefined;
-    const missing = [op.retry ? undefined : "`x-retry`", hasDlq ? undefined : "`x-dlq`"].filter(
-      Boolean,
-    );
+    const missing = [
+      op.annotated.includes("x-retry") ? undefined : "`x-retry`",
+      hasDlq ? undefined : "`x-dlq`",
+    ].filter(Boolean);
     if (missing.length === 0) continue;
     yield {
       message: `receive operation \`${op.id}\` has no ${missing.join(" and no ")}: ${hasDlq ? "failures are retried with the runtime defaults" : "a message that keeps failing is retried until the server gives up and is then lost"}`,

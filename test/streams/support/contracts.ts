@@ -1,6 +1,13 @@
+import {
+  resolveConsumer,
+  resolvePublishPolicy,
+  resolveRetryPolicy,
+} from "../../../packages/runtime/src/policy.js";
 import type {
   Channel,
+  ConsumerPolicy,
   Contract,
+  OperationAnnotation,
   ReceiveOperation,
   RetryPolicy,
   SendOperation,
@@ -50,24 +57,55 @@ export function retry(partial: Partial<RetryPolicy> = {}): RetryPolicy {
   };
 }
 
-export function receive(
-  partial: Partial<ReceiveOperation> & Pick<ReceiveOperation, "id" | "channelId">,
-): ReceiveOperation {
+type ReceiveInput = Partial<Omit<ReceiveOperation, "consumer">> &
+  Pick<ReceiveOperation, "id" | "channelId"> & {
+    consumer?: Omit<ConsumerPolicy, "description" | "managedBy"> &
+      Partial<Pick<ConsumerPolicy, "description" | "managedBy">>;
+  };
+
+/**
+ * A receive operation as the loader resolves it: the policies given are "annotated", the
+ * others take the runtime's defaults.
+ */
+export function receive(partial: ReceiveInput): ReceiveOperation {
+  const location = at(`/operations/${partial.id}`);
+  const given = new Set<OperationAnnotation>();
+  if (partial.consumer) given.add("x-consumer");
+  if (partial.retry) given.add("x-retry");
+  if (partial.dlq) given.add("x-dlq");
+  if (partial.dedup) given.add("x-dedup");
+  if (partial.circuitBreaker) given.add("x-circuit-breaker");
+  const consumer = partial.consumer ?? { ...resolveConsumer(partial.id), location };
   return {
     action: "receive",
     messageIds: [],
-    location: at(`/operations/${partial.id}`),
+    location,
+    annotated: [...given].sort(),
     ...partial,
+    consumer: {
+      description:
+        (partial.summary ?? partial.title ?? "").trim() || `Consumer of operation ${partial.id}`,
+      managedBy: "Orders",
+      ...consumer,
+    },
+    retry: partial.retry ?? { ...resolveRetryPolicy({}), location },
+    dlq: partial.dlq ?? null,
+    dedup: partial.dedup ?? { store: "none", location },
+    circuitBreaker: partial.circuitBreaker ?? null,
   };
 }
 
 export function send(
   partial: Partial<SendOperation> & Pick<SendOperation, "id" | "channelId">,
 ): SendOperation {
+  const location = at(`/operations/${partial.id}`);
+  const publish = resolvePublishPolicy();
   return {
     action: "send",
     messageIds: [],
-    location: at(`/operations/${partial.id}`),
+    location,
+    annotated: partial.publish ? ["x-publish"] : [],
+    publish: { ...publish, retry: { ...publish.retry, location }, location },
     ...partial,
   };
 }

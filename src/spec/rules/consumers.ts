@@ -18,7 +18,13 @@ export const durableInvalid = modelRule({
       if (!why) continue;
       yield {
         message: `durable consumer name \`${durableOf(op)}\` of \`${op.id}\` is not a valid JetStream name: ${why}`,
-        location: ctx.locate("x-consumer", "operation", op.id, op.location, "durable"),
+        location: ctx.locate(
+          "x-consumer",
+          "operation",
+          op.id,
+          op.consumer?.location ?? op.location,
+          "durable",
+        ),
       };
     }
   },
@@ -42,7 +48,13 @@ export const durableDuplicate = modelRule({
       }
       yield {
         message: `\`${op.id}\` and \`${first.id}\` both use durable consumer \`${durableOf(op)}\` on stream \`${stream}\`; one durable has one filter and one config`,
-        location: ctx.locate("x-consumer", "operation", op.id, op.location, "durable"),
+        location: ctx.locate(
+          "x-consumer",
+          "operation",
+          op.id,
+          op.consumer?.location ?? op.location,
+          "durable",
+        ),
       };
     }
   },

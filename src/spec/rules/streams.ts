@@ -260,12 +260,12 @@ export const replicasNeedCluster = modelRule({
   id: "jc-stream-replicas-cluster",
   severity: "info",
   also: ["streams"],
-  purpose: `A stream with more than one replica needs a JetStream cluster of at least that many servers (at most ${MAX_REPLICAS}); \`streams plan\` checks the server.`,
+  purpose: `A stream with more than one replica (at most ${MAX_REPLICAS}) needs a JetStream cluster of at least that many servers.`,
   *check(ctx) {
     for (const s of ctx.contract.streams) {
       if (s.replicas <= 1) continue;
       yield {
-        message: `stream \`${s.name}\` has ${s.replicas} replicas: it needs a JetStream cluster of at least ${s.replicas} servers; a single server refuses it (\`streams plan\` checks the server)`,
+        message: `stream \`${s.name}\` has ${s.replicas} replicas: it needs a JetStream cluster of at least ${s.replicas} servers (a single server refuses it at \`streams apply\`)`,
         location: ctx.locate("x-jetstream", "root", "", s.location, "streams", s.name, "replicas"),
       };
     }

@@ -67,7 +67,7 @@ export const capturePaymentPublisher: PublisherDescriptor<PaymentCapturedPayload
   message: paymentCapturedMessage,
   publish: {
     timeoutMs: 1000,
-    deadlineMs: 60000,
+    deadlineMs: 10000,
     retry: {
       maxAttempts: 10,
       strategy: "linear",
@@ -131,7 +131,7 @@ export const placeOrderPublisher: PublisherDescriptor<OrderPlacedPayload> = {
     timeoutMs: 2000,
     deadlineMs: 30000,
     retry: {
-      maxAttempts: 6,
+      maxAttempts: 12,
       strategy: "exponential",
       initialDelayMs: 100,
       maxDelayMs: 5000,

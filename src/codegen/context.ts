@@ -1,13 +1,14 @@
+import { notGeneratedBecause, sharedIdempotencyKey } from "../model/operations.js";
 import type { Problem } from "../model/problem.js";
 import type {
   Channel,
   Contract,
   IdempotencyKey,
   Message,
-  Operation,
   ReceiveOperation,
   SendOperation,
 } from "../model/types.js";
+import { checkContract } from "../spec/rules/index.js";
 import { TypeEmitter } from "./emit-types.js";
 import { GLOBAL_NAMES, NameScope, toTypeName, toValueName } from "./names.js";
 import { RUNTIME_SYMBOL_NAMES } from "./runtime-symbols.js";
@@ -86,7 +87,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
     "ConsumerConnection",
   ]);
   const types = new TypeEmitter(scope);
-  const problems: Problem[] = [];
+  const problems: Problem[] = checkContract(contract, "generate");
 
   const messages: MessagePlan[] = [];
   const byId = new Map<string, MessagePlan>();
@@ -114,18 +115,12 @@ export function createContext(contract: Contract, source: string): CodegenContex
   const paramsTypes = new Map<string, string>();
   const operations: OperationPlan[] = [];
   for (const operation of contract.operations) {
+    // jc-operation-not-generated reports the operations skipped here.
     const channel = channels.get(operation.channelId);
-    if (!channel || channel.subject === null) {
-      problems.push(skipped(operation, "its channel has no address, so there is no subject"));
-      continue;
-    }
+    if (!channel || channel.subject === null || notGeneratedBecause(contract, operation)) continue;
     const opMessages = operation.messageIds
       .map((id) => byId.get(id))
       .filter((m): m is MessagePlan => m !== undefined);
-    if (opMessages.length === 0) {
-      problems.push(skipped(operation, "it carries no message"));
-      continue;
-    }
     const opName = operation.id;
     let payloadType: string;
     let messageDescriptor: string;
@@ -141,15 +136,8 @@ export function createContext(contract: Contract, source: string): CodegenContex
         `Payload of operation \`${operation.id}\`: one of its messages.`,
       );
       messageDescriptor = scope.claim(toValueName(`${opName} Message`));
-      const key = sharedKey(opMessages.map((m) => m.message));
-      if (key === "mixed") {
-        problems.push({
-          ruleId: "codegen-mixed-idempotency-keys",
-          severity: "warning",
-          message: `operation '${operation.id}' carries messages with different idempotency keys; its publisher derives none (pass msgId when publishing)`,
-          location: operation.location,
-        });
-      }
+      // jc-operation-mixed-idempotency-keys reports a "mixed" key.
+      const key = sharedIdempotencyKey(opMessages.map((m) => m.message));
       combined = {
         validatePayload: scope.claim(toValueName(`validate ${opName} Payload`)),
         ...(key !== undefined && key !== "mixed" ? { idempotencyKey: key } : {}),
@@ -182,12 +170,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
       });
     } else {
       const stream = channel.stream;
-      if (stream === undefined) {
-        problems.push(
-          skipped(operation, `channel '${channel.id}' names no stream (x-jetstream.stream)`),
-        );
-        continue;
-      }
+      if (stream === undefined) continue; // ruled out by notGeneratedBecause
       operations.push({
         ...common,
         operation,
@@ -199,25 +182,6 @@ export function createContext(contract: Contract, source: string): CodegenContex
     }
   }
   return { contract, source, scope, types, messages, operations, problems };
-}
-
-function skipped(operation: Operation, why: string): Problem {
-  return {
-    ruleId: "codegen-operation-skipped",
-    severity: "warning",
-    message: `no ${operation.action === "send" ? "publisher" : "consumer"} generated for operation '${operation.id}': ${why}`,
-    location: operation.location,
-  };
-}
-
-/** The idempotency key all messages share, undefined when none has one, "mixed" otherwise. */
-function sharedKey(messages: readonly Message[]): IdempotencyKey | undefined | "mixed" {
-  const keys = messages.map((m) => m.idempotencyKey);
-  const first = keys[0];
-  const sig = (k: IdempotencyKey | undefined) =>
-    k === undefined ? "" : JSON.stringify([k.separator, k.parts.map((p) => [p.source, p.path])]);
-  if (keys.every((k) => sig(k) === sig(first))) return first;
-  return "mixed";
 }
 
 /** The non-blank title, summary and description of a message or operation, in that order. */

@@ -79,7 +79,12 @@ export async function generateFromContract(
   const specPath = path.resolve(cwd, options.spec);
   const source = toPosix(path.relative(outDir, specPath)) || path.basename(specPath);
   const emitted = emitContract(contract, { source });
-  const problems = [...specProblems, ...emitted.problems];
+  // The loader already ran the rules codegen runs again (same findings): report each once.
+  const seen = new Set(specProblems.map((p) => JSON.stringify(p)));
+  const problems = [
+    ...specProblems,
+    ...emitted.problems.filter((p) => !seen.has(JSON.stringify(p))),
+  ];
   const existing = await generatedFilesIn(outDir);
   const files: FileOutcome[] = [];
 

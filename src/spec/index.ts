@@ -5,5 +5,5 @@ export {
   loadContract,
   validateSpecs,
 } from "./load.js";
-export { type Rule, rules } from "./rules/index.js";
+export { checkContract, type Phase, type Rule, rules } from "./rules/index.js";
 export { DURATION_FORMS, parseDuration, parseSize, SIZE_FORMS, UnitParseError } from "./units.js";

@@ -128,11 +128,12 @@ describe("emitContract on a hand-built model", () => {
   it("reports what it could not generate as problems, at the operation", () => {
     expect(problems).toEqual([
       {
-        ruleId: "codegen-operation-skipped",
+        ruleId: "jc-operation-not-generated",
         severity: "warning",
         message:
-          "no publisher generated for operation 'lost': its channel has no address, so there is no subject",
+          "no publisher is generated for operation `lost`: its channel has no address, so there is no subject",
         location: at,
+        file: at.file,
       },
     ]);
     expect(file("producers.ts")).not.toContain("Lost");

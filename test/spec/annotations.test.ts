@@ -115,6 +115,25 @@ describe("annotation checks", () => {
     );
   });
 
+  it("refuses more than 5 stream replicas (JetStream's limit) as an error", async () => {
+    const text = base.replace("    ORDERS:\n", "    ORDERS:\n      replicas: 6\n");
+    expect(text).not.toBe(base);
+    const file = path.join(dir, "replicas.yaml");
+    await writeFile(file, text);
+    const { problems, contract } = await loadContract(file);
+    expect(contract).toBeUndefined();
+    expect(problems).toContainEqual(
+      expect.objectContaining({
+        ruleId: "jc-annotation-invalid",
+        severity: "error",
+        message: expect.stringContaining("5"),
+        location: expect.objectContaining({
+          line: text.split("\n").indexOf("      replicas: 6") + 1,
+        }),
+      }),
+    );
+  });
+
   it("reports every bad field at once (allErrors)", async () => {
     const { problems } = await withReceiveAnnotations(
       "    x-retry:\n      maxAttempts: 0\n      jitter: some\n      initialDelay: soon\n",

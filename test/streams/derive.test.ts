@@ -117,7 +117,7 @@ describe("deriveJetStreamConfig on the example contract", () => {
 });
 
 describe("derivation rules", () => {
-  it("raises the duplicate window to the longest publish deadline, with a warning", () => {
+  it("raises an unset duplicate window to the longest publish deadline", () => {
     const c = contract({
       streams: [stream({ name: "S", subjects: ["a.>"] })],
       channels: [channel({ id: "x", address: "a.x", stream: "S" })],
@@ -136,11 +136,30 @@ describe("derivation rules", () => {
     });
     const result = deriveJetStreamConfig(c);
     expect(result.config?.streams[0]?.duplicateWindowMs).toBe(3 * MINUTE);
+    expect(result.problems).toEqual([]);
+  });
+
+  it("keeps a duplicate window the contract sets, and warns when a deadline outlasts it", () => {
+    const c = contract({
+      streams: [stream({ name: "S", subjects: ["a.>"], duplicateWindowMs: MINUTE })],
+      channels: [channel({ id: "x", address: "a.x", stream: "S" })],
+      operations: [
+        send({
+          id: "pub",
+          channelId: "x",
+          publish: {
+            timeoutMs: SECOND,
+            deadlineMs: 3 * MINUTE,
+            retry: retry(),
+            location: at("/p"),
+          },
+        }),
+      ],
+    });
+    const result = deriveJetStreamConfig(c);
+    expect(result.config?.streams[0]?.duplicateWindowMs).toBe(MINUTE);
     expect(result.problems).toEqual([
-      expect.objectContaining({
-        ruleId: "jc-streams-duplicate-window-raised",
-        severity: "warning",
-      }),
+      expect.objectContaining({ ruleId: "jc-duplicate-window-short", severity: "warning" }),
     ]);
   });
 
@@ -151,7 +170,7 @@ describe("derivation rules", () => {
     expect(derived(c).streams[0]?.duplicateWindowMs).toBe(30 * SECOND);
   });
 
-  it("rejects a max_age shorter than a producer's publish deadline", () => {
+  it("warns when max_age keeps the window shorter than a producer's publish deadline", () => {
     const s = stream({ name: "S", subjects: ["a.>"], maxAgeMs: 10 * SECOND });
     const c = contract({
       streams: [s],
@@ -165,14 +184,14 @@ describe("derivation rules", () => {
       ],
     });
     const result = deriveJetStreamConfig(c);
-    expect(result.config).toBeUndefined();
-    expect(result.problems).toContainEqual(
+    expect(result.config?.streams[0]?.duplicateWindowMs).toBe(10 * SECOND);
+    expect(result.problems).toEqual([
       expect.objectContaining({
-        ruleId: "jc-streams-duplicate-window-max-age",
-        severity: "error",
-        location: s.location,
+        ruleId: "jc-duplicate-window-short",
+        severity: "warning",
+        location: at("/p"),
       }),
-    );
+    ]);
   });
 
   it("sets max_deliver to the attempts plus the release allowance, and no server backoff", () => {
@@ -195,7 +214,7 @@ describe("derivation rules", () => {
     });
     const result = deriveJetStreamConfig(c);
     expect(result.config?.consumers[0]).toMatchObject({ ackWaitMs: 2_000, maxDeliver: 12 });
-    expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-ack-wait-short"]);
+    expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-ack-wait-below-handler-timeout"]);
   });
 
   it("uses the resolved default retry without x-retry (5 attempts: max_deliver 15)", () => {
@@ -210,13 +229,13 @@ describe("derivation rules", () => {
     expect(result.config?.consumers[0]?.maxAckPending).toBe(1);
     expect(result.problems).toEqual([
       expect.objectContaining({
-        ruleId: "jc-streams-max-ack-pending",
+        ruleId: "jc-max-ack-pending-below-concurrency",
         location: at("/operations/op/x-consumer", 40),
       }),
     ]);
   });
 
-  it("uses the operation id and the defaults when x-consumer is absent, with a warning", () => {
+  it("uses the operation id and the resolved defaults when x-consumer is absent", () => {
     const result = deriveJetStreamConfig(single({}));
     expect(result.config?.consumers[0]).toMatchObject({
       durable: "op",
@@ -224,10 +243,10 @@ describe("derivation rules", () => {
       maxAckPending: 1000,
       maxDeliver: 15,
     });
-    expect(result.problems.map((p) => p.ruleId)).toEqual(["jc-streams-no-consumer-policy"]);
+    expect(result.problems).toEqual([]);
   });
 
-  it("merges operations sharing a durable with identical settings", () => {
+  it("refuses operations sharing a durable, as validate does", () => {
     const c = contract({
       streams: [stream({ name: "S", subjects: ["a.>"] })],
       channels: [channel({ id: "x", address: "a.x", stream: "S" })],
@@ -236,9 +255,11 @@ describe("derivation rules", () => {
         receive({ id: "two", channelId: "x", consumer: consumerPolicy() }),
       ],
     });
-    const config = derived(c);
-    expect(config.consumers).toHaveLength(1);
-    expect(config.consumers[0]?.operations).toEqual(["one", "two"]);
+    const result = deriveJetStreamConfig(c);
+    expect(result.config).toBeUndefined();
+    expect(result.problems.map((p) => [p.ruleId, p.severity])).toEqual([
+      ["jc-durable-duplicate", "error"],
+    ]);
   });
 
   it.each<[string, Contract, string, unknown]>([
@@ -259,7 +280,7 @@ describe("derivation rules", () => {
           }),
         ],
       }),
-      "jc-streams-consumer-conflict",
+      "jc-durable-duplicate",
       at("/operations/two/x-consumer", 77),
     ],
     [
@@ -282,8 +303,8 @@ describe("derivation rules", () => {
           }),
         ],
       }),
-      "jc-streams-workqueue-overlap",
-      at("/operations/b/x-consumer", 12),
+      "jc-workqueue-overlap",
+      at("/operations/b"),
     ],
     [
       "a consumer on a work-queue stream does not deliver all",
@@ -296,7 +317,7 @@ describe("derivation rules", () => {
         },
         { retention: "workqueue" },
       ),
-      "jc-streams-workqueue-deliver-policy",
+      "jc-workqueue-deliver-policy",
       at("/operations/op/x-consumer", 9),
     ],
     [
@@ -306,7 +327,7 @@ describe("derivation rules", () => {
           stream({ name: "D", subjects: ["dlq.>"], retention: "interest", isDeadLetter: true }),
         ],
       }),
-      "jc-streams-dlq-retention",
+      "jc-dlq-stream-retention",
       at("/x-jetstream/streams/D"),
     ],
     [
@@ -317,7 +338,7 @@ describe("derivation rules", () => {
           stream({ name: "B", subjects: ["a.b"] }),
         ],
       }),
-      "jc-streams-subject-overlap",
+      "jc-stream-subjects-overlap",
       at("/x-jetstream/streams/B"),
     ],
     [
@@ -327,13 +348,13 @@ describe("derivation rules", () => {
         channels: [channel({ id: "x", address: "b.x" })],
         operations: [receive({ id: "op", channelId: "x", consumer: consumerPolicy() })],
       }),
-      "jc-streams-no-stream",
+      "jc-receive-without-stream",
       at("/operations/op"),
     ],
     [
       "a durable name is not a valid JetStream name",
       single({ consumer: consumerPolicy({ durable: "bad.name" }) }),
-      "jc-streams-invalid-name",
+      "jc-durable-invalid",
       at("/operations/op/x-consumer", 40),
     ],
     [
@@ -371,7 +392,7 @@ describe("derivation rules", () => {
           }),
         ],
       }),
-      "jc-streams-kv-conflict",
+      "jc-kv-bucket-conflict",
       at("/two"),
     ],
     [
@@ -397,7 +418,7 @@ describe("derivation rules", () => {
           }),
         ],
       }),
-      "jc-streams-kv-name-clash",
+      "jc-kv-bucket-stream-clash",
       at("/kv"),
     ],
   ])("reports an error when %s", (_name, given, ruleId, location) => {
@@ -423,7 +444,7 @@ describe("derivation rules", () => {
       ],
     });
     expect(deriveJetStreamConfig(c).problems).toEqual([
-      expect.objectContaining({ ruleId: "jc-streams-unknown-stream", location: at("/channels/x") }),
+      expect.objectContaining({ ruleId: "jc-stream-undeclared", location: at("/channels/x") }),
     ]);
   });
 

@@ -4,7 +4,7 @@ import { closest, distance } from "fastest-levenshtein";
 import { ALL_ANNOTATION_KEYS, type AnnotationOwner } from "../build.js";
 import { joinPointer, unescapeSegment } from "../pointer.js";
 import { DURATION_FORMS, SIZE_FORMS } from "../units.js";
-import type { Finding, Rule, RuleContext } from "./types.js";
+import { type DocumentRule, documentRule, type Finding, type RuleContext } from "./types.js";
 
 /** The annotation vocabulary's JSON Schema, as shipped in the package. */
 const annotationSchema: Record<string, unknown> = JSON.parse(
@@ -210,28 +210,28 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-export const annotationRules: Rule[] = [
-  {
+export const annotationRules: DocumentRule[] = [
+  documentRule({
     id: "jc-annotation-invalid",
     severity: "error",
-    phase: "annotations",
+    pass: "annotations",
     purpose:
       "Annotation values match the vocabulary's JSON Schema (types, enums, durations, sizes, known keys).",
     check: annotationErrors,
-  },
-  {
+  }),
+  documentRule({
     id: "jc-annotation-unknown",
     severity: "error",
-    phase: "annotations",
+    pass: "annotations",
     purpose:
       "An `x-` key that is a near miss of a jetcontract annotation is a typo, not someone else's extension.",
     check: unknownKeys,
-  },
-  {
+  }),
+  documentRule({
     id: "jc-annotation-misplaced",
     severity: "error",
-    phase: "annotations",
+    pass: "annotations",
     purpose: "Annotations are read only where they apply (e.g. `x-retry` on a receive operation).",
     check: misplaced,
-  },
+  }),
 ];

@@ -44,7 +44,7 @@ export interface WalkOptions {
  */
 export function walk(
   root: unknown,
-  visit: (step: WalkStep) => boolean | undefined | void,
+  visit: (step: WalkStep) => boolean,
   options: WalkOptions = {},
 ): WalkIssue[] {
   const maxDepth = options.maxDepth ?? MAX_NESTING_DEPTH;

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Parser } from "@asyncapi/parser";
 import type { Problem, Severity } from "../model/problem.js";
 import type { SourceLocation } from "../model/types.js";
-import { toPointer } from "./pointer.js";
+import { isRecord, toPointer } from "./pointer.js";
 import type { Workspace } from "./workspace.js";
 
 interface ParserContext {
@@ -83,24 +83,22 @@ export async function validateAsyncApi(ws: Workspace, rootPath: string): Promise
     instance.validate(dataOf(ws, rootPath), { source: rootPath }),
   );
   // Duplicate diagnostics are dropped by the loader, with every other stage's.
-  const problems: Problem[] = [];
+  const found: { problem: Problem; atRef: boolean }[] = [];
   for (const d of diagnostics) {
     const severity = SEVERITIES[d.severity] ?? "info";
     if (severity !== "error") continue;
     const source = d.source && ws.files.has(d.source) ? d.source : rootPath;
-    const location = locateDiagnostic(ws, source, d.path.map(String));
+    const { location, atRef } = locateDiagnostic(ws, source, d.path.map(String));
     const ruleId = /^asyncapi-document-(resolved|unresolved)$/.test(String(d.code))
       ? "asyncapi-schema"
       : String(d.code);
-    problems.push({
-      ruleId,
-      severity,
-      message: cleanMessage(d.message),
-      location,
-      file: location.file,
-    });
+    const problem = { ruleId, severity, message: cleanMessage(d.message), location };
+    found.push({ problem: { ...problem, file: location.file }, atRef });
   }
-  return problems;
+  // The parser also reports a problem inside a referenced file at the `$ref` that reached it
+  // from another path; the report at the node itself is enough.
+  const atNode = new Set(found.filter((f) => !f.atRef).map((f) => f.problem.message));
+  return found.filter((f) => !f.atRef || !atNode.has(f.problem.message)).map((f) => f.problem);
 }
 
 /**
@@ -112,12 +110,15 @@ function locateDiagnostic(
   ws: Workspace,
   source: string,
   segments: readonly string[],
-): SourceLocation {
+): { location: SourceLocation; atRef: boolean } {
   for (let length = segments.length; length >= 0; length--) {
     const hit = ws.resolve({ absolutePath: source, pointer: toPointer(segments.slice(0, length)) });
-    if (hit.status === "found") return ws.locateKey(hit.absolutePath, hit.pointer);
+    if (hit.status === "found") {
+      const atRef = isRecord(hit.value) && typeof hit.value.$ref === "string";
+      return { location: ws.locateKey(hit.absolutePath, hit.pointer), atRef };
+    }
   }
-  return ws.locate(source, "");
+  return { location: ws.locate(source, ""), atRef: false };
 }
 
 function cleanMessage(message: string): string {

@@ -80,9 +80,10 @@ export function parseSource(
   }
 
   // The YAML composer recurses once per level: refuse deep nesting before it runs out of stack.
-  const deepAt = tooDeepOffset(text, MAX_NESTING_DEPTH);
+  const scanLines = new LineCounter();
+  const deepAt = tooDeepOffset(text, MAX_NESTING_DEPTH, scanLines);
   if (deepAt !== undefined) {
-    const pos = lineCounter.linePos(deepAt);
+    const pos = scanLines.linePos(deepAt);
     problems.push({
       ruleId: "nesting-too-deep",
       severity: "error",
@@ -286,9 +287,9 @@ function describe(value: unknown): string {
  * Offset of the first mapping or list nested deeper than `max`, read from the YAML concrete
  * syntax tree (its parser keeps an explicit stack, so this never overflows), or undefined.
  */
-function tooDeepOffset(text: string, max: number): number | undefined {
+function tooDeepOffset(text: string, max: number, lines: LineCounter): number | undefined {
   const stack: { token: CST.Token | null | undefined; depth: number }[] = [];
-  for (const token of new Parser().parse(text)) stack.push({ token, depth: 0 });
+  for (const token of new Parser(lines.addNewLine).parse(text)) stack.push({ token, depth: 0 });
   while (stack.length > 0) {
     const { token, depth } = stack.pop() as { token: CST.Token | null | undefined; depth: number };
     if (!token) continue;

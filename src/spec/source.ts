@@ -81,7 +81,7 @@ export function parseSource(
 
   // The YAML composer recurses once per level: refuse deep nesting before it runs out of stack.
   const scanLines = new LineCounter();
-  const deepAt = tooDeepOffset(text, MAX_NESTING_DEPTH, scanLines);
+  const deepAt = nestingTooDeepOffset(text, scanLines);
   if (deepAt !== undefined) {
     const pos = scanLines.linePos(deepAt);
     problems.push({
@@ -286,8 +286,14 @@ function describe(value: unknown): string {
 /**
  * Offset of the first mapping or list nested deeper than `max`, read from the YAML concrete
  * syntax tree (its parser keeps an explicit stack, so this never overflows), or undefined.
+ * Run it before `parseDocument`, whose composer recurses once per level. `lines`, when given,
+ * learns the text's line starts (for `linePos`).
  */
-function tooDeepOffset(text: string, max: number, lines: LineCounter): number | undefined {
+export function nestingTooDeepOffset(
+  text: string,
+  lines = new LineCounter(),
+  max = MAX_NESTING_DEPTH,
+): number | undefined {
   const stack: { token: CST.Token | null | undefined; depth: number }[] = [];
   for (const token of new Parser(lines.addNewLine).parse(text)) stack.push({ token, depth: 0 });
   while (stack.length > 0) {

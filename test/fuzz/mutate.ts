@@ -305,7 +305,11 @@ export function mutate(
       data = (DATA[name] as (r: Rng, d: Json) => Json)(rng, data);
       applied.push(name);
     }
-    out = json ? JSON.stringify(data, null, 2) : stringify(data, { aliasDuplicateObjects: false });
+    // Indenting thousands of levels would make a file of gigabytes: deep data is written compact.
+    const indent = applied.includes("deepNest") ? 0 : 2;
+    out = json
+      ? JSON.stringify(data, null, indent)
+      : stringify(data, { aliasDuplicateObjects: false });
   }
   for (; textCount > 0; textCount--) {
     const name = pick(rng, Object.keys(TEXT));

@@ -17,6 +17,8 @@ export interface GenerateOptions {
   readonly clean?: boolean;
   /** Let `$ref`s to http(s) URLs be fetched (default false). */
   readonly allowRemoteRefs?: boolean;
+  /** Let local `$ref`s lead outside the spec's folder (default false). */
+  readonly allowOutsideRefs?: boolean;
   /** Directory relative paths are resolved against (default `process.cwd()`). */
   readonly cwd?: string;
 }
@@ -63,6 +65,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const { contract, problems } = await loadContract(options.spec, {
     cwd,
     ...(options.allowRemoteRefs !== undefined ? { allowRemoteRefs: options.allowRemoteRefs } : {}),
+    ...(options.allowOutsideRefs !== undefined
+      ? { allowOutsideRefs: options.allowOutsideRefs }
+      : {}),
   });
   if (!contract) return { ok: false, stale: false, files: [], problems };
   return generateFromContract(contract, { ...options, cwd }, problems);

@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Parser } from "@asyncapi/parser";
 import type { Problem, Severity } from "../model/problem.js";
-import { getAt, toPointer } from "./pointer.js";
+import type { SourceLocation } from "../model/types.js";
+import { isRecord, toPointer } from "./pointer.js";
 import type { Workspace } from "./workspace.js";
 
 interface ParserContext {
@@ -39,30 +40,30 @@ async function createParser(): Promise<Parser> {
             order: 1,
             read: async (uri) => {
               const ws = context.getStore()?.ws;
-              const path = fileURLToPath(`file://${uri.path()}`);
-              if (!ws) return "{}";
-              const known = ws.texts.get(path);
-              if (known !== undefined) return known;
-              try {
-                return await ws.readText(path);
-              } catch {
-                return "{}"; // reported by the workspace as a dangling reference
-              }
+              return dataOf(ws, fileURLToPath(`file://${uri.path()}`));
             },
           },
           ...(["http", "https"] as const).map((scheme) => ({
             schema: scheme,
             order: 1,
-            read: async (uri: { toString(): string }) => {
-              const ws = context.getStore()?.ws;
-              const text = ws?.texts.get(uri.toString());
-              return text ?? "{}"; // never fetched here: the workspace fetched it or refused it
-            },
+            // Never fetched here: the workspace fetched it or refused it.
+            read: async (uri: { toString(): string }) =>
+              dataOf(context.getStore()?.ws, uri.toString()),
           })),
         ],
       },
     },
   });
+}
+
+/**
+ * What the parser reads for a file: the data the workspace parsed and checked, as JSON. It never
+ * sees the YAML text, so YAML-only features (tags, aliases, BOMs, UTF-16) and files the loader
+ * refused cannot reach it; positions come from the workspace's map instead.
+ */
+function dataOf(ws: Workspace | undefined, absolutePath: string): string {
+  const value = ws?.files.get(absolutePath)?.value;
+  return value === undefined ? "{}" : JSON.stringify(value); // refused files are reported already
 }
 
 const SEVERITIES: Severity[] = ["error", "warning", "info", "info"];
@@ -71,45 +72,53 @@ const SEVERITIES: Severity[] = ["error", "warning", "info", "info"];
  * Validates the root document with @asyncapi/parser and maps its diagnostics to Problems at
  * file:line:column. Only errors are kept: the parser's warnings are style advice (missing
  * `id`, `contact`, tags...) that does not concern a contract.
+ *
+ * Only the parser's validation runs, not its `parse`: jetcontract builds its own model, and
+ * `parse`'s post-processing (`resolve-circular-refs`) walks each list twice per level, which is
+ * exponential in nesting (26 nested lists: 27 s; a 50-deep `oneOf` never ends).
  */
 export async function validateAsyncApi(ws: Workspace, rootPath: string): Promise<Problem[]> {
-  const text = ws.texts.get(rootPath) ?? "";
   const instance = await parser();
-  const { diagnostics } = await context.run({ ws }, () =>
-    instance.parse(text, { source: rootPath, applyTraits: false }),
+  const diagnostics = await context.run({ ws }, () =>
+    instance.validate(dataOf(ws, rootPath), { source: rootPath }),
   );
   // Duplicate diagnostics are dropped by the loader, with every other stage's.
-  const problems: Problem[] = [];
+  const found: { problem: Problem; atRef: boolean }[] = [];
   for (const d of diagnostics) {
     const severity = SEVERITIES[d.severity] ?? "info";
     if (severity !== "error") continue;
     const source = d.source && ws.files.has(d.source) ? d.source : rootPath;
-    const file = ws.files.get(source);
-    const segments = d.path.map(String);
-    const pointer = toPointer(segments);
-    let location = file?.locateKey(pointer);
-    if (!file || !getAt(file.value, segments).found || segments.length === 0) {
-      if (d.range.start.line > 0 || d.path.length === 0) {
-        location = {
-          file: file?.displayPath ?? ws.display(source),
-          line: d.range.start.line + 1,
-          column: d.range.start.character + 1,
-          pointer,
-        };
-      }
-    }
+    const { location, atRef } = locateDiagnostic(ws, source, d.path.map(String));
     const ruleId = /^asyncapi-document-(resolved|unresolved)$/.test(String(d.code))
       ? "asyncapi-schema"
       : String(d.code);
-    problems.push({
-      ruleId,
-      severity,
-      message: cleanMessage(d.message),
-      ...(location ? { location } : {}),
-      file: location?.file ?? ws.display(rootPath),
-    });
+    const problem = { ruleId, severity, message: cleanMessage(d.message), location };
+    found.push({ problem: { ...problem, file: location.file }, atRef });
   }
-  return problems;
+  // The parser also reports a problem inside a referenced file at the `$ref` that reached it
+  // from another path; the report at the node itself is enough.
+  const atNode = new Set(found.filter((f) => !f.atRef).map((f) => f.problem.message));
+  return found.filter((f) => !f.atRef || !atNode.has(f.problem.message)).map((f) => f.problem);
+}
+
+/**
+ * Where a diagnostic's path is in the files: the path is in the document with its `$ref`s
+ * resolved, so it is followed through them (the node in whichever file holds it); a path that
+ * ends at a missing key points at the deepest node that exists on the way.
+ */
+function locateDiagnostic(
+  ws: Workspace,
+  source: string,
+  segments: readonly string[],
+): { location: SourceLocation; atRef: boolean } {
+  for (let length = segments.length; length >= 0; length--) {
+    const hit = ws.resolve({ absolutePath: source, pointer: toPointer(segments.slice(0, length)) });
+    if (hit.status === "found") {
+      const atRef = isRecord(hit.value) && typeof hit.value.$ref === "string";
+      return { location: ws.locateKey(hit.absolutePath, hit.pointer), atRef };
+    }
+  }
+  return { location: ws.locate(source, ""), atRef: false };
 }
 
 function cleanMessage(message: string): string {

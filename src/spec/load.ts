@@ -10,6 +10,12 @@ import { FileReadError, Workspace } from "./workspace.js";
 export interface LoadOptions {
   /** Let `$ref`s to http(s) URLs be fetched. Default false: they are refused with `remote-ref`. */
   allowRemoteRefs?: boolean;
+  /**
+   * Let local `$ref`s lead outside the folder of the spec (`../shared/x.yaml`, `/etc/...`).
+   * Default false: they are refused with `outside-ref`, so a contract cannot make the tool read
+   * arbitrary files.
+   */
+  allowOutsideRefs?: boolean;
   /** Reads a file (the spec and every local file it references), e.g. from a git revision. */
   readFile?: (absolutePath: string) => Promise<string>;
   /** Directory relative paths are resolved against and shown relative to. Default: process.cwd(). */
@@ -34,7 +40,12 @@ export const FILE_UNREADABLE = "file-unreadable";
 export async function loadContract(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const rootPath = path.resolve(cwd, file);
-  const ws = new Workspace(cwd, options.readFile, options.allowRemoteRefs ?? false);
+  const ws = new Workspace(
+    cwd,
+    options.readFile,
+    options.allowRemoteRefs ?? false,
+    options.allowOutsideRefs ?? false,
+  );
   const done = (contract?: Contract): LoadResult => {
     const fileOrder = ws.order.map((abs) => ws.files.get(abs)?.displayPath ?? abs);
     const problems = sortProblems(ws.problems, fileOrder);

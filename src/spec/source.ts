@@ -1,4 +1,5 @@
 import {
+  type CST,
   isAlias,
   isMap,
   isScalar,
@@ -6,11 +7,13 @@ import {
   LineCounter,
   type Node,
   type Pair,
+  Parser,
   parseDocument,
 } from "yaml";
 import type { Problem } from "../model/problem.js";
 import type { SourceLocation } from "../model/types.js";
-import { parsePointer } from "./pointer.js";
+import { isRecord, parsePointer } from "./pointer.js";
+import { MAX_NESTING_DEPTH, walk } from "./walk.js";
 
 /**
  * One parsed source file (YAML or JSON — JSON is parsed as YAML 1.2 so both keep node
@@ -33,10 +36,11 @@ export interface SourceFile {
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export function parseSource(
-  text: string,
+  input: string,
   absolutePath: string,
   displayPath: string,
 ): { file: SourceFile; problems: Problem[] } {
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input; // byte-order mark
   const problems: Problem[] = [];
   const lineCounter = new LineCounter();
   const fileLoc = (line = 1, column = 1): SourceLocation => ({
@@ -75,6 +79,26 @@ export function parseSource(
     return { file: failed(), problems };
   }
 
+  // The YAML composer recurses once per level: refuse deep nesting before it runs out of stack.
+  const scanLines = new LineCounter();
+  const deepAt = nestingTooDeepOffset(text, scanLines);
+  if (deepAt !== undefined) {
+    const pos = scanLines.linePos(deepAt);
+    problems.push({
+      ruleId: "nesting-too-deep",
+      severity: "error",
+      message: tooDeepMessage,
+      location: {
+        file: displayPath,
+        line: Math.max(1, pos.line),
+        column: Math.max(1, pos.col),
+        pointer: "",
+      },
+      file: displayPath,
+    });
+    return { file: failed(), problems };
+  }
+
   const doc = parseDocument(text, {
     lineCounter,
     prettyErrors: false,
@@ -102,10 +126,16 @@ export function parseSource(
   try {
     value = doc.toJS({ maxAliasCount: 10_000 });
   } catch (error) {
+    // A RangeError here is a stack overflow: aliases nested inside aliases, deeper than the text.
+    const deep = error instanceof RangeError;
     problems.push({
-      ruleId: syntaxRule,
+      ruleId: deep ? "nesting-too-deep" : syntaxRule,
       severity: "error",
-      message: error instanceof Error ? firstLine(error.message) : "the document could not be read",
+      message: deep
+        ? tooDeepMessage
+        : error instanceof Error
+          ? firstLine(error.message)
+          : "the document could not be read",
       location: fileLoc(),
       file: displayPath,
     });
@@ -163,19 +193,127 @@ export function parseSource(
     return { file: displayPath, line, column, pointer };
   };
 
-  return {
-    file: {
-      absolutePath,
-      displayPath,
-      value,
-      locate: (pointer) => at(find(pointer).node, pointer),
-      locateKey: (pointer) => {
-        const hit = find(pointer);
-        return at(hit.key ?? hit.node, pointer);
-      },
+  const file: SourceFile = {
+    absolutePath,
+    displayPath,
+    value,
+    locate: (pointer) => at(find(pointer).node, pointer),
+    locateKey: (pointer) => {
+      const hit = find(pointer);
+      return at(hit.key ?? hit.node, pointer);
     },
-    problems,
   };
+  for (const { ruleId, pointer, message } of checkData(value, (p) => find(p).node)) {
+    problems.push({
+      ruleId,
+      severity: "error",
+      message,
+      location: file.locate(pointer),
+      file: displayPath,
+    });
+  }
+  return { file: problems.length > 0 ? { ...file, value: undefined } : file, problems };
+}
+
+const tooDeepMessage = `the document nests mappings and lists more than ${MAX_NESTING_DEPTH} levels deep; flatten it (move nested schemas to components and refer to them with \`$ref\`)`;
+
+/**
+ * What every later stage may assume of a file's data: plain JSON values (no YAML-only types),
+ * no value inside itself, bounded depth, and every `$ref` a string. Returns the problems with
+ * the pointer of the offending value.
+ */
+function checkData(
+  value: unknown,
+  nodeAt: (pointer: string) => Node | null,
+): { ruleId: string; pointer: string; message: string }[] {
+  const found: { ruleId: string; pointer: string; message: string }[] = [];
+  const issues = walk(value, ({ value: v, pointer }) => {
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      found.push({
+        ruleId: "not-json-value",
+        pointer,
+        message: `\`${String(v)}\` is not a JSON number; AsyncAPI documents hold JSON data`,
+      });
+      return false;
+    }
+    if (typeof v === "bigint" || (typeof v === "object" && v !== null && !isPlain(v))) {
+      const tag = nodeAt(pointer)?.tag?.replace("tag:yaml.org,2002:", "!!");
+      found.push({
+        ruleId: "not-json-value",
+        pointer,
+        message: `${tag ? `the YAML tag \`${tag}\`` : "this YAML value"} makes a value JSON cannot hold; AsyncAPI documents hold JSON data (write it as a string)`,
+      });
+      return false;
+    }
+    if (isRecord(v) && Object.hasOwn(v, "$ref") && typeof v.$ref !== "string") {
+      found.push({
+        ruleId: "invalid-ref",
+        pointer: `${pointer}/$ref`,
+        message: pointer.endsWith("/properties")
+          ? "a property named `$ref` cannot be described: reference resolvers (the AsyncAPI parser's too) read every `$ref` key as a reference; rename the property"
+          : `\`$ref\` must be a string (a URI reference such as \`#/components/schemas/Name\`), not ${describe(v.$ref)}`,
+      });
+    }
+    return true;
+  });
+  for (const issue of issues) {
+    found.push(
+      issue.kind === "cycle"
+        ? {
+            ruleId: "yaml-alias-cycle",
+            pointer: issue.pointer,
+            message: `this alias refers to a value that contains it (${issue.target || "the whole document"}): a document cannot contain itself; use \`$ref\` for recursive schemas`,
+          }
+        : { ruleId: "nesting-too-deep", pointer: issue.pointer, message: tooDeepMessage },
+    );
+  }
+  return found;
+}
+
+function isPlain(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  return `the ${typeof value} \`${String(value)}\``;
+}
+
+/**
+ * Offset of the first mapping or list nested deeper than `max`, read from the YAML concrete
+ * syntax tree (its parser keeps an explicit stack, so this never overflows), or undefined.
+ * Run it before `parseDocument`, whose composer recurses once per level. `lines`, when given,
+ * learns the text's line starts (for `linePos`).
+ */
+export function nestingTooDeepOffset(
+  text: string,
+  lines = new LineCounter(),
+  max = MAX_NESTING_DEPTH,
+): number | undefined {
+  const stack: { token: CST.Token | null | undefined; depth: number }[] = [];
+  for (const token of new Parser(lines.addNewLine).parse(text)) stack.push({ token, depth: 0 });
+  while (stack.length > 0) {
+    const { token, depth } = stack.pop() as { token: CST.Token | null | undefined; depth: number };
+    if (!token) continue;
+    if (token.type === "document") {
+      stack.push({ token: token.value, depth });
+    } else if (
+      token.type === "block-map" ||
+      token.type === "block-seq" ||
+      token.type === "flow-collection"
+    ) {
+      if (depth >= max) return token.offset;
+      for (const item of token.items as CST.CollectionItem[]) {
+        stack.push({ token: item.key, depth: depth + 1 });
+        stack.push({ token: item.value, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
 }
 
 function firstLine(message: string): string {

@@ -34,6 +34,11 @@ export const generateCommand: CliCommand = {
         default: false,
         describe: "Fetch $refs to http(s) URLs",
       })
+      .option("allow-outside-refs", {
+        type: "boolean",
+        default: false,
+        describe: "Follow $refs to files outside the spec's folder",
+      })
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated", "generate")
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated --check", "in CI"),
   run: async (args, io) => {
@@ -52,6 +57,7 @@ export const generateCommand: CliCommand = {
         check: args.check === true,
         clean: args.clean === true,
         allowRemoteRefs: args.allowRemoteRefs === true,
+        allowOutsideRefs: args.allowOutsideRefs === true,
         cwd: io.cwd,
       });
     } catch (error) {

@@ -30,6 +30,11 @@ export const validateCommand: CliCommand = {
         type: "boolean",
         default: false,
         describe: "Fetch $refs to http(s) URLs (refused by default)",
+      })
+      .option("allow-outside-refs", {
+        type: "boolean",
+        default: false,
+        describe: "Follow $refs to files outside the spec's folder (refused by default)",
       }),
   run: async (args, io) => {
     const specs = (args.specs as string[] | undefined) ?? [];
@@ -38,6 +43,7 @@ export const validateCommand: CliCommand = {
       cwd: io.cwd,
       strict: args.strict === true,
       allowRemoteRefs: args.allowRemoteRefs === true,
+      allowOutsideRefs: args.allowOutsideRefs === true,
     });
     const output = formatProblems(problems, format, ok);
     if (output !== "") io.out(output);

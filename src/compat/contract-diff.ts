@@ -329,7 +329,6 @@ export function diffContractHistory(
   current: ContractVersion,
   options: DiffOptions = {},
 ): DiffReport {
-  const ignore = options.ignore ?? [];
   const modes: MessageMode[] = [];
   const changes: ReportedChange[] = [];
   const last = history[history.length - 1];
@@ -363,7 +362,7 @@ export function diffContractHistory(
               { kind: "message", messageId: message.id, part },
               mode.mode,
               version.label,
-              ignore,
+              options,
             ),
           );
         }
@@ -379,7 +378,13 @@ export function diffContractHistory(
           ? messageMode(found.messageId, undefined, defaultMode, false, options).mode
           : defaultMode);
       changes.push(
-        judge(found.change, { kind: "contract", element: found.element }, mode, last.label, ignore),
+        judge(
+          found.change,
+          { kind: "contract", element: found.element },
+          mode,
+          last.label,
+          options,
+        ),
       );
     }
   }

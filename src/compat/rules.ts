@@ -21,6 +21,11 @@ export interface Rule {
   readonly mirror?: string;
   /** Why this rule's verdicts do not mirror, when they deliberately do not. */
   readonly asymmetry?: string;
+  /**
+   * A keyword JSON Schema defines as an annotation (`format`, `content*`) but that readers
+   * commonly enforce: breaking by default, relaxed with the `format` setting.
+   */
+  readonly annotation?: boolean;
 }
 
 const B: Verdict = "breaking";
@@ -310,8 +315,8 @@ const SCHEMA_RULES: readonly Rule[] = [
   }),
   schemaRule({
     id: "format-added",
-    purpose: "A `format` was added (breaks where validators assert formats).",
-    severity: "warning",
+    purpose: "A `format` was added (an assertion here; see the `format` setting).",
+    annotation: true,
     backward: B,
     forward: C,
     mirror: "format-removed",
@@ -319,7 +324,7 @@ const SCHEMA_RULES: readonly Rule[] = [
   schemaRule({
     id: "format-removed",
     purpose: "The `format` was removed.",
-    severity: "warning",
+    annotation: true,
     backward: C,
     forward: B,
     mirror: "format-added",
@@ -327,10 +332,34 @@ const SCHEMA_RULES: readonly Rule[] = [
   schemaRule({
     id: "format-changed",
     purpose: "The `format` changed.",
-    severity: "warning",
+    annotation: true,
     backward: B,
     forward: B,
     mirror: "format-changed",
+  }),
+  schemaRule({
+    id: "content-added",
+    purpose: "A `contentMediaType` or `contentEncoding` was added (see the `format` setting).",
+    annotation: true,
+    backward: B,
+    forward: C,
+    mirror: "content-removed",
+  }),
+  schemaRule({
+    id: "content-removed",
+    purpose: "A `contentMediaType` or `contentEncoding` was removed.",
+    annotation: true,
+    backward: C,
+    forward: B,
+    mirror: "content-added",
+  }),
+  schemaRule({
+    id: "content-changed",
+    purpose: "`contentMediaType`, `contentEncoding` or `contentSchema` changed.",
+    annotation: true,
+    backward: B,
+    forward: B,
+    mirror: "content-changed",
   }),
   schemaRule({
     id: "unique-items-added",
@@ -551,14 +580,14 @@ const SCHEMA_RULES: readonly Rule[] = [
   }),
   schemaRule({
     id: "combinator-added",
-    purpose: "An `allOf`/`anyOf`/`oneOf` was added beside other keywords.",
+    purpose: "An `allOf` whose branches do not merge into their parent was added.",
     backward: B,
     forward: C,
     mirror: "combinator-removed",
   }),
   schemaRule({
     id: "combinator-removed",
-    purpose: "An `allOf`/`anyOf`/`oneOf` beside other keywords was removed.",
+    purpose: "An `allOf` whose branches do not merge into their parent was removed.",
     backward: C,
     forward: B,
     mirror: "combinator-added",
@@ -600,7 +629,7 @@ const SCHEMA_RULES: readonly Rule[] = [
   }),
   schemaRule({
     id: "conditional-changed",
-    purpose: "`if`/`then`/`else` changed (conditional inclusion is not proven).",
+    purpose: "The `if` condition changed, was added or removed (not analysed further).",
     backward: B,
     forward: B,
     mirror: "conditional-changed",

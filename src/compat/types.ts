@@ -92,7 +92,16 @@ export interface DiffOptions {
   /** Per-message mode overrides, by message id (or name). Below `mode`, above the documents. */
   readonly messageModes?: Readonly<Record<string, CompatibilityMode>>;
   readonly ignore?: readonly IgnoreRule[];
+  /**
+   * How `format` and `contentMediaType`/`contentEncoding`/`contentSchema` changes count:
+   * `assert` (default) breaking like any constraint, as most readers enforce them; `warn`
+   * reported as warnings; `ignore` read as JSON Schema annotations (never breaking).
+   */
+  readonly format?: FormatPolicy;
 }
+
+export const FORMAT_POLICIES = ["assert", "warn", "ignore"] as const;
+export type FormatPolicy = (typeof FORMAT_POLICIES)[number];
 
 export { COMPATIBILITY_MODES } from "../model/compatibility.js";
 

@@ -558,6 +558,15 @@ const SCHEMA_RULES: readonly Rule[] = [
     asymmetry: "Concerns only the reader holding the `oneOf`; checked from the new schema's side.",
   }),
   schemaRule({
+    id: "old-one-of-branches-may-overlap",
+    purpose:
+      "The old `oneOf` has branches that are not provably disjoint: a new value matching two is rejected by old readers.",
+    backward: C,
+    forward: B,
+    asymmetry:
+      "Concerns only readers of the old `oneOf`; the new side is one-of-branches-may-overlap.",
+  }),
+  schemaRule({
     id: "one-of-relaxed-to-any-of",
     purpose: "`oneOf` became `anyOf` over branches that are not provably disjoint.",
     backward: C,

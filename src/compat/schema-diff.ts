@@ -514,11 +514,11 @@ class SchemaDiffer {
       const merged = this.mergeAllOf(which, node);
       if (merged !== undefined) return merged;
     }
-    for (const kind of ["anyOf", "oneOf"] as const) {
-      const branches = node[kind];
-      if (!Array.isArray(branches) || branches.length === 0) continue;
-      const unique = dedupe(branches);
-      if (unique.length !== branches.length) return { ...node, [kind]: unique };
+    // Duplicate branches are dropped from `anyOf` only: in a `oneOf` a value matching a
+    // duplicated branch matches two branches and is rejected.
+    if (Array.isArray(node.anyOf) && node.anyOf.length > 0) {
+      const unique = dedupe(node.anyOf);
+      if (unique.length !== node.anyOf.length) return { ...node, anyOf: unique };
     }
     const distributed = distributeSum(node);
     if (distributed) return distributed;
@@ -1447,6 +1447,25 @@ class SchemaDiffer {
         }
       }
     }
+    if (oKind === "oneOf" && oBranches.length > 1) {
+      // New values that fall in an old branch may fall in two, which old readers reject.
+      const unchanged =
+        nKind === "oneOf" &&
+        exact.size === nBranches.length &&
+        oBranches.length === nBranches.length;
+      const overlapping = unchanged
+        ? undefined
+        : this.firstOverlap(oBranches, path, () => true, "old");
+      if (overlapping) {
+        this.emit(
+          "old-one-of-branches-may-overlap",
+          path,
+          `old oneOf branches ${overlapping[0]} and ${overlapping[1]} are not provably disjoint: a new value matching both is rejected by old readers`,
+          "new",
+          n,
+        );
+      }
+    }
     if (oKind === "oneOf" && nKind === "anyOf" && nBranches.length > 1) {
       if (this.firstOverlap(nBranches, path, () => true)) {
         this.emit(
@@ -1464,19 +1483,27 @@ class SchemaDiffer {
     branches: Side[],
     path: string,
     consider: (j: number, k: number) => boolean,
+    which: Which = "new",
   ): [number, number] | undefined {
-    const nodes = branches.map((b) => this.resolve("new", b, path).node);
+    const nodes = branches.map((b) => this.resolve(which, b, path).node);
     for (let j = 0; j < nodes.length; j++) {
       for (let k = j + 1; k < nodes.length; k++) {
         if (!consider(j, k)) continue;
-        if (!this.disjoint(nodes[j] as JsonSchema, nodes[k] as JsonSchema)) return [j, k];
+        if (!this.disjoint(nodes[j] as JsonSchema, nodes[k] as JsonSchema, which, which)) {
+          return [j, k];
+        }
       }
     }
     return undefined;
   }
 
   /** Whether no value can match both schemas, as far as types, values and required consts show. */
-  private disjoint(a: JsonSchema, b: JsonSchema, aSide: Which = "new"): boolean {
+  private disjoint(
+    a: JsonSchema,
+    b: JsonSchema,
+    aSide: Which = "new",
+    bSide: Which = "new",
+  ): boolean {
     if (a === false || b === false) return true;
     if (!isObj(a) || !isObj(b)) return false;
     const at = effectiveTypes(a);
@@ -1500,7 +1527,7 @@ class SchemaDiffer {
         "",
       ).node;
       const y = this.resolve(
-        "new",
+        bSide,
         { node: bp[name] as JsonSchema, ptr: "", loc: undefined },
         "",
       ).node;

@@ -86,6 +86,7 @@ const schema: fc.Arbitrary<Schema> = fc.letrec<{ node: Schema }>((tie) => ({
       anyOf: fc.array(tie("node"), { minLength: 1, maxLength: 2 }),
     }),
     fc.record({ not: tie("node") }),
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword
     fc.record({ if: tie("node"), then: tie("node"), else: tie("node") }, { requiredKeys: ["if"] }),
     fc.constantFrom<Schema>({ $ref: "#/$defs/D" }, { $ref: "#D" }),
   ),

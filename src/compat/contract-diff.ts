@@ -14,6 +14,7 @@ import { ruleById } from "./rules.js";
 import { diffSchemas } from "./schema-diff.js";
 import type { Change, DiffOptions, DiffReport, ReportedChange } from "./types.js";
 import { isTransitive } from "./types.js";
+import { gateOnVersion } from "./version-gate.js";
 
 /** One version of a contract with the label reports use for it (a file, or `REV:path`). */
 export interface ContractVersion {
@@ -388,11 +389,20 @@ export function diffContractHistory(
       );
     }
   }
+  const gated = options.allowMajor
+    ? gateOnVersion(
+        changes,
+        new Map(history.map((h) => [h.label, h.contract])),
+        current.contract,
+        options.mode ?? current.contract.defaultCompatibility,
+        options,
+      )
+    : changes;
   return buildReport(
     current.label,
     history.map((h) => h.label),
     modes,
-    changes,
+    gated,
   );
 }
 

@@ -235,6 +235,13 @@ export async function diffFiles(
     if (!currentVersion) throw new CompatInputError("no current version", current.path);
     return markRevisions(diffContractHistory(versions, currentVersion, options), all);
   }
+  if (options.allowMajor) {
+    throw new CompatInputError(
+      "--allow-major compares info.version, which plain JSON Schema files do not have: use it with AsyncAPI documents",
+      current.path,
+      { kind: "could-not-run" },
+    );
+  }
   for (const l of loaded) checkSchemaRoot(l.doc);
   const currentDoc = loaded.pop();
   if (!currentDoc) throw new CompatInputError("no current version", current.path);

@@ -1,4 +1,5 @@
 import type { CompatibilityMode } from "../model/types.js";
+import { fixFor } from "./fixes.js";
 import { ruleById } from "./rules.js";
 import type {
   Change,
@@ -32,6 +33,7 @@ export function judge(
   const ignored = (options.ignore ?? []).find(
     (i) => i.rule === change.ruleId && (i.message === undefined || i.message === messageId),
   );
+  const fix = breaks.length > 0 ? fixFor(change.ruleId) : undefined;
   return {
     ...change,
     scope,
@@ -39,6 +41,7 @@ export function judge(
     breaks,
     level,
     against,
+    ...(fix ? { fix } : {}),
     ...(ignored ? { ignoredReason: ignored.reason } : {}),
   };
 }

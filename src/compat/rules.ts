@@ -730,6 +730,13 @@ const CONTRACT_RULES: readonly Rule[] = [
     forward: B,
   }),
   contractRule({
+    id: "major-version-bump-missing",
+    purpose:
+      "With version gating (`--allow-major`), a breaking change whose `info.version` keeps the old major number.",
+    backward: B,
+    forward: B,
+  }),
+  contractRule({
     id: "stream-subjects-narrowed",
     purpose: "A stream's subjects no longer cover subjects the old contract published to it.",
     backward: B,

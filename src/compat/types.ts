@@ -51,6 +51,8 @@ export interface ReportedChange extends Change {
   readonly level: ChangeLevel;
   /** Label of the earlier version this change was found against (a file or `REV:path`). */
   readonly against: string;
+  /** For a change that breaks a checked direction: what would make it compatible. */
+  readonly fix?: string;
   /** Set when a configured ignore rule matched: the reason given for it. */
   readonly ignoredReason?: string;
 }
@@ -98,6 +100,11 @@ export interface DiffOptions {
    * reported as warnings; `ignore` read as JSON Schema annotations (never breaking).
    */
   readonly format?: FormatPolicy;
+  /**
+   * Version-aware gating (contracts only): accept breaking changes when `info.version` has a
+   * new major number, and report `major-version-bump-missing` otherwise.
+   */
+  readonly allowMajor?: boolean;
 }
 
 export const FORMAT_POLICIES = ["assert", "warn", "ignore"] as const;

@@ -58,7 +58,7 @@ describe("jetcontract diff (process)", () => {
     const r = await jc(["diff", "v1.yaml", "v2.yaml"], dir);
     expect(r.code).toBe(1);
     expect(r.out.split("\n")[0]).toBe(
-      'v1.yaml:5:3 error property-removed-from-closed-model v2.yaml payload /properties/note: property "note" removed from a closed object: old data carrying it is rejected (BACKWARD: breaks BACKWARD)',
+      'v1.yaml:5:3 error property-removed-from-closed-model v2.yaml payload /properties/note: property "note" removed from a closed object: old data carrying it is rejected (breaks BACKWARD) To fix: keep the property (deprecate it instead), or allow it through `additionalProperties`; or accept it: ignore property-removed-from-closed-model with a reason in .jetcontract-diff.yaml, or release it as a new major version with --allow-major.',
     );
   });
 
@@ -74,6 +74,28 @@ describe("jetcontract diff (process)", () => {
     const strict = await jc(["diff", ...files, "--fail-on", "warning"], cfgDir);
     expect(strict.code).toBe(1);
     expect(strict.out).toMatch(/v3\.yaml:5:5 warning format-added /m);
+  });
+
+  it("writes a JUnit report with a failing test case per breaking message", async () => {
+    const r = await jc(["diff", "v1.yaml", "v2.yaml", "--format", "junit"], dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(r.out).toContain('<testsuites name="jetcontract diff" tests="2" failures="1">');
+    expect(r.out).toMatch(
+      /<testcase classname="jetcontract.diff" name="message v2.yaml">\n\s+<failure type="property-removed-from-closed-model" message="v1.yaml:5:3 property &quot;note&quot; removed/,
+    );
+    const ok = await jc(["diff", "v2.yaml", "v1.yaml", "--format", "junit"], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('failures="0"');
+    expect(ok.out).not.toContain("<failure");
+  });
+
+  it("refuses --allow-major for plain JSON Schema files, which have no info.version", async () => {
+    const r = await jc(["diff", "v1.yaml", "v2.yaml", "--allow-major"], dir);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(
+      "jetcontract diff: --allow-major compares info.version, which plain JSON Schema files do not have: use it with AsyncAPI documents",
+    );
   });
 
   it("writes JSON, Markdown and GitHub annotations", async () => {

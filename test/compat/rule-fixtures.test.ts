@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parsePositioned } from "../../src/compat/document.js";
+import { fixFor } from "../../src/compat/fixes.js";
 import { RULES, ruleById } from "../../src/compat/rules.js";
 import { diffSchemas } from "../../src/compat/schema-diff.js";
 import type { JsonSchema } from "../../src/model/types.js";
@@ -38,6 +39,13 @@ describe("rule registry audit", () => {
     const contractIds = new Set(contractFixtureIds());
     const missing = RULES.filter((r) =>
       r.scope === "schema" ? !Object.hasOwn(fixtures, r.id) : !contractIds.has(r.id),
+    ).map((r) => r.id);
+    expect(missing).toEqual([]);
+  });
+
+  it("says how to fix every rule that can break", () => {
+    const missing = RULES.filter(
+      (r) => (r.backward === "breaking" || r.forward === "breaking") && !fixFor(r.id),
     ).map((r) => r.id);
     expect(missing).toEqual([]);
   });

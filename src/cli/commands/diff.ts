@@ -58,7 +58,12 @@ export const diffCommand: CliCommand = {
       .option("format", {
         choices: DIFF_FORMATS as unknown as DiffFormat[],
         default: "text" as DiffFormat,
-        describe: "Output: text (file:line:col level rule message), json, markdown, github",
+        describe: "Output: text (file:line:col level rule message), json, markdown, github, junit",
+      })
+      .option("allow-major", {
+        type: "boolean",
+        describe:
+          "Accept breaking changes when info.version has a new major number; otherwise require one",
       })
       .option("fail-on", {
         choices: ["breaking", "warning"],
@@ -105,6 +110,7 @@ export const diffCommand: CliCommand = {
         ...(config?.messageModes ? { messageModes: config.messageModes } : {}),
         ...(config?.ignore ? { ignore: config.ignore } : {}),
         ...(config?.format ? { format: config.format } : {}),
+        ...(args.allowMajor === true ? { allowMajor: true } : {}),
       });
       const output = formatReport(report, format, { failOn });
       if (output !== "") io.out(output);

@@ -198,6 +198,19 @@ function compile(s: Schema): ((value: unknown) => boolean) | undefined {
 }
 
 /**
+ * Schemas the judge gets wrong: ajv 8 does not count the items a trivial `contains` (`{}`,
+ * `true`) matched as evaluated, so `{contains: {}, unevaluatedItems: false}` rejects `[null]`
+ * (JSON Schema 2020-12 accepts it). Pairs with `contains` beside `unevaluatedItems` are left
+ * out rather than judged wrongly; the checker compares them without the rewrite to `items`.
+ */
+function ajvMisjudges(s: unknown): boolean {
+  if (typeof s !== "object" || s === null) return false;
+  const node = s as Record<string, unknown>;
+  if (node.contains !== undefined && node.unevaluatedItems !== undefined) return true;
+  return Object.values(node).some(ajvMisjudges);
+}
+
+/**
  * A counterexample, or undefined: a value the "compatible" direction should carry over but
  * the other schema rejects.
  */
@@ -209,6 +222,7 @@ export function falseCompatible(
   const backward = !changes.some((c) => c.backward === "breaking");
   const forward = !changes.some((c) => c.forward === "breaking");
   if (!backward && !forward) return undefined;
+  if (ajvMisjudges(pair.old) || ajvMisjudges(pair.new)) return undefined;
   const oldOk = compile(pair.old);
   const newOk = compile(pair.new);
   if (!oldOk || !newOk) return undefined;

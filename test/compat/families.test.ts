@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noThenProperty: `then` is the JSON Schema keyword under test
 import { describe, expect, it } from "vitest";
 import { diffSchemas } from "../../src/compat/schema-diff.js";
 import type { JsonSchema } from "../../src/model/types.js";

@@ -10,7 +10,7 @@ import type {
   Stream,
 } from "../model/types.js";
 import { buildReport, judge, type MessageMode, messageMode } from "./report.js";
-import { ruleById } from "./rules.js";
+import { type RuleId, ruleById } from "./rules.js";
 import { diffSchemas } from "./schema-diff.js";
 import type { Change, DiffOptions, DiffReport, ReportedChange } from "./types.js";
 import { isTransitive } from "./types.js";
@@ -23,7 +23,7 @@ export interface ContractVersion {
 }
 
 function contractChange(
-  ruleId: string,
+  ruleId: RuleId,
   message: string,
   location: SourceLocation,
   side: "old" | "new",

@@ -1,4 +1,4 @@
-import { BOUND_KEYWORDS } from "./rules.js";
+import { BOUND_KEYWORDS, type RuleId } from "./rules.js";
 
 /**
  * What change would make a breaking finding compatible, per rule: the text a report shows
@@ -6,7 +6,7 @@ import { BOUND_KEYWORDS } from "./rules.js";
  * by the report: an `ignore` entry, or a new major version with `--allow-major`.) A test
  * checks that every rule that can break has one.
  */
-const FIXES: Readonly<Record<string, string>> = {
+const FIXES: Readonly<Partial<Record<RuleId, string>>> = {
   "schema-made-false": "keep accepting what the old schema accepted (drop the `false`)",
   "schema-false-relaxed": "keep the `false` schema until every reader is upgraded",
   "type-added": "drop the new `type`, or list every type old data uses",
@@ -111,6 +111,6 @@ function boundFix(id: string): string | undefined {
 }
 
 /** The suggested fix for a rule's breaking findings. */
-export function fixFor(ruleId: string): string | undefined {
+export function fixFor(ruleId: RuleId): string | undefined {
   return FIXES[ruleId] ?? boundFix(ruleId);
 }

@@ -31,14 +31,17 @@ export interface Rule {
 const B: Verdict = "breaking";
 const C: Verdict = "compatible";
 
-type RuleSpec = Omit<Rule, "scope" | "severity"> & { severity?: Rule["severity"] };
+type RuleSpec<I extends string> = Omit<Rule, "scope" | "severity" | "id"> & {
+  readonly id: I;
+  severity?: Rule["severity"];
+};
 
-function schemaRule(spec: RuleSpec): Rule {
+function schemaRule<const I extends string>(spec: RuleSpec<I>): Rule & { readonly id: I } {
   const severity = spec.severity ?? (spec.backward === C && spec.forward === C ? "info" : "error");
   return { ...spec, severity, scope: "schema" };
 }
 
-function contractRule(spec: RuleSpec): Rule {
+function contractRule<const I extends string>(spec: RuleSpec<I>): Rule & { readonly id: I } {
   return { ...spec, severity: spec.severity ?? "error", scope: "contract" };
 }
 
@@ -57,7 +60,7 @@ export interface BoundKeyword {
 
 const NUMBER = ["number", "integer"];
 
-export const BOUND_KEYWORDS: readonly BoundKeyword[] = [
+const BOUND_LIST = [
   {
     keyword: "minimum",
     id: "minimum",
@@ -130,10 +133,16 @@ export const BOUND_KEYWORDS: readonly BoundKeyword[] = [
     what: "maximum `contains` matches",
     applies: ["array"],
   },
-];
+] as const satisfies readonly BoundKeyword[];
 
-function boundRules(): Rule[] {
-  const rules: Rule[] = [];
+type BoundId = (typeof BOUND_LIST)[number]["id"];
+/** Ids of the rules generated for the bound keywords. */
+type BoundRuleId = `${BoundId}-${"added" | "removed" | "increased" | "decreased"}`;
+
+export const BOUND_KEYWORDS: readonly (BoundKeyword & { readonly id: BoundId })[] = BOUND_LIST;
+
+function boundRules(): (Rule & { readonly id: BoundRuleId })[] {
+  const rules: (Rule & { readonly id: BoundRuleId })[] = [];
   for (const b of BOUND_KEYWORDS) {
     const tighten = b.lower ? "increased" : "decreased";
     const loosen = b.lower ? "decreased" : "increased";
@@ -171,7 +180,7 @@ function boundRules(): Rule[] {
   return rules;
 }
 
-const SCHEMA_RULES: readonly Rule[] = [
+const SCHEMA_RULES = [
   schemaRule({
     id: "schema-made-false",
     purpose: "A schema that accepted something now accepts nothing (`false`).",
@@ -651,9 +660,9 @@ const SCHEMA_RULES: readonly Rule[] = [
     forward: B,
     mirror: "keyword-changed",
   }),
-];
+] as const;
 
-const CONTRACT_RULES: readonly Rule[] = [
+const CONTRACT_RULES = [
   contractRule({
     id: "channel-removed",
     purpose: "A channel was removed: its producers or consumers lose their subject.",
@@ -742,19 +751,26 @@ const CONTRACT_RULES: readonly Rule[] = [
     backward: B,
     forward: B,
   }),
+] as const;
+
+/** Every rule id: a misspelt id in the checker or the fixes table fails to compile. */
+export type RuleId = (typeof SCHEMA_RULES)[number]["id"] | (typeof CONTRACT_RULES)[number]["id"];
+
+export const RULES: readonly (Rule & { readonly id: RuleId })[] = [
+  ...SCHEMA_RULES,
+  ...CONTRACT_RULES,
 ];
 
-export const RULES: readonly Rule[] = [...SCHEMA_RULES, ...CONTRACT_RULES];
+const BY_ID = new Map<string, Rule & { readonly id: RuleId }>(RULES.map((r) => [r.id, r]));
 
-const BY_ID = new Map(RULES.map((r) => [r.id, r]));
-
-/** The rule with this id; throws for an unknown id (a programming error, not user input). */
-export function ruleById(id: string): Rule {
+/** The rule with this id (every `RuleId` has one; the registry test checks the ids are unique). */
+export function ruleById(id: RuleId): Rule & { readonly id: RuleId } {
   const rule = BY_ID.get(id);
   if (!rule) throw new Error(`jetcontract compat: unknown rule id ${id}`);
   return rule;
 }
 
-export function isRuleId(id: string): boolean {
+/** Whether user input (an `ignore` entry) names a rule. */
+export function isRuleId(id: string): id is RuleId {
   return BY_ID.has(id);
 }

@@ -1,6 +1,6 @@
 import type { JsonSchema, SourceLocation } from "../model/types.js";
 import { escapeSegment, parsePointer } from "../spec/pointer.js";
-import { BOUND_KEYWORDS, type BoundKeyword, ruleById } from "./rules.js";
+import { BOUND_KEYWORDS, type BoundKeyword, type RuleId, ruleById } from "./rules.js";
 import type { SchemaChange } from "./types.js";
 
 /**
@@ -416,7 +416,7 @@ class SchemaDiffer {
    * about; the first with a known position is reported, else the node itself.
    */
   private emit(
-    ruleId: string,
+    ruleId: RuleId,
     path: string,
     message: string,
     side: Which,
@@ -970,7 +970,7 @@ class SchemaDiffer {
     entrySide: Which,
     cover: Side,
     at: string,
-    outcomes: Readonly<Record<"closed" | "open" | "partial", readonly [string, string]>>,
+    outcomes: Readonly<Record<"closed" | "open" | "partial", readonly [RuleId, string]>>,
   ): void {
     const resolved = this.resolve(entrySide, entry, at).node;
     const covered = this.resolve(entrySide === "new" ? "old" : "new", cover, at).node;

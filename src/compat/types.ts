@@ -1,4 +1,5 @@
 import type { CompatibilityMode, SourceLocation } from "../model/types.js";
+import type { RuleId } from "./rules.js";
 
 /** Whether a change keeps a direction of compatibility. */
 export type Verdict = "compatible" | "breaking";
@@ -22,7 +23,7 @@ export interface ChangeLocation extends SourceLocation {
 /** One difference found between two schemas (or two contracts), before modes are applied. */
 export interface Change {
   /** Id of the rule in the registry (`./rules.ts`). */
-  readonly ruleId: string;
+  readonly ruleId: RuleId;
   readonly message: string;
   /** JSON pointer inside the compared schema (schema changes) or the document (contract changes). */
   readonly path: string;

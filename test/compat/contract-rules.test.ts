@@ -3,7 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { diffContracts } from "../../src/compat/contract-diff.js";
 import { parsePositioned } from "../../src/compat/document.js";
-import { ruleById } from "../../src/compat/rules.js";
+import { isRuleId, ruleById } from "../../src/compat/rules.js";
 import type { Contract } from "../../src/model/types.js";
 import { loadContract } from "../../src/spec/index.js";
 import { contractFixtureDir, contractFixtureIds } from "./contract-fixtures.js";
@@ -85,6 +85,7 @@ describe("contract rules on their fixtures", () => {
     const change = report.changes.find((c) => c.ruleId === id);
     expect(change, JSON.stringify(report.changes.map((c) => c.ruleId))).toBeDefined();
     if (!change) return;
+    if (!isRuleId(id)) throw new Error(`unknown rule id ${id}`);
     const rule = ruleById(id);
     expect(change.backward).toBe(rule.backward);
     expect(change.forward).toBe(rule.forward);

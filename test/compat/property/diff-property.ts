@@ -169,10 +169,11 @@ const jsonValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
   ),
 })).v;
 
-export const values: fc.Arbitrary<unknown[]> = fc.array(jsonValue, {
-  minLength: 20,
-  maxLength: 40,
-});
+// Through JSON, as messages arrive: fast-check's dictionaries can have a null prototype, on
+// which ajv's uniqueItems comparison throws.
+export const values: fc.Arbitrary<unknown[]> = fc
+  .array(jsonValue, { minLength: 20, maxLength: 40 })
+  .map((list) => JSON.parse(JSON.stringify(list)) as unknown[]);
 
 let ajv = newAjv();
 let compiled = 0;

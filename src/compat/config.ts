@@ -3,10 +3,15 @@ import path from "node:path";
 import { distance } from "fastest-levenshtein";
 import type { CompatibilityMode } from "../model/types.js";
 import { isRecord } from "../spec/pointer.js";
-import { CompatInputError, type PositionedDocument, parsePositioned } from "./document.js";
+import {
+  CompatInputError,
+  type PositionedDocument,
+  parsePositioned,
+  readErrorText,
+} from "./document.js";
 import { isRuleId, RULES } from "./rules.js";
-import type { DiffOptions, IgnoreRule } from "./types.js";
-import { COMPATIBILITY_MODES } from "./types.js";
+import type { DiffOptions, FormatPolicy, IgnoreRule } from "./types.js";
+import { COMPATIBILITY_MODES, FORMAT_POLICIES } from "./types.js";
 
 /** The repository configuration file `jetcontract diff` looks for, from the directory up. */
 export const CONFIG_FILE_NAME = ".jetcontract-diff.yaml";
@@ -16,6 +21,7 @@ export const CONFIG_FILE_NAME = ".jetcontract-diff.yaml";
  *
  * ```yaml
  * failOn: breaking            # or warning
+ * format: assert              # format/content* changes: assert (default), warn or ignore
  * messages:
  *   OrderPlaced:
  *     mode: FULL_TRANSITIVE   # overrides the document's x-compatibility for this message
@@ -50,7 +56,9 @@ function closest(word: string, choices: readonly string[]): string | undefined {
 export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
   const fail: (pointer: string, message: string) => never = (pointer, message) => {
     const at = doc.locate(pointer);
-    throw new CompatInputError(`${at.file}:${at.line}:${at.column}: ${message}`, doc.file);
+    throw new CompatInputError(`${at.file}:${at.line}:${at.column}: ${message}`, doc.file, {
+      kind: "could-not-run",
+    });
   };
   const checkKeys = (
     value: Record<string, unknown>,
@@ -79,7 +87,19 @@ export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
 
   const root = doc.value ?? {};
   if (!isRecord(root)) return fail("", "the configuration must be a mapping");
-  checkKeys(root, "", ["failOn", "messages", "ignore"]);
+  checkKeys(root, "", ["failOn", "format", "messages", "ignore"]);
+  let format: FormatPolicy | undefined;
+  if (root.format !== undefined) {
+    if (!(FORMAT_POLICIES as readonly unknown[]).includes(root.format)) {
+      const hint =
+        typeof root.format === "string" ? closest(root.format, FORMAT_POLICIES) : undefined;
+      fail(
+        "/format",
+        `format must be one of ${FORMAT_POLICIES.join(", ")}${hint ? `; did you mean "${hint}"?` : ""}`,
+      );
+    }
+    format = root.format as FormatPolicy;
+  }
   let failOn: DiffConfig["failOn"];
   if (root.failOn !== undefined) {
     if (root.failOn !== "breaking" && root.failOn !== "warning") {
@@ -132,6 +152,7 @@ export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
   return {
     file: doc.file,
     ...(failOn ? { failOn } : {}),
+    ...(format ? { format } : {}),
     messageModes,
     ignore,
   };
@@ -143,9 +164,20 @@ export async function loadDiffConfig(file: string, cwd = process.cwd()): Promise
   try {
     text = await readFile(path.resolve(cwd, file), "utf8");
   } catch (error) {
-    throw new CompatInputError(`cannot read configuration ${file}`, file, { cause: error });
+    throw new CompatInputError(`cannot read configuration ${file}: ${readErrorText(error)}`, file, {
+      cause: error,
+      kind: "could-not-run",
+    });
   }
-  return parseDiffConfig(parsePositioned(text, file));
+  try {
+    return parseDiffConfig(parsePositioned(text, file));
+  } catch (error) {
+    // A configuration that does not parse is a setting problem, like a bad flag.
+    if (error instanceof CompatInputError && error.kind === "invalid") {
+      throw new CompatInputError(error.message, file, { cause: error, kind: "could-not-run" });
+    }
+    throw error;
+  }
 }
 
 /** Finds `.jetcontract-diff.yaml` in `cwd` or the nearest directory above it. */

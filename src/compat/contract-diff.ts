@@ -10,10 +10,11 @@ import type {
   Stream,
 } from "../model/types.js";
 import { buildReport, judge, type MessageMode, messageMode } from "./report.js";
-import { ruleById } from "./rules.js";
+import { type RuleId, ruleById } from "./rules.js";
 import { diffSchemas } from "./schema-diff.js";
 import type { Change, DiffOptions, DiffReport, ReportedChange } from "./types.js";
 import { isTransitive } from "./types.js";
+import { gateOnVersion } from "./version-gate.js";
 
 /** One version of a contract with the label reports use for it (a file, or `REV:path`). */
 export interface ContractVersion {
@@ -22,7 +23,7 @@ export interface ContractVersion {
 }
 
 function contractChange(
-  ruleId: string,
+  ruleId: RuleId,
   message: string,
   location: SourceLocation,
   side: "old" | "new",
@@ -336,7 +337,6 @@ export function diffContractHistory(
   current: ContractVersion,
   options: DiffOptions = {},
 ): DiffReport {
-  const ignore = options.ignore ?? [];
   const modes: MessageMode[] = [];
   const changes: ReportedChange[] = [];
   const last = history[history.length - 1];
@@ -370,7 +370,7 @@ export function diffContractHistory(
               { kind: "message", messageId: message.id, part },
               mode.mode,
               version.label,
-              ignore,
+              options,
             ),
           );
         }
@@ -386,15 +386,30 @@ export function diffContractHistory(
           ? messageMode(found.messageId, undefined, defaultMode, false, options).mode
           : defaultMode);
       changes.push(
-        judge(found.change, { kind: "contract", element: found.element }, mode, last.label, ignore),
+        judge(
+          found.change,
+          { kind: "contract", element: found.element },
+          mode,
+          last.label,
+          options,
+        ),
       );
     }
   }
+  const gated = options.allowMajor
+    ? gateOnVersion(
+        changes,
+        new Map(history.map((h) => [h.label, h.contract])),
+        current.contract,
+        options.mode ?? current.contract.defaultCompatibility,
+        options,
+      )
+    : changes;
   return buildReport(
     current.label,
     history.map((h) => h.label),
     modes,
-    changes,
+    gated,
   );
 }
 

@@ -1,20 +1,52 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from "yaml";
 import type { SourceLocation } from "../model/types.js";
 
-/** A file the checker could not use: unreadable, unparsable, or of the wrong kind. */
+/**
+ * A file the checker could not use. `invalid`: it was read but is not a usable schema or
+ * contract (the user's input is wrong: exit 1). `could-not-run`: it could not be read at all,
+ * or the configuration is unusable (missing file, unknown revision: exit 2).
+ */
 export class CompatInputError extends Error {
   override readonly name = "CompatInputError";
+  readonly kind: "invalid" | "could-not-run";
   constructor(
     message: string,
     readonly file: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; kind?: "invalid" | "could-not-run" },
   ) {
     super(message, options);
+    this.kind = options?.kind ?? "invalid";
   }
 }
 
 export function isCompatInputError(error: unknown): error is CompatInputError {
   return error instanceof CompatInputError;
+}
+
+/** Why a file could not be read, in words (no Node error text). */
+export function readErrorText(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case "ENOENT":
+      return "no such file";
+    case "EISDIR":
+      return "is a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ENOTDIR":
+      return "a part of the path is not a directory";
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
 }
 
 /** A YAML or JSON document parsed to plain data, with the position of every node. */
@@ -45,9 +77,22 @@ export function parsePositioned(text: string, file: string): PositionedDocument 
     throw new CompatInputError(`${where}: cannot parse: ${first.message.split("\n")[0]}`, file);
   }
   const positions = new Map<string, { line: number; column: number }>();
+  // Nodes on the path from the root: an alias to one of them would make the data cyclic.
+  const ancestors = new Set<unknown>();
   const visit = (node: unknown, pointer: string): void => {
     if (!node || typeof node !== "object") return;
+    if (isAlias(node)) {
+      if (ancestors.has(node.resolve(doc))) {
+        const at = lineCounter.linePos(node.range?.[0] ?? 0);
+        throw new CompatInputError(
+          `${file}:${at.line}:${at.col}: the alias *${node.source} refers to a node that contains it (a cycle)`,
+          file,
+        );
+      }
+      return;
+    }
     const n = node as Node;
+    ancestors.add(n);
     if (n.range) {
       const pos = lineCounter.linePos(n.range[0]);
       positions.set(pointer, { line: pos.line, column: pos.col });
@@ -70,6 +115,7 @@ export function parsePositioned(text: string, file: string): PositionedDocument 
         visit(item, `${pointer}/${i}`);
       });
     }
+    ancestors.delete(n);
   };
   visit(doc.contents, "");
   const value: unknown = doc.toJS({ maxAliasCount: 1000 });

@@ -3,9 +3,14 @@ import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Problem } from "../model/problem.js";
 import type { CompatibilityMode, JsonSchema } from "../model/types.js";
-import { loadContract } from "../spec/index.js";
+import { FILE_UNREADABLE, loadContract } from "../spec/index.js";
 import { type ContractVersion, diffContractHistory } from "./contract-diff.js";
-import { CompatInputError, type PositionedDocument, parsePositioned } from "./document.js";
+import {
+  CompatInputError,
+  type PositionedDocument,
+  parsePositioned,
+  readErrorText,
+} from "./document.js";
 import { buildReport, judge, messageMode } from "./report.js";
 import { diffSchemas } from "./schema-diff.js";
 import type { DiffOptions, DiffReport, ReportedChange } from "./types.js";
@@ -62,6 +67,7 @@ export class GitRevisionReader {
         throw new CompatInputError(
           `cannot read revision ${this.revision}: not inside a git repository (${errorText(error)})`,
           this.revision,
+          { kind: "could-not-run" },
         );
       });
     return this.root;
@@ -72,7 +78,9 @@ export class GitRevisionReader {
       try {
         await run("git", ["rev-parse", "--verify", "--quiet", `${this.revision}^{commit}`], root);
       } catch {
-        throw new CompatInputError(`unknown git revision "${this.revision}"`, this.revision);
+        throw new CompatInputError(`unknown git revision "${this.revision}"`, this.revision, {
+          kind: "could-not-run",
+        });
       }
     });
     return this.verified;
@@ -102,13 +110,16 @@ export class GitRevisionReader {
       throw new CompatInputError(
         `${absolutePath} is outside the git repository at ${root}`,
         absolutePath,
+        { kind: "could-not-run" },
       );
     }
     const spec = `${this.revision}:${rel.split(path.sep).join("/")}`;
     try {
       return await run("git", ["show", spec], root);
     } catch (error) {
-      throw new CompatInputError(`cannot read ${spec}: ${errorText(error)}`, spec);
+      throw new CompatInputError(`cannot read ${spec}: ${errorText(error)}`, spec, {
+        kind: "could-not-run",
+      });
     }
   }
 }
@@ -129,10 +140,10 @@ async function readSource(
   try {
     return { text: await readFile(absolute, "utf8") };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : errorText(error);
-    throw new CompatInputError(`cannot read ${source.path}: ${why}`, source.path, { cause: error });
+    throw new CompatInputError(`cannot read ${source.path}: ${readErrorText(error)}`, source.path, {
+      cause: error,
+      kind: "could-not-run",
+    });
   }
 }
 
@@ -172,7 +183,13 @@ export async function diffFiles(
 ): Promise<DiffReport> {
   const cwd = options.cwd ?? process.cwd();
   if (previous.length === 0) {
-    throw new CompatInputError("nothing to compare against: give an earlier version", current.path);
+    throw new CompatInputError(
+      "nothing to compare against: give an earlier version",
+      current.path,
+      {
+        kind: "could-not-run",
+      },
+    );
   }
   const all = [...previous, current];
   const loaded: LoadedSource[] = [];
@@ -209,6 +226,7 @@ export async function diffFiles(
         throw new CompatInputError(
           `${prefix}${error ? problemText(error) : `${l.label} could not be loaded`}`,
           l.label,
+          { kind: error?.ruleId === FILE_UNREADABLE ? "could-not-run" : "invalid" },
         );
       }
       versions.push({ label: l.label, contract: result.contract });
@@ -217,9 +235,38 @@ export async function diffFiles(
     if (!currentVersion) throw new CompatInputError("no current version", current.path);
     return markRevisions(diffContractHistory(versions, currentVersion, options), all);
   }
+  if (options.allowMajor) {
+    throw new CompatInputError(
+      "--allow-major compares info.version, which plain JSON Schema files do not have: use it with AsyncAPI documents",
+      current.path,
+      { kind: "could-not-run" },
+    );
+  }
+  for (const l of loaded) checkSchemaRoot(l.doc);
   const currentDoc = loaded.pop();
   if (!currentDoc) throw new CompatInputError("no current version", current.path);
   return markRevisions(diffSchemaDocuments(loaded, currentDoc, options), all);
+}
+
+/** A plain JSON Schema file holds an object or a boolean; anything else is not a schema. */
+function checkSchemaRoot(doc: PositionedDocument): void {
+  const value = doc.value;
+  if (
+    typeof value === "boolean" ||
+    (typeof value === "object" && value !== null && !Array.isArray(value))
+  ) {
+    return;
+  }
+  const found = Array.isArray(value)
+    ? "a list"
+    : value === null || value === undefined
+      ? "nothing"
+      : `a ${typeof value}`;
+  const at = doc.locate("");
+  throw new CompatInputError(
+    `${at.file}:${at.line}:${at.column}: a JSON Schema must be an object or a boolean, found ${found}`,
+    doc.file,
+  );
 }
 
 /** Locations inside a file read at a git revision name it `REV:path` and carry the revision. */
@@ -267,7 +314,7 @@ function diffSchemaDocuments(
           { kind: "message", messageId, part: "payload" },
           mode.mode,
           version.label,
-          options.ignore,
+          options,
         ),
       );
     }

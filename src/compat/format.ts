@@ -3,7 +3,7 @@ import type { SourceLocation } from "../model/types.js";
 import { fails } from "./report.js";
 import type { DiffReport, ReportedChange } from "./types.js";
 
-export const DIFF_FORMATS = ["text", "json", "markdown", "github"] as const;
+export const DIFF_FORMATS = ["text", "json", "markdown", "github", "junit"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
 
 export interface FormatOptions {
@@ -17,9 +17,17 @@ function where(change: ReportedChange): string {
 }
 
 function breaksText(change: ReportedChange): string {
-  return change.breaks.length > 0
-    ? `breaks ${change.breaks.map((d) => d.toUpperCase()).join(" and ")}`
-    : "compatible";
+  if (change.breaks.length === 0) return `compatible under ${change.mode}`;
+  const broken = change.breaks.map((d) => d.toUpperCase()).join(" and ");
+  // "breaks BACKWARD" says the mode when it is BACKWARD; name the mode only when it differs.
+  return broken === change.mode ? `breaks ${broken}` : `breaks ${broken} (mode ${change.mode})`;
+}
+
+/** How to resolve a failing change: the fix, and how to accept it deliberately. */
+export function resolutionText(change: ReportedChange): string {
+  if (change.fix === undefined || change.ignoredReason !== undefined) return "";
+  const accept = `or accept it: ignore ${change.ruleId} with a reason in .jetcontract-diff.yaml, or release it as a new major version with --allow-major`;
+  return `To fix: ${change.fix}; ${accept}.`;
 }
 
 function locationText(loc: SourceLocation | undefined, fallback: string): string {
@@ -33,7 +41,8 @@ function displayLevel(change: ReportedChange): string {
 function lineMessage(change: ReportedChange, report: DiffReport): string {
   const against = report.previous.length > 1 ? ` [vs ${change.against}]` : "";
   const ignored = change.ignoredReason !== undefined ? ` (ignored: ${change.ignoredReason})` : "";
-  return `${where(change)}: ${change.message} (${change.mode}: ${breaksText(change)})${against}${ignored}`;
+  const resolution = resolutionText(change);
+  return `${where(change)}: ${change.message} (${breaksText(change)})${against}${ignored}${resolution ? ` ${resolution}` : ""}`;
 }
 
 /** Counts for the summary line. */
@@ -117,7 +126,7 @@ function markdown(report: DiffReport, options: FormatOptions): string {
             ? `warning: ${escapeMarkdown(breaksText(c))}`
             : escapeMarkdown(breaksText(c));
     out.push(
-      `| ${verdict} | ${code(c.ruleId)} | ${code(where(c))} | ${escapeMarkdown(c.message)} | ${code(locationText(c.location, report.current))} |`,
+      `| ${verdict} | ${code(c.ruleId)} | ${code(where(c))} | ${escapeMarkdown([c.message, resolutionText(c)].filter(Boolean).join(" "))} | ${code(locationText(c.location, report.current))} |`,
     );
   }
   out.push("", summarizeReport(report, options).replace(/^/, "_").replace(/$/, "_"));
@@ -145,6 +154,58 @@ function github(report: DiffReport): string {
   return lines.join("\n");
 }
 
+function xml(value: string): string {
+  return value
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;")
+    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/gu, "\uFFFD");
+}
+
+/**
+ * JUnit XML for CI systems that read it: one test case per message (and one for the
+ * contract), failing with one `<failure>` per change that fails the check.
+ */
+function junit(report: DiffReport, options: FormatOptions): string {
+  const cases = new Map<string, ReportedChange[]>();
+  for (const m of report.messages) cases.set(`message ${m.messageId}`, []);
+  for (const c of report.changes) {
+    const name = c.scope.kind === "message" ? `message ${c.scope.messageId}` : "contract";
+    const list = cases.get(name) ?? [];
+    list.push(c);
+    cases.set(name, list);
+  }
+  if (!cases.has("contract")) cases.set("contract", []);
+  const failures = [...cases.values()].filter((l) => l.some((c) => fails(c, options.failOn)));
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="jetcontract diff" tests="${cases.size}" failures="${failures.length}">`,
+    `  <testsuite name="${xml(`${report.current} vs ${report.previous.join(", ")}`)}" tests="${cases.size}" failures="${failures.length}" errors="0">`,
+  ];
+  for (const [name, changes] of [...cases].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const failing = changes.filter((c) => fails(c, options.failOn));
+    out.push(`    <testcase classname="jetcontract.diff" name="${xml(name)}">`);
+    for (const c of failing) {
+      const at = locationText(c.location, report.current);
+      out.push(
+        `      <failure type="${xml(c.ruleId)}" message="${xml(`${at} ${c.message}`)}">${xml(`${at} ${c.ruleId} ${lineMessage(c, report)}`)}</failure>`,
+      );
+    }
+    const others = changes.filter((c) => !fails(c, options.failOn));
+    if (others.length > 0) {
+      const lines = others.map(
+        (c) => `${locationText(c.location, report.current)} ${c.ruleId} ${lineMessage(c, report)}`,
+      );
+      out.push(`      <system-out>${xml(lines.join("\n"))}</system-out>`);
+    }
+    out.push("    </testcase>");
+  }
+  out.push("  </testsuite>", "</testsuites>");
+  return out.join("\n");
+}
+
 /** Renders a report. `json` is the report itself; the others are for people and CI. */
 export function formatReport(
   report: DiffReport,
@@ -160,5 +221,7 @@ export function formatReport(
       return github(report);
     case "text":
       return text(report, options);
+    case "junit":
+      return junit(report, options);
   }
 }

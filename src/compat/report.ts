@@ -1,4 +1,5 @@
 import type { CompatibilityMode } from "../model/types.js";
+import { fixFor } from "./fixes.js";
 import { ruleById } from "./rules.js";
 import type {
   Change,
@@ -6,7 +7,6 @@ import type {
   DiffOptions,
   DiffReport,
   Direction,
-  IgnoreRule,
   MessageSummary,
   ReportedChange,
 } from "./types.js";
@@ -18,15 +18,22 @@ export function judge(
   scope: ChangeScope,
   mode: CompatibilityMode,
   against: string,
-  ignore: readonly IgnoreRule[] = [],
+  options: Pick<DiffOptions, "ignore" | "format"> = {},
 ): ReportedChange {
-  const breaks: Direction[] = directionsOf(mode).filter((d) => change[d] === "breaking");
   const rule = ruleById(change.ruleId);
-  const level = breaks.length > 0 ? rule.severity : "info";
+  // `format: ignore` reads format/content* as JSON Schema annotations: they break nothing.
+  const annotationOnly = rule.annotation === true && options.format === "ignore";
+  const breaks: Direction[] = annotationOnly
+    ? []
+    : directionsOf(mode).filter((d) => change[d] === "breaking");
+  const severity =
+    rule.annotation === true && options.format === "warn" ? "warning" : rule.severity;
+  const level = breaks.length > 0 ? severity : "info";
   const messageId = scope.kind === "message" ? scope.messageId : undefined;
-  const ignored = ignore.find(
+  const ignored = (options.ignore ?? []).find(
     (i) => i.rule === change.ruleId && (i.message === undefined || i.message === messageId),
   );
+  const fix = breaks.length > 0 ? fixFor(change.ruleId) : undefined;
   return {
     ...change,
     scope,
@@ -34,6 +41,7 @@ export function judge(
     breaks,
     level,
     against,
+    ...(fix ? { fix } : {}),
     ...(ignored ? { ignoredReason: ignored.reason } : {}),
   };
 }

@@ -21,19 +21,27 @@ export interface Rule {
   readonly mirror?: string;
   /** Why this rule's verdicts do not mirror, when they deliberately do not. */
   readonly asymmetry?: string;
+  /**
+   * A keyword JSON Schema defines as an annotation (`format`, `content*`) but that readers
+   * commonly enforce: breaking by default, relaxed with the `format` setting.
+   */
+  readonly annotation?: boolean;
 }
 
 const B: Verdict = "breaking";
 const C: Verdict = "compatible";
 
-type RuleSpec = Omit<Rule, "scope" | "severity"> & { severity?: Rule["severity"] };
+type RuleSpec<I extends string> = Omit<Rule, "scope" | "severity" | "id"> & {
+  readonly id: I;
+  severity?: Rule["severity"];
+};
 
-function schemaRule(spec: RuleSpec): Rule {
+function schemaRule<const I extends string>(spec: RuleSpec<I>): Rule & { readonly id: I } {
   const severity = spec.severity ?? (spec.backward === C && spec.forward === C ? "info" : "error");
   return { ...spec, severity, scope: "schema" };
 }
 
-function contractRule(spec: RuleSpec): Rule {
+function contractRule<const I extends string>(spec: RuleSpec<I>): Rule & { readonly id: I } {
   return { ...spec, severity: spec.severity ?? "error", scope: "contract" };
 }
 
@@ -52,7 +60,7 @@ export interface BoundKeyword {
 
 const NUMBER = ["number", "integer"];
 
-export const BOUND_KEYWORDS: readonly BoundKeyword[] = [
+const BOUND_LIST = [
   {
     keyword: "minimum",
     id: "minimum",
@@ -125,10 +133,16 @@ export const BOUND_KEYWORDS: readonly BoundKeyword[] = [
     what: "maximum `contains` matches",
     applies: ["array"],
   },
-];
+] as const satisfies readonly BoundKeyword[];
 
-function boundRules(): Rule[] {
-  const rules: Rule[] = [];
+type BoundId = (typeof BOUND_LIST)[number]["id"];
+/** Ids of the rules generated for the bound keywords. */
+type BoundRuleId = `${BoundId}-${"added" | "removed" | "increased" | "decreased"}`;
+
+export const BOUND_KEYWORDS: readonly (BoundKeyword & { readonly id: BoundId })[] = BOUND_LIST;
+
+function boundRules(): (Rule & { readonly id: BoundRuleId })[] {
+  const rules: (Rule & { readonly id: BoundRuleId })[] = [];
   for (const b of BOUND_KEYWORDS) {
     const tighten = b.lower ? "increased" : "decreased";
     const loosen = b.lower ? "decreased" : "increased";
@@ -166,7 +180,7 @@ function boundRules(): Rule[] {
   return rules;
 }
 
-const SCHEMA_RULES: readonly Rule[] = [
+const SCHEMA_RULES = [
   schemaRule({
     id: "schema-made-false",
     purpose: "A schema that accepted something now accepts nothing (`false`).",
@@ -310,8 +324,8 @@ const SCHEMA_RULES: readonly Rule[] = [
   }),
   schemaRule({
     id: "format-added",
-    purpose: "A `format` was added (breaks where validators assert formats).",
-    severity: "warning",
+    purpose: "A `format` was added (an assertion here; see the `format` setting).",
+    annotation: true,
     backward: B,
     forward: C,
     mirror: "format-removed",
@@ -319,7 +333,7 @@ const SCHEMA_RULES: readonly Rule[] = [
   schemaRule({
     id: "format-removed",
     purpose: "The `format` was removed.",
-    severity: "warning",
+    annotation: true,
     backward: C,
     forward: B,
     mirror: "format-added",
@@ -327,10 +341,34 @@ const SCHEMA_RULES: readonly Rule[] = [
   schemaRule({
     id: "format-changed",
     purpose: "The `format` changed.",
-    severity: "warning",
+    annotation: true,
     backward: B,
     forward: B,
     mirror: "format-changed",
+  }),
+  schemaRule({
+    id: "content-added",
+    purpose: "A `contentMediaType` or `contentEncoding` was added (see the `format` setting).",
+    annotation: true,
+    backward: B,
+    forward: C,
+    mirror: "content-removed",
+  }),
+  schemaRule({
+    id: "content-removed",
+    purpose: "A `contentMediaType` or `contentEncoding` was removed.",
+    annotation: true,
+    backward: C,
+    forward: B,
+    mirror: "content-added",
+  }),
+  schemaRule({
+    id: "content-changed",
+    purpose: "`contentMediaType`, `contentEncoding` or `contentSchema` changed.",
+    annotation: true,
+    backward: B,
+    forward: B,
+    mirror: "content-changed",
   }),
   schemaRule({
     id: "unique-items-added",
@@ -529,6 +567,15 @@ const SCHEMA_RULES: readonly Rule[] = [
     asymmetry: "Concerns only the reader holding the `oneOf`; checked from the new schema's side.",
   }),
   schemaRule({
+    id: "old-one-of-branches-may-overlap",
+    purpose:
+      "The old `oneOf` has branches that are not provably disjoint: a new value matching two is rejected by old readers.",
+    backward: C,
+    forward: B,
+    asymmetry:
+      "Concerns only readers of the old `oneOf`; the new side is one-of-branches-may-overlap.",
+  }),
+  schemaRule({
     id: "one-of-relaxed-to-any-of",
     purpose: "`oneOf` became `anyOf` over branches that are not provably disjoint.",
     backward: C,
@@ -551,14 +598,14 @@ const SCHEMA_RULES: readonly Rule[] = [
   }),
   schemaRule({
     id: "combinator-added",
-    purpose: "An `allOf`/`anyOf`/`oneOf` was added beside other keywords.",
+    purpose: "An `allOf` whose branches do not merge into their parent was added.",
     backward: B,
     forward: C,
     mirror: "combinator-removed",
   }),
   schemaRule({
     id: "combinator-removed",
-    purpose: "An `allOf`/`anyOf`/`oneOf` beside other keywords was removed.",
+    purpose: "An `allOf` whose branches do not merge into their parent was removed.",
     backward: C,
     forward: B,
     mirror: "combinator-added",
@@ -600,7 +647,7 @@ const SCHEMA_RULES: readonly Rule[] = [
   }),
   schemaRule({
     id: "conditional-changed",
-    purpose: "`if`/`then`/`else` changed (conditional inclusion is not proven).",
+    purpose: "The `if` condition changed, was added or removed (not analysed further).",
     backward: B,
     forward: B,
     mirror: "conditional-changed",
@@ -613,9 +660,9 @@ const SCHEMA_RULES: readonly Rule[] = [
     forward: B,
     mirror: "keyword-changed",
   }),
-];
+] as const;
 
-const CONTRACT_RULES: readonly Rule[] = [
+const CONTRACT_RULES = [
   contractRule({
     id: "channel-removed",
     purpose: "A channel was removed: its producers or consumers lose their subject.",
@@ -692,24 +739,38 @@ const CONTRACT_RULES: readonly Rule[] = [
     forward: B,
   }),
   contractRule({
+    id: "major-version-bump-missing",
+    purpose:
+      "With version gating (`--allow-major`), a breaking change whose `info.version` keeps the old major number.",
+    backward: B,
+    forward: B,
+  }),
+  contractRule({
     id: "stream-subjects-narrowed",
     purpose: "A stream's subjects no longer cover subjects the old contract published to it.",
     backward: B,
     forward: B,
   }),
+] as const;
+
+/** Every rule id: a misspelt id in the checker or the fixes table fails to compile. */
+export type RuleId = (typeof SCHEMA_RULES)[number]["id"] | (typeof CONTRACT_RULES)[number]["id"];
+
+export const RULES: readonly (Rule & { readonly id: RuleId })[] = [
+  ...SCHEMA_RULES,
+  ...CONTRACT_RULES,
 ];
 
-export const RULES: readonly Rule[] = [...SCHEMA_RULES, ...CONTRACT_RULES];
+const BY_ID = new Map<string, Rule & { readonly id: RuleId }>(RULES.map((r) => [r.id, r]));
 
-const BY_ID = new Map(RULES.map((r) => [r.id, r]));
-
-/** The rule with this id; throws for an unknown id (a programming error, not user input). */
-export function ruleById(id: string): Rule {
+/** The rule with this id (every `RuleId` has one; the registry test checks the ids are unique). */
+export function ruleById(id: RuleId): Rule & { readonly id: RuleId } {
   const rule = BY_ID.get(id);
   if (!rule) throw new Error(`jetcontract compat: unknown rule id ${id}`);
   return rule;
 }
 
-export function isRuleId(id: string): boolean {
+/** Whether user input (an `ignore` entry) names a rule. */
+export function isRuleId(id: string): id is RuleId {
   return BY_ID.has(id);
 }

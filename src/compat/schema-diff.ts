@@ -1,6 +1,6 @@
 import type { JsonSchema, SourceLocation } from "../model/types.js";
 import { escapeSegment, parsePointer } from "../spec/pointer.js";
-import { BOUND_KEYWORDS, type BoundKeyword, ruleById } from "./rules.js";
+import { BOUND_KEYWORDS, type BoundKeyword, type RuleId, ruleById } from "./rules.js";
 import type { SchemaChange } from "./types.js";
 
 /**
@@ -86,9 +86,6 @@ const ANNOTATIONS = new Set([
   "$anchor",
   "$dynamicAnchor",
   "$vocabulary",
-  "contentMediaType",
-  "contentEncoding",
-  "contentSchema",
   "discriminator",
   "externalDocs",
   "xml",
@@ -105,6 +102,9 @@ const KNOWN = new Set([
   "exclusiveMaximum",
   "pattern",
   "format",
+  "contentMediaType",
+  "contentEncoding",
+  "contentSchema",
   "properties",
   "required",
   "additionalProperties",
@@ -170,10 +170,62 @@ function parseAt(at: string, pointer: string): SourceLocation | undefined {
   return { file: match[1], line: Number(match[2]), column: Number(match[3]), pointer };
 }
 
-/** Resolves a local JSON pointer (`#/...`) inside a root; undefined when it does not exist. */
+const anchorIndex = new WeakMap<object, Map<string, unknown>>();
+
+/**
+ * Plain-name fragments of a root: 2019+ `$anchor`, and draft-4/7 `$id`/`id` of the form
+ * `#name`. Computed once per root.
+ */
+function anchorsOf(root: unknown): Map<string, unknown> {
+  if (!isObj(root)) return new Map();
+  const hit = anchorIndex.get(root);
+  if (hit) return hit;
+  const found = new Map<string, unknown>();
+  const seen = new Set<unknown>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== "object" || node === null || seen.has(node)) return;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
+    const obj = node as Obj;
+    const names = [obj.$anchor, obj.$dynamicAnchor];
+    for (const id of [obj.$id, obj.id]) {
+      if (typeof id === "string" && id.startsWith("#") && !id.startsWith("#/")) {
+        names.push(id.slice(1));
+      }
+    }
+    for (const name of names) {
+      if (typeof name === "string" && name !== "" && !found.has(name)) found.set(name, obj);
+    }
+    for (const [key, value] of Object.entries(obj)) {
+      // Values of these keywords are data, not schemas: an `$anchor` inside them is not one.
+      if (key === "enum" || key === "const" || key === "default" || key === "examples") continue;
+      visit(value);
+    }
+  };
+  visit(root);
+  anchorIndex.set(root, found);
+  return found;
+}
+
+/**
+ * Resolves a local reference inside a root: a JSON pointer (`#/...`) or a plain-name fragment
+ * (`#name`, an `$anchor` or a draft-7 `$id: "#name"`); undefined when it does not exist.
+ */
 function lookupPointer(root: unknown, ref: string): unknown {
   if (!ref.startsWith("#")) return undefined;
-  const segments = parsePointer(decodeURIComponent(ref.slice(1)));
+  if (ref.length > 1 && ref[1] !== "/") {
+    let name: string;
+    try {
+      name = decodeURIComponent(ref.slice(1));
+    } catch {
+      return undefined;
+    }
+    return anchorsOf(root).get(name);
+  }
+  const segments = parsePointer(safeDecode(ref.slice(1)));
   if (!segments) return undefined;
   let node: unknown = root;
   for (const segment of segments) {
@@ -285,6 +337,24 @@ function isMultiple(value: number, of: number): boolean {
   return Math.abs(ratio - Math.round(ratio)) < 1e-9;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Whether a `pattern` matches every string: it has no anchor, lookaround, word boundary or
+ * back-reference (nothing that looks at context), and it matches the empty string, so an
+ * unanchored search succeeds at position 0 of any string (e.g. `a*`, `(x|)`).
+ */
+export function matchesEveryString(pattern: string): boolean {
+  if (/[\^$]|\\[bBkpP0-9]|\(\?[=!<]/.test(pattern)) return false;
+  return regexMatches(pattern, "") === true;
+}
+
 function regexMatches(pattern: string, name: string): boolean | undefined {
   try {
     return new RegExp(pattern, "u").test(name);
@@ -331,6 +401,8 @@ class SchemaDiffer {
 
   private id(node: JsonSchema): string {
     if (typeof node === "boolean") return node ? "T" : "F";
+    // Not a schema at all (a number, a string, null): named by its value.
+    if (typeof node !== "object" || node === null) return `V${JSON.stringify(node)}`;
     let id = this.ctx.ids.get(node);
     if (id === undefined) {
       id = this.ctx.nextId++;
@@ -344,7 +416,7 @@ class SchemaDiffer {
    * about; the first with a known position is reported, else the node itself.
    */
   private emit(
-    ruleId: string,
+    ruleId: RuleId,
     path: string,
     message: string,
     side: Which,
@@ -384,7 +456,7 @@ class SchemaDiffer {
           return current;
         }
         const siblings = Object.keys(node).filter((k) => k !== "$ref" && !isAnnotation(k));
-        const ptr = node.$ref.startsWith("#") ? decodeURIComponent(node.$ref.slice(1)) : "";
+        const ptr = node.$ref.startsWith("#/") ? safeDecode(node.$ref.slice(1)) : "";
         if (siblings.length === 0) {
           current = {
             node: target as JsonSchema,
@@ -419,7 +491,12 @@ class SchemaDiffer {
     return made;
   }
 
-  /** Unwraps single-branch combinators and merges `allOf` into its parent when exact. */
+  /**
+   * Exact rewrites, applied until none applies: unwrap single-branch combinators, merge `allOf`
+   * branches into the parent (those that merge exactly; the others stay in a smaller `allOf`),
+   * distribute sibling keywords into `anyOf`/`oneOf` branches, read `unevaluated*` as
+   * `additional*` when nothing else evaluates, and drop a `pattern` that matches everything.
+   */
   private simplify(which: Which, node: Obj): JsonSchema {
     const keys = Object.keys(node).filter((k) => !isAnnotation(k));
     if (keys.length === 1) {
@@ -437,40 +514,91 @@ class SchemaDiffer {
       const merged = this.mergeAllOf(which, node);
       if (merged !== undefined) return merged;
     }
-    if (Array.isArray(node.anyOf) || Array.isArray(node.oneOf)) {
-      const kind = Array.isArray(node.anyOf) ? "anyOf" : "oneOf";
-      const branches = node[kind] as unknown[];
-      const unique = dedupe(branches);
-      if (unique.length !== branches.length) return { ...node, [kind]: unique };
+    // Duplicate branches are dropped from `anyOf` only: in a `oneOf` a value matching a
+    // duplicated branch matches two branches and is rejected.
+    if (Array.isArray(node.anyOf) && node.anyOf.length > 0) {
+      const unique = dedupe(node.anyOf);
+      if (unique.length !== node.anyOf.length) return { ...node, anyOf: unique };
+    }
+    const distributed = distributeSum(node);
+    if (distributed) return distributed;
+    const unevaluated = unevaluatedAsAdditional(node);
+    if (unevaluated) return unevaluated;
+    if (typeof node.pattern === "string" && matchesEveryString(node.pattern)) {
+      const { pattern: _pattern, ...rest } = node;
+      return rest;
     }
     return node;
   }
 
-  private mergeAllOf(which: Which, node: Obj): JsonSchema | undefined {
-    const { allOf, ...base } = node;
-    const parts: Obj[] = [base];
-    for (const raw of dedupe(allOf as unknown[])) {
-      let branch = raw as JsonSchema;
-      for (let i = 0; i < 16 && isObj(branch) && typeof branch.$ref === "string"; i++) {
-        const target = lookupPointer(this.ctx.roots[which], branch.$ref);
-        if (target === undefined) return undefined;
-        const extra = Object.keys(branch).filter((k) => k !== "$ref" && !isAnnotation(k));
-        if (extra.length > 0) return undefined;
-        branch = target as JsonSchema;
+  /**
+   * Merges what merges exactly of an `allOf` into its parent; branches that do not merge stay
+   * in a smaller `allOf`. Undefined when nothing merges.
+   */
+  private mergeAllOf(which: Which, node: Obj, seen = new Set<unknown>()): JsonSchema | undefined {
+    // A schema that includes itself (through `$ref`s in `allOf`) is compared by the walk,
+    // which handles cycles, not merged.
+    if (seen.has(node)) return undefined;
+    seen.add(node);
+    try {
+      const { allOf, ...base } = node;
+      const branches = allOf as unknown[];
+      let out: Obj = base;
+      let merged = 0;
+      // Merged (and duplicate) branches leave `true` in their place, so the branches that
+      // stay keep their index, and changes point at the right branch in the file.
+      const rest: unknown[] = [];
+      const seenText = new Set<string>();
+      for (const raw of branches) {
+        if (raw === true) {
+          rest.push(true);
+          continue;
+        }
+        const text = canonicalJson(withoutAnnotations(raw));
+        if (seenText.has(text)) {
+          rest.push(true);
+          merged++;
+          continue;
+        }
+        seenText.add(text);
+        const part = this.flattenBranch(which, raw as JsonSchema, seen);
+        if (part === false) return false;
+        const next = part === true ? out : part === undefined ? undefined : mergeParts([out, part]);
+        if (next === undefined || typeof next === "boolean") {
+          rest.push(raw);
+          continue;
+        }
+        out = next;
+        merged++;
+        rest.push(true);
       }
-      if (branch === true) continue;
-      if (branch === false) return false;
-      if (!isObj(branch)) return undefined;
-      if (typeof branch.$ref === "string") return undefined;
-      if (Array.isArray(branch.allOf)) {
-        const inner = this.mergeAllOf(which, branch);
-        if (inner === undefined || typeof inner === "boolean") return inner;
-        parts.push(inner);
-      } else {
-        parts.push(branch);
-      }
+      if (merged === 0) return undefined;
+      if (rest.every((b) => b === true)) return out;
+      return { ...out, allOf: rest };
+    } finally {
+      seen.delete(node);
     }
-    return mergeParts(parts);
+  }
+
+  /** An `allOf` branch with its `$ref`s followed and its own `allOf` merged, if that is exact. */
+  private flattenBranch(which: Which, raw: JsonSchema, seen: Set<unknown>): JsonSchema | undefined {
+    let branch = raw;
+    for (let i = 0; i < 16 && isObj(branch) && typeof branch.$ref === "string"; i++) {
+      const target = lookupPointer(this.ctx.roots[which], branch.$ref);
+      if (target === undefined) return undefined;
+      const extra = Object.keys(branch).filter((k) => k !== "$ref" && !isAnnotation(k));
+      if (extra.length > 0) return undefined;
+      branch = target as JsonSchema;
+      if (seen.has(branch)) return undefined;
+    }
+    if (typeof branch === "boolean") return branch;
+    if (!isObj(branch) || typeof branch.$ref === "string") return undefined;
+    if (Array.isArray(branch.allOf)) {
+      // Only a branch that merges completely is merged into the parent.
+      const inner = this.mergeAllOf(which, branch, seen);
+      return isObj(inner) && inner.allOf !== undefined ? undefined : inner;
+    }
+    return branch;
   }
 
   /** Whether old ⊆ new (`bw`) and new ⊆ old (`fw`), without reporting. */
@@ -621,7 +749,7 @@ class SchemaDiffer {
     if (applies(["array"])) this.compareArrays(o, n, oNode, nNode, path);
     this.compareCombinators(o, n, oNode, nNode, path);
     this.compareNot(o, n, oNode, nNode, path);
-    this.compareRest(n, oNode, nNode, path);
+    this.compareRest(o, n, oNode, nNode, path);
   }
 
   private compareTypes(
@@ -769,14 +897,20 @@ class SchemaDiffer {
   }
 
   private compareStrings(n: Side, oNode: Obj, nNode: Obj, path: string): void {
-    for (const keyword of ["pattern", "format"] as const) {
+    const families = [
+      ["pattern", "pattern"],
+      ["format", "format"],
+      ["contentMediaType", "content"],
+      ["contentEncoding", "content"],
+    ] as const;
+    for (const [keyword, family] of families) {
       const ov = typeof oNode[keyword] === "string" ? (oNode[keyword] as string) : undefined;
       const nv = typeof nNode[keyword] === "string" ? (nNode[keyword] as string) : undefined;
       if (ov === nv) continue;
       const at = `${path}/${keyword}`;
       if (ov === undefined) {
         this.emit(
-          `${keyword}-added`,
+          `${family}-added`,
           at,
           `${keyword} ${JSON.stringify(nv)} added`,
           "new",
@@ -784,10 +918,10 @@ class SchemaDiffer {
           `/${keyword}`,
         );
       } else if (nv === undefined) {
-        this.emit(`${keyword}-removed`, at, `${keyword} ${JSON.stringify(ov)} removed`, "new", n);
+        this.emit(`${family}-removed`, at, `${keyword} ${JSON.stringify(ov)} removed`, "new", n);
       } else {
         this.emit(
-          `${keyword}-changed`,
+          `${family}-changed`,
           at,
           `${keyword} changed from ${JSON.stringify(ov)} to ${JSON.stringify(nv)}`,
           "new",
@@ -795,6 +929,16 @@ class SchemaDiffer {
           `/${keyword}`,
         );
       }
+    }
+    if (!sameValue(oNode.contentSchema, nNode.contentSchema)) {
+      this.emit(
+        "content-changed",
+        `${path}/contentSchema`,
+        "contentSchema changed",
+        "new",
+        n,
+        "/contentSchema",
+      );
     }
   }
 
@@ -826,7 +970,7 @@ class SchemaDiffer {
     entrySide: Which,
     cover: Side,
     at: string,
-    outcomes: Readonly<Record<"closed" | "open" | "partial", readonly [string, string]>>,
+    outcomes: Readonly<Record<"closed" | "open" | "partial", readonly [RuleId, string]>>,
   ): void {
     const resolved = this.resolve(entrySide, entry, at).node;
     const covered = this.resolve(entrySide === "new" ? "old" : "new", cover, at).node;
@@ -1303,6 +1447,25 @@ class SchemaDiffer {
         }
       }
     }
+    if (oKind === "oneOf" && oBranches.length > 1) {
+      // New values that fall in an old branch may fall in two, which old readers reject.
+      const unchanged =
+        nKind === "oneOf" &&
+        exact.size === nBranches.length &&
+        oBranches.length === nBranches.length;
+      const overlapping = unchanged
+        ? undefined
+        : this.firstOverlap(oBranches, path, () => true, "old");
+      if (overlapping) {
+        this.emit(
+          "old-one-of-branches-may-overlap",
+          path,
+          `old oneOf branches ${overlapping[0]} and ${overlapping[1]} are not provably disjoint: a new value matching both is rejected by old readers`,
+          "new",
+          n,
+        );
+      }
+    }
     if (oKind === "oneOf" && nKind === "anyOf" && nBranches.length > 1) {
       if (this.firstOverlap(nBranches, path, () => true)) {
         this.emit(
@@ -1320,19 +1483,27 @@ class SchemaDiffer {
     branches: Side[],
     path: string,
     consider: (j: number, k: number) => boolean,
+    which: Which = "new",
   ): [number, number] | undefined {
-    const nodes = branches.map((b) => this.resolve("new", b, path).node);
+    const nodes = branches.map((b) => this.resolve(which, b, path).node);
     for (let j = 0; j < nodes.length; j++) {
       for (let k = j + 1; k < nodes.length; k++) {
         if (!consider(j, k)) continue;
-        if (!this.disjoint(nodes[j] as JsonSchema, nodes[k] as JsonSchema)) return [j, k];
+        if (!this.disjoint(nodes[j] as JsonSchema, nodes[k] as JsonSchema, which, which)) {
+          return [j, k];
+        }
       }
     }
     return undefined;
   }
 
   /** Whether no value can match both schemas, as far as types, values and required consts show. */
-  private disjoint(a: JsonSchema, b: JsonSchema, aSide: Which = "new"): boolean {
+  private disjoint(
+    a: JsonSchema,
+    b: JsonSchema,
+    aSide: Which = "new",
+    bSide: Which = "new",
+  ): boolean {
     if (a === false || b === false) return true;
     if (!isObj(a) || !isObj(b)) return false;
     const at = effectiveTypes(a);
@@ -1356,7 +1527,7 @@ class SchemaDiffer {
         "",
       ).node;
       const y = this.resolve(
-        "new",
+        bSide,
         { node: bp[name] as JsonSchema, ptr: "", loc: undefined },
         "",
       ).node;
@@ -1471,22 +1642,29 @@ class SchemaDiffer {
     };
   }
 
-  private compareRest(n: Side, oNode: Obj, nNode: Obj, path: string): void {
-    const conditional = ["if", "then", "else"];
-    if (conditional.some((k) => oNode[k] !== undefined || nNode[k] !== undefined)) {
-      const pick = (node: Obj) => conditional.map((k) => node[k]);
-      if (!sameValue(pick(oNode), pick(nNode))) {
-        this.emit(
-          "conditional-changed",
-          `${path}/if`,
-          "if/then/else changed",
-          "new",
-          n,
-          "/if",
-          "/then",
-          "/else",
+  private compareRest(o: Side, n: Side, oNode: Obj, nNode: Obj, path: string): void {
+    if (oNode.if !== undefined && nNode.if !== undefined && sameValue(oNode.if, nNode.if)) {
+      // Same condition: (if ∧ then) ∨ (¬if ∧ else) grows or shrinks with `then` and `else`.
+      for (const key of ["then", "else"]) {
+        if (oNode[key] === undefined && nNode[key] === undefined) continue;
+        const at = `${path}/${key}`;
+        this.compare(
+          this.optChild("old", o, oNode[key], `/${key}`, at),
+          this.optChild("new", n, nNode[key], `/${key}`, at),
+          at,
         );
       }
+    } else if (oNode.if !== undefined || nNode.if !== undefined) {
+      this.emit(
+        "conditional-changed",
+        `${path}/if`,
+        "if/then/else changed",
+        "new",
+        n,
+        "/if",
+        "/then",
+        "/else",
+      );
     }
     const keys = new Set([...Object.keys(oNode), ...Object.keys(nNode)]);
     for (const key of [...keys].sort()) {
@@ -1594,6 +1772,98 @@ const OBJECT_SHAPE = [
   "unevaluatedProperties",
 ];
 
+/** Keywords that look at what other keywords of the same object evaluated. */
+const SEES_SIBLINGS = ["unevaluatedProperties", "unevaluatedItems"];
+/** Keywords that apply subschemas to the instance in place (they can evaluate properties/items). */
+const IN_PLACE = [
+  "allOf",
+  "anyOf",
+  "oneOf",
+  "not",
+  "if",
+  "then",
+  "else",
+  "dependentSchemas",
+  "dependencies",
+  "$ref",
+  "$dynamicRef",
+];
+
+/**
+ * `S ∧ anyOf(b…)` is `anyOf(S ∧ b…)`, and `S ∧ oneOf(b…)` is `oneOf(S ∧ b…)` (a value matches
+ * two `S ∧ b` exactly when it matches `S` and two `b`). Distributing lets the sum be compared
+ * branch by branch. Not done when a sibling looks at what the branches evaluated.
+ */
+function distributeSum(node: Obj): JsonSchema | undefined {
+  const kind = Array.isArray(node.anyOf)
+    ? "anyOf"
+    : Array.isArray(node.oneOf)
+      ? "oneOf"
+      : undefined;
+  if (!kind) return undefined;
+  if (SEES_SIBLINGS.some((k) => node[k] !== undefined)) return undefined;
+  const annotations: Record<string, unknown> = {};
+  const siblings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === kind) continue;
+    if (isAnnotation(key)) annotations[key] = value;
+    else siblings[key] = value;
+  }
+  if (Object.keys(siblings).length === 0) return undefined;
+  const branches = node[kind] as unknown[];
+  return { ...annotations, [kind]: branches.map((b) => ({ allOf: [siblings, b] })) };
+}
+
+/**
+ * With no in-place applicator beside it, `unevaluatedProperties` applies to exactly the
+ * properties `additionalProperties` would (and `unevaluatedItems` to the items `items` /
+ * `additionalItems` would), so it is read as that keyword; when that keyword is already
+ * there, every property (item) is evaluated and `unevaluated*` has no effect.
+ */
+function unevaluatedAsAdditional(node: Obj): JsonSchema | undefined {
+  if (IN_PLACE.some((k) => node[k] !== undefined)) return undefined;
+  if (node.unevaluatedProperties !== undefined) {
+    const { unevaluatedProperties, ...rest } = node;
+    if (rest.additionalProperties !== undefined) return rest;
+    return { ...rest, additionalProperties: unevaluatedProperties };
+  }
+  // `contains` evaluates the items it matches: no exact rewrite then.
+  if (node.unevaluatedItems !== undefined && node.contains === undefined) {
+    const { unevaluatedItems, ...rest } = node;
+    if (Array.isArray(rest.items)) {
+      if (rest.additionalItems !== undefined) return rest;
+      return { ...rest, additionalItems: unevaluatedItems };
+    }
+    if (rest.items !== undefined) return rest;
+    return { ...rest, items: unevaluatedItems };
+  }
+  return undefined;
+}
+
+/** Keywords whose meaning depends on each other within one schema object. */
+const KEYWORD_GROUPS: readonly (readonly string[])[] = [
+  ["if", "then", "else"],
+  ["items", "additionalItems", "prefixItems", "unevaluatedItems"],
+  ["contains", "minContains", "maxContains"],
+  ["minimum", "exclusiveMinimum"],
+  ["maximum", "exclusiveMaximum"],
+  ["type", "nullable"],
+];
+
+/**
+ * Merging two parts is exact only if no group of dependent keywords gets keys from both
+ * with different keywords (`{if}` ∧ `{then}` is not `{if, then}`).
+ */
+function groupsApart(parts: readonly Obj[]): boolean {
+  for (const group of KEYWORD_GROUPS) {
+    const users = parts
+      .map((p) => group.filter((k) => p[k] !== undefined).join(","))
+      .filter((keys) => keys !== "");
+    if (new Set(users).size > 1) return false;
+  }
+  return true;
+}
+
 /** Merges `allOf` parts into one schema when that is exact; undefined when it is not. */
 function mergeParts(parts: readonly Obj[]): JsonSchema | undefined {
   const shaped = parts.filter((p) => OBJECT_SHAPE.some((k) => p[k] !== undefined));
@@ -1604,6 +1874,7 @@ function mergeParts(parts: readonly Obj[]): JsonSchema | undefined {
       p.unevaluatedProperties !== undefined,
   );
   if (closes && shaped.length > 1) return undefined;
+  if (!groupsApart(parts)) return undefined;
   const out: Record<string, unknown> = {};
   for (const part of parts) {
     for (const [key, value] of Object.entries(part)) {

@@ -1,4 +1,5 @@
 import type { CompatibilityMode, SourceLocation } from "../model/types.js";
+import type { RuleId } from "./rules.js";
 
 /** Whether a change keeps a direction of compatibility. */
 export type Verdict = "compatible" | "breaking";
@@ -22,7 +23,7 @@ export interface ChangeLocation extends SourceLocation {
 /** One difference found between two schemas (or two contracts), before modes are applied. */
 export interface Change {
   /** Id of the rule in the registry (`./rules.ts`). */
-  readonly ruleId: string;
+  readonly ruleId: RuleId;
   readonly message: string;
   /** JSON pointer inside the compared schema (schema changes) or the document (contract changes). */
   readonly path: string;
@@ -51,6 +52,8 @@ export interface ReportedChange extends Change {
   readonly level: ChangeLevel;
   /** Label of the earlier version this change was found against (a file or `REV:path`). */
   readonly against: string;
+  /** For a change that breaks a checked direction: what would make it compatible. */
+  readonly fix?: string;
   /** Set when a configured ignore rule matched: the reason given for it. */
   readonly ignoredReason?: string;
 }
@@ -92,7 +95,21 @@ export interface DiffOptions {
   /** Per-message mode overrides, by message id (or name). Below `mode`, above the documents. */
   readonly messageModes?: Readonly<Record<string, CompatibilityMode>>;
   readonly ignore?: readonly IgnoreRule[];
+  /**
+   * How `format` and `contentMediaType`/`contentEncoding`/`contentSchema` changes count:
+   * `assert` (default) breaking like any constraint, as most readers enforce them; `warn`
+   * reported as warnings; `ignore` read as JSON Schema annotations (never breaking).
+   */
+  readonly format?: FormatPolicy;
+  /**
+   * Version-aware gating (contracts only): accept breaking changes when `info.version` has a
+   * new major number, and report `major-version-bump-missing` otherwise.
+   */
+  readonly allowMajor?: boolean;
 }
+
+export const FORMAT_POLICIES = ["assert", "warn", "ignore"] as const;
+export type FormatPolicy = (typeof FORMAT_POLICIES)[number];
 
 export { COMPATIBILITY_MODES } from "../model/compatibility.js";
 

@@ -39,6 +39,10 @@ beforeAll(() => {
     "v3.yaml",
     "type: object\nproperties:\n  id:\n    type: string\n    format: uuid\n  note:\n    type: string\nadditionalProperties: false\n",
   );
+  write(
+    "v3plain.yaml",
+    "type: object\nproperties:\n  id:\n    type: string\n  note:\n    type: string\nadditionalProperties: false\n",
+  );
   write("pipe.yaml", "type: object\nproperties:\n  'a|b':\n    type: string\n");
   write("broken.yaml", "type: object\nproperties: [\n");
 });
@@ -54,15 +58,44 @@ describe("jetcontract diff (process)", () => {
     const r = await jc(["diff", "v1.yaml", "v2.yaml"], dir);
     expect(r.code).toBe(1);
     expect(r.out.split("\n")[0]).toBe(
-      'v1.yaml:5:3 error property-removed-from-closed-model v2.yaml payload /properties/note: property "note" removed from a closed object: old data carrying it is rejected (BACKWARD: breaks BACKWARD)',
+      'v1.yaml:5:3 error property-removed-from-closed-model v2.yaml payload /properties/note: property "note" removed from a closed object: old data carrying it is rejected (breaks BACKWARD) To fix: keep the property (deprecate it instead), or allow it through `additionalProperties`; or accept it: ignore property-removed-from-closed-model with a reason in .jetcontract-diff.yaml, or release it as a new major version with --allow-major.',
     );
   });
 
-  it("fails on warnings only with --fail-on warning", async () => {
-    expect((await jc(["diff", "v1.yaml", "v3.yaml"], dir)).code).toBe(0);
-    const strict = await jc(["diff", "v1.yaml", "v3.yaml", "--fail-on", "warning"], dir);
+  it("treats a format change as breaking by default, and as a warning with format: warn", async () => {
+    const strictFormat = await jc(["diff", "v1.yaml", "v3.yaml"], dir);
+    expect(strictFormat.code).toBe(1);
+    expect(strictFormat.out).toMatch(/^v3\.yaml:5:5 error format-added /m);
+    const cfgDir = path.join(dir, "format-warn");
+    mkdirSync(cfgDir, { recursive: true });
+    writeFileSync(path.join(cfgDir, ".jetcontract-diff.yaml"), "format: warn\n");
+    const files = [path.join(dir, "v1.yaml"), path.join(dir, "v3.yaml")];
+    expect((await jc(["diff", ...files], cfgDir)).code).toBe(0);
+    const strict = await jc(["diff", ...files, "--fail-on", "warning"], cfgDir);
     expect(strict.code).toBe(1);
-    expect(strict.out).toMatch(/^v3\.yaml:5:5 warning format-added /m);
+    expect(strict.out).toMatch(/v3\.yaml:5:5 warning format-added /m);
+  });
+
+  it("writes a JUnit report with a failing test case per breaking message", async () => {
+    const r = await jc(["diff", "v1.yaml", "v2.yaml", "--format", "junit"], dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(r.out).toContain('<testsuites name="jetcontract diff" tests="2" failures="1">');
+    expect(r.out).toMatch(
+      /<testcase classname="jetcontract.diff" name="message v2.yaml">\n\s+<failure type="property-removed-from-closed-model" message="v1.yaml:5:3 property &quot;note&quot; removed/,
+    );
+    const ok = await jc(["diff", "v2.yaml", "v1.yaml", "--format", "junit"], dir);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('failures="0"');
+    expect(ok.out).not.toContain("<failure");
+  });
+
+  it("refuses --allow-major for plain JSON Schema files, which have no info.version", async () => {
+    const r = await jc(["diff", "v1.yaml", "v2.yaml", "--allow-major"], dir);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(
+      "jetcontract diff: --allow-major compares info.version, which plain JSON Schema files do not have: use it with AsyncAPI documents",
+    );
   });
 
   it("writes JSON, Markdown and GitHub annotations", async () => {
@@ -83,27 +116,77 @@ describe("jetcontract diff (process)", () => {
     expect(gh.code).toBe(1);
   });
 
-  it("exits 2 with one clean line for a missing file, a parse error or a mixed pair", async () => {
+  it("exits 2 for a missing file, 1 for a parse error or a mixed pair, with one clean line", async () => {
     const missing = await jc(["diff", "v1.yaml", "nope.yaml"], dir);
     expect(missing.code).toBe(2);
     expect(missing.err.trim()).toBe("jetcontract diff: cannot read nope.yaml: no such file");
     const broken = await jc(["diff", "v1.yaml", "broken.yaml"], dir);
-    expect(broken.code).toBe(2);
+    expect(broken.code).toBe(1);
     expect(broken.err.trim().split("\n")).toHaveLength(1);
     expect(broken.err).toMatch(/broken\.yaml:\d+:\d+: cannot parse/);
     const mixed = await jc(["diff", path.join(contractDir, "previous.yaml"), "v1.yaml"], dir);
-    expect(mixed.code).toBe(2);
+    expect(mixed.code).toBe(1);
     expect(mixed.err).toMatch(/cannot compare an AsyncAPI document with a plain JSON Schema/);
+  });
+
+  it.each([
+    [
+      "a scalar root",
+      '"x"\n',
+      /scalar\.yaml:1:1: a JSON Schema must be an object or a boolean, found a string/,
+    ],
+    [
+      "a list root",
+      "[1, 2]\n",
+      /list\.yaml:1:1: a JSON Schema must be an object or a boolean, found a list/,
+    ],
+    [
+      "a cyclic alias",
+      "properties: &a1\n  x:\n    type: *a1\n",
+      /cyclic\.yaml:3:11: the alias \*a1 refers to a node that contains it/,
+    ],
+  ])("refuses %s with a located message and exit 1", async (_what, text, message) => {
+    const name = String(message.source.match(/^(\w+)/)?.[1]);
+    write(`${name}.yaml`, text);
+    const r = await jc(["diff", "v1.yaml", `${name}.yaml`], dir);
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/weak map|call stack|TypeError|\bat \//i);
+  });
+
+  it("compares a $defs entry that includes itself through allOf, without overflowing", async () => {
+    const self = (type: string) =>
+      `$defs:\n  A:\n    allOf: [{ $ref: "#/$defs/A" }]\n    type: ${type}\n$ref: "#/$defs/A"\n`;
+    write("self-object.yaml", self("object"));
+    write("self-string.yaml", self("string"));
+    const same = await jc(["diff", "self-object.yaml", "self-object.yaml"], dir);
+    expect(same.code).toBe(0);
+    const changed = await jc(["diff", "self-object.yaml", "self-string.yaml"], dir);
+    expect(changed.code).toBe(1);
+    expect(changed.out).toMatch(/error type-changed/);
+    expect(changed.err).toBe("");
+  });
+
+  it("names the file and the reason when --history or --config cannot be read", async () => {
+    const history = await jc(["diff", "v1.yaml", "--history", "/nope.yaml"], dir);
+    expect(history.code).toBe(2);
+    expect(history.err.trim()).toBe("jetcontract diff: cannot read /nope.yaml: no such file");
+    const config = await jc(["diff", "v1.yaml", "v2.yaml", "--config", "/nope.yaml"], dir);
+    expect(config.code).toBe(2);
+    expect(config.err.trim()).toBe(
+      "jetcontract diff: cannot read configuration /nope.yaml: no such file",
+    );
   });
 
   it("checks earlier versions given with --history under transitive modes", async () => {
     // v1 -> v2 -> v1: against v2 alone adding `note` back to a closed object is compatible,
     // but v2 is not compatible with v1 FORWARD... use BACKWARD: v3 vs v2 ok, vs v1 ok; so
     // compare v2 (history v1, then v3): v3 -> v2 drops note (breaking vs v1 and v3).
-    const last = await jc(["diff", "v3.yaml", "v2.yaml", "--mode", "FORWARD"], dir);
+    const last = await jc(["diff", "v3plain.yaml", "v2.yaml", "--mode", "FORWARD"], dir);
     expect(last.code).toBe(0);
     const transitive = await jc(
-      ["diff", "v3.yaml", "v2.yaml", "--history", "v1.yaml", "--mode", "BACKWARD_TRANSITIVE"],
+      ["diff", "v3plain.yaml", "v2.yaml", "--history", "v1.yaml", "--mode", "BACKWARD_TRANSITIVE"],
       dir,
     );
     expect(transitive.code).toBe(1);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { diffContracts } from "../../src/compat/contract-diff.js";
 import { parsePositioned } from "../../src/compat/document.js";
-import { ruleById } from "../../src/compat/rules.js";
+import { isRuleId, ruleById } from "../../src/compat/rules.js";
 import type { Contract } from "../../src/model/types.js";
 import { loadContract } from "../../src/spec/index.js";
 import { contractFixtureDir, contractFixtureIds } from "./contract-fixtures.js";
@@ -29,6 +29,8 @@ const expectations: Record<string, { side: "old" | "new"; pointer: string }> = {
   "stream-removed": { side: "old", pointer: "/x-jetstream/streams/AUDIT" },
   "stream-not-updatable": { side: "new", pointer: "/x-jetstream/streams/SHOP" },
   "stream-subjects-narrowed": { side: "new", pointer: "/x-jetstream/streams/SHOP" },
+  // The model keeps the document's location for info.version.
+  "major-version-bump-missing": { side: "new", pointer: "" },
 };
 
 async function load(file: string): Promise<Contract> {
@@ -37,6 +39,28 @@ async function load(file: string): Promise<Contract> {
   if (!result.contract) throw new Error(`fixture ${file} did not load`);
   return result.contract;
 }
+
+describe("version gating (--allow-major)", () => {
+  it("accepts breaking changes under a new major version, and asks for one otherwise", async () => {
+    const previous = await load("previous.yaml");
+    const current = await load("message-removed.yaml");
+    const same = diffContracts(previous, current, { allowMajor: true });
+    expect(same.compatible).toBe(false);
+    const missing = same.changes.find((c) => c.ruleId === "major-version-bump-missing");
+    expect(missing?.message).toBe(
+      "1 breaking change(s) need a new major version: info.version is 1.0.0 (was 1.0.0)",
+    );
+    expect(missing?.fix).toBe("set info.version to 2.0.0");
+    const bumped = { ...current, info: { ...current.info, version: "2.0.0" } };
+    const next = diffContracts(previous, bumped, { allowMajor: true });
+    expect(next.compatible).toBe(true);
+    const removed = next.changes.find((c) => c.ruleId === "message-removed");
+    expect(removed?.ignoredReason).toBe("new major version 2.0.0 (was 1.0.0)");
+    expect(next.changes.some((c) => c.ruleId === "major-version-bump-missing")).toBe(false);
+    // Without the option the version is not looked at.
+    expect(diffContracts(previous, bumped).compatible).toBe(false);
+  });
+});
 
 describe("contract rules on their fixtures", () => {
   let previous: Contract;
@@ -54,10 +78,14 @@ describe("contract rules on their fixtures", () => {
 
   it.each(contractFixtureIds())("%s", async (id) => {
     const current = await load(`${id}.yaml`);
-    const report = diffContracts(previous, current, { mode: "FULL" });
+    const report = diffContracts(previous, current, {
+      mode: "FULL",
+      ...(id === "major-version-bump-missing" ? { allowMajor: true } : {}),
+    });
     const change = report.changes.find((c) => c.ruleId === id);
     expect(change, JSON.stringify(report.changes.map((c) => c.ruleId))).toBeDefined();
     if (!change) return;
+    if (!isRuleId(id)) throw new Error(`unknown rule id ${id}`);
     const rule = ruleById(id);
     expect(change.backward).toBe(rule.backward);
     expect(change.forward).toBe(rule.forward);

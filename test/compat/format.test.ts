@@ -42,14 +42,14 @@ describe("report formats", () => {
   it("escapes GitHub workflow commands in data and properties", () => {
     const gh = formatReport(report("100% sure\nnext", "dir,with:odd.yaml"), "github");
     expect(gh).toBe(
-      "::error file=dir%2Cwith%3Aodd.yaml,line=3,col=5,title=jetcontract property-added-to-open-model::M|1 payload /properties/x: 100%25 sure%0Anext (BACKWARD: breaks BACKWARD)",
+      "::error file=dir%2Cwith%3Aodd.yaml,line=3,col=5,title=jetcontract property-added-to-open-model::M|1 payload /properties/x: 100%25 sure%0Anext (breaks BACKWARD) To fix: close the object with `additionalProperties: false` (then adding optional properties is compatible), or give the property a schema that accepts anything; or accept it: ignore property-added-to-open-model with a reason in .jetcontract-diff.yaml, or release it as a new major version with --allow-major.",
     );
   });
 
   it("prints one text line per change, then a summary", () => {
     const text = formatReport(report("property added"), "text").split("\n");
     expect(text).toEqual([
-      "a.yaml:3:5 error property-added-to-open-model M|1 payload /properties/x: property added (BACKWARD: breaks BACKWARD)",
+      "a.yaml:3:5 error property-added-to-open-model M|1 payload /properties/x: property added (breaks BACKWARD) To fix: close the object with `additionalProperties: false` (then adding optional properties is compatible), or give the property a schema that accepts anything; or accept it: ignore property-added-to-open-model with a reason in .jetcontract-diff.yaml, or release it as a new major version with --allow-major.",
       "new.yaml vs old.yaml: NOT compatible (1 breaking, 0 warnings, 0 other changes)",
     ]);
   });

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parsePositioned } from "../../src/compat/document.js";
-import { RULES, ruleById } from "../../src/compat/rules.js";
+import { fixFor } from "../../src/compat/fixes.js";
+import { isRuleId, RULES, type Rule, ruleById } from "../../src/compat/rules.js";
 import { diffSchemas } from "../../src/compat/schema-diff.js";
 import type { JsonSchema } from "../../src/model/types.js";
 import { contractFixtureIds } from "./contract-fixtures.js";
@@ -20,6 +21,12 @@ interface Fixture {
 const file = fileURLToPath(new URL("./fixtures/rules/schema-rules.yaml", import.meta.url));
 const doc = parsePositioned(readFileSync(file, "utf8"), "schema-rules.yaml");
 const fixtures = doc.value as Record<string, Fixture>;
+
+/** A rule named by a fixture key or a `mirror` (checked against the registry). */
+function rule(id: string): Rule {
+  if (isRuleId(id)) return ruleById(id);
+  throw new Error(`unknown rule id ${id}`);
+}
 
 function diffFixture(id: string, fixture: Fixture, swap = false) {
   const [a, b] = swap ? ["current", "previous"] : ["previous", "current"];
@@ -42,21 +49,27 @@ describe("rule registry audit", () => {
     expect(missing).toEqual([]);
   });
 
+  it("says how to fix every rule that can break", () => {
+    const missing = RULES.filter(
+      (r) => (r.backward === "breaking" || r.forward === "breaking") && !fixFor(r.id),
+    ).map((r) => r.id);
+    expect(missing).toEqual([]);
+  });
+
   it("has no fixture for an unknown rule", () => {
-    const ids = new Set(RULES.map((r) => r.id));
-    expect(Object.keys(fixtures).filter((id) => !ids.has(id))).toEqual([]);
+    expect(Object.keys(fixtures).filter((id) => !isRuleId(id))).toEqual([]);
   });
 
   it("pairs every mirrored rule with a rule whose verdicts are swapped", () => {
-    for (const rule of RULES) {
-      if (!rule.mirror) {
-        if (rule.scope === "schema") expect(rule.asymmetry, rule.id).toBeTruthy();
+    for (const r of RULES) {
+      if (!r.mirror) {
+        if (r.scope === "schema") expect(r.asymmetry, r.id).toBeTruthy();
         continue;
       }
-      const mirror = ruleById(rule.mirror);
-      expect(mirror.mirror, rule.id).toBe(rule.id);
-      expect(mirror.backward, rule.id).toBe(rule.forward);
-      expect(mirror.forward, rule.id).toBe(rule.backward);
+      const mirror = rule(r.mirror);
+      expect(mirror.mirror, r.id).toBe(r.id);
+      expect(mirror.backward, r.id).toBe(r.forward);
+      expect(mirror.forward, r.id).toBe(r.backward);
     }
   });
 
@@ -92,11 +105,11 @@ describe("schema rules on their fixtures", () => {
     ]);
   });
 
-  it.each(Object.entries(fixtures).filter(([id]) => ruleById(id).mirror))(
+  it.each(Object.entries(fixtures).filter(([id]) => rule(id).mirror))(
     "%s reported the other way round is its mirror",
     (id, fixture) => {
       const swapped = diffFixture(id, fixture, true).map((c) => c.ruleId);
-      expect(swapped).toContain(ruleById(id).mirror);
+      expect(swapped).toContain(rule(id).mirror);
     },
   );
 });

@@ -21,8 +21,11 @@ import { ExitCode, UsageError } from "../exit.js";
 /** A `--history` entry: a file when one exists, `REV:path`, or a revision of the current file. */
 function historySource(entry: string, currentPath: string, cwd: string): DiffSource {
   if (existsSync(path.resolve(cwd, entry))) return { path: entry };
+  // An absolute path or a file name cannot be a revision: report the missing file as such.
+  if (path.isAbsolute(entry)) return { path: entry };
   const colon = entry.indexOf(":");
   if (colon > 0) return { revision: entry.slice(0, colon), path: entry.slice(colon + 1) };
+  if (/\.(ya?ml|json)$/i.test(entry)) return { path: entry };
   return { revision: entry, path: currentPath };
 }
 
@@ -55,7 +58,12 @@ export const diffCommand: CliCommand = {
       .option("format", {
         choices: DIFF_FORMATS as unknown as DiffFormat[],
         default: "text" as DiffFormat,
-        describe: "Output: text (file:line:col level rule message), json, markdown, github",
+        describe: "Output: text (file:line:col level rule message), json, markdown, github, junit",
+      })
+      .option("allow-major", {
+        type: "boolean",
+        describe:
+          "Accept breaking changes when info.version has a new major number; otherwise require one",
       })
       .option("fail-on", {
         choices: ["breaking", "warning"],
@@ -101,6 +109,8 @@ export const diffCommand: CliCommand = {
         ...(mode ? { mode } : {}),
         ...(config?.messageModes ? { messageModes: config.messageModes } : {}),
         ...(config?.ignore ? { ignore: config.ignore } : {}),
+        ...(config?.format ? { format: config.format } : {}),
+        ...(args.allowMajor === true ? { allowMajor: true } : {}),
       });
       const output = formatReport(report, format, { failOn });
       if (output !== "") io.out(output);
@@ -108,8 +118,12 @@ export const diffCommand: CliCommand = {
       const failing = report.changes.some((c) => fails(c, failOn));
       return failing ? ExitCode.invalid : ExitCode.ok;
     } catch (error) {
-      if (isCompatInputError(error)) throw new UsageError(error.message);
-      throw error;
+      if (!isCompatInputError(error)) throw error;
+      // A file that was read but is not a valid schema or contract is the user's input
+      // being wrong (exit 1, as validate); a file that cannot be read is exit 2.
+      if (error.kind === "could-not-run") throw new UsageError(error.message);
+      io.err(`jetcontract diff: ${error.message}`);
+      return ExitCode.invalid;
     }
   },
 };

@@ -3,6 +3,7 @@
 
 import type { Headers, SchemaValidator } from "jetcontract/runtime";
 import type { DeadLetterHeaders, DeadLetterPayload, OrderCancelledPayload, OrderPlacedHeaders, OrderPlacedPayload, PaymentCapturedPayload } from "./types.js";
+
 import * as compiled from "./validators.ajv.js";
 
 /** Validates the payload of message 'DeadLetter'. */

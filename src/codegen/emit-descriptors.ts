@@ -1,4 +1,3 @@
-import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import type {
   CircuitBreakerPolicy,
   DedupPolicy,
@@ -154,11 +153,11 @@ function addConst(
   value: Record<string, unknown>,
 ): void {
   file.add({
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
+    kind: "const",
+    name,
+    type,
     docs: [safeDocText(doc)],
-    declarations: [{ name, type, initializer: dataLiteral(value) }],
+    initializer: dataLiteral(value),
   });
 }
 

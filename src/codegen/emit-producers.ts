@@ -1,4 +1,3 @@
-import { StructureKind } from "ts-morph";
 import { type CodegenContext, describedBy, type SendPlan } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { safeDocText } from "./names.js";
@@ -27,9 +26,8 @@ export function emitProducers(ctx: CodegenContext): GeneratedFile {
     if (params) file.import("./types.js", params, true);
 
     file.add({
-      kind: StructureKind.Interface,
+      kind: "interface",
       name: op.publisherType,
-      isExported: true,
       docs: [safeDocText(`Typed publisher of send operation \`${o.id}\`.`)],
       methods: [
         {
@@ -44,7 +42,7 @@ export function emitProducers(ctx: CodegenContext): GeneratedFile {
             ...(params ? [{ name: "params", type: params }] : []),
             {
               name: "options",
-              hasQuestionToken: true,
+              optional: true,
               type: params ? `Omit<${publishOptions}, "params">` : publishOptions,
             },
           ],
@@ -54,20 +52,19 @@ export function emitProducers(ctx: CodegenContext): GeneratedFile {
       properties: [
         {
           name: "events",
-          isReadonly: true,
+          readonly: true,
           type: `${publisher}<${op.payloadType}>["events"]`,
           docs: ["Lifecycle events (published, retried, failed)."],
         },
       ],
     });
     file.add({
-      kind: StructureKind.Function,
+      kind: "function",
       name: op.factory,
-      isExported: true,
       docs: [safeDocText([...summary, where].join("\n\n"))],
       parameters: [
         { name: "conn", type: connectable },
-        { name: "options", hasQuestionToken: true, type: publisherOptions },
+        { name: "options", optional: true, type: publisherOptions },
       ],
       returnType: op.publisherType,
       statements: [

@@ -1,11 +1,3 @@
-import type {
-  InterfaceDeclarationStructure,
-  JSDocStructure,
-  OptionalKind,
-  PropertySignatureStructure,
-  TypeAliasDeclarationStructure,
-} from "ts-morph";
-import { StructureKind } from "ts-morph";
 import type { JsonSchema, JsonSchemaObject } from "../model/types.js";
 import {
   literalType,
@@ -15,6 +7,7 @@ import {
   stringLiteral,
   toTypeName,
 } from "./names.js";
+import type { InterfaceDeclaration, PropertySignature, TypeAliasDeclaration } from "./printer.js";
 import { asSchema, canonicalJson, isSchemaObject, stringKeyword } from "./schema-utils.js";
 
 /**
@@ -45,9 +38,7 @@ interface Frame {
   readonly depth: number;
 }
 
-export type TypeDeclaration =
-  | OptionalKind<InterfaceDeclarationStructure>
-  | OptionalKind<TypeAliasDeclarationStructure>;
+export type TypeDeclaration = InterfaceDeclaration | TypeAliasDeclaration;
 
 export class TypeEmitter {
   readonly #scope: NameScope;
@@ -113,20 +104,20 @@ export class TypeEmitter {
 
   #declareAs(name: string, schema: JsonSchema, frame: Frame, extraDocs?: string): void {
     const docs = joinDocs(extraDocs, schemaDocs(schema));
-    const jsDocs: OptionalKind<JSDocStructure>[] = docs ? [{ description: multiline(docs) }] : [];
+    const jsDocs = docs ? [docs] : [];
     const slot = { name, decl: undefined as unknown as TypeDeclaration };
     this.#declarations.push(slot);
     const object = isSchemaObject(schema) ? interfaceShape(schema) : undefined;
     if (isSchemaObject(schema) && object) {
-      const properties: OptionalKind<PropertySignatureStructure>[] = [];
+      const properties: PropertySignature[] = [];
       const required = requiredSet(schema);
       for (const [prop, sub] of object.properties) {
         const propDocs = schemaDocs(sub);
         properties.push({
           name: propertyName(prop),
-          hasQuestionToken: !required.has(prop),
+          optional: !required.has(prop),
           type: this.#type(sub, deeper(frame), "  ").text,
-          docs: propDocs ? [{ description: multiline(propDocs) }] : [],
+          docs: propDocs ? [propDocs] : [],
         });
       }
       for (const prop of [...required].filter((p) => !object.properties.has(p)).sort()) {
@@ -134,14 +125,11 @@ export class TypeEmitter {
       }
       const index = this.#indexSignature(schema, object.properties, required, deeper(frame), "  ");
       slot.decl = {
-        kind: StructureKind.Interface,
+        kind: "interface",
         name,
-        isExported: true,
         docs: jsDocs,
         properties,
-        indexSignatures: index
-          ? [{ keyName: "key", keyType: "string", returnType: index.text }]
-          : [],
+        ...(index ? { indexType: index.text } : {}),
       };
     } else {
       slot.decl = typeAlias(name, this.#type(schema, frame, "").text, docs);
@@ -533,18 +521,7 @@ function docLines(docs: string, indent: string): string[] {
   ];
 }
 
-/** ts-morph writes a JSDoc on several lines when its text starts with a newline. */
 /** `export type name = type;` under `docs`, if any. */
 function typeAlias(name: string, type: string, docs: string | undefined): TypeDeclaration {
-  return {
-    kind: StructureKind.TypeAlias,
-    name,
-    isExported: true,
-    docs: docs ? [{ description: multiline(docs) }] : [],
-    type,
-  };
-}
-
-function multiline(docs: string): string {
-  return docs.includes("\n") ? `\n${docs}` : docs;
+  return { kind: "type", name, docs: docs ? [docs] : [], type };
 }

@@ -1,7 +1,6 @@
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
-import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import type { JsonSchema, JsonSchemaObject, SourceLocation } from "../model/types.js";
 import type { CodegenContext } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
@@ -135,20 +134,14 @@ export function emitValidators(
       ? `${typed.runtime(runtime.Headers)} & ${request.type}`
       : request.type;
     typed.add({
-      kind: StructureKind.VariableStatement,
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
+      kind: "const",
+      name: request.exportName,
       docs: [safeDocText(`Validates the ${request.what}.`)],
-      declarations: [
-        {
-          name: request.exportName,
-          type: `${schemaValidator}<${type}>`,
-          initializer:
-            key !== undefined
-              ? `compiled.${key} as unknown as ${schemaValidator}<${type}>`
-              : `acceptAll as ${schemaValidator}<${type}>`,
-        },
-      ],
+      type: `${schemaValidator}<${type}>`,
+      initializer:
+        key !== undefined
+          ? `compiled.${key} as unknown as ${schemaValidator}<${type}>`
+          : `acceptAll as ${schemaValidator}<${type}>`,
     });
   }
   if ([...requests].some((r) => !compiled.has(r.exportName))) {

@@ -1,4 +1,3 @@
-import { StructureKind } from "ts-morph";
 import type { Problem } from "../model/problem.js";
 import type { Contract } from "../model/types.js";
 import { createContext } from "./context.js";
@@ -69,9 +68,8 @@ function emitTypesModule(ctx: ReturnType<typeof createContext>): GeneratedFile {
       return `${doc}  ${propertyName(p.name)}: ${values && values.length > 0 ? values.join(" | ") : "string"};`;
     });
     paramDecls.push({
-      kind: StructureKind.TypeAlias as const,
+      kind: "type" as const,
       name: op.paramsType,
-      isExported: true,
       docs: [
         safeDocText(
           `Values of the \`{parameters}\` in the address of channel \`${op.channel.id}\` (\`${op.channel.address ?? ""}\`).`,
@@ -89,7 +87,7 @@ function emitTypesModule(ctx: ReturnType<typeof createContext>): GeneratedFile {
 function emitIndex(): GeneratedFile {
   const file = new GeneratedFile("index.ts");
   for (const module of ["consumers", "descriptors", "producers", "types", "validators"]) {
-    file.add({ kind: StructureKind.ExportDeclaration, moduleSpecifier: `./${module}.js` });
+    file.add({ kind: "export-all", module: `./${module}.js` });
   }
   return file;
 }

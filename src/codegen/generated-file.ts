@@ -1,12 +1,5 @@
-import {
-  IndentationText,
-  NewLineKind,
-  Project,
-  QuoteKind,
-  type StatementStructures,
-  type WriterFunction,
-} from "ts-morph";
 import { safeLineComment } from "./names.js";
+import { printModule, type Statement } from "./printer.js";
 import { RUNTIME_MODULE, type RuntimeSymbol } from "./runtime-symbols.js";
 
 /** First words of every generated file; `--clean` removes only files that start with them. */
@@ -25,14 +18,14 @@ export function fileHeader(source: string, extra?: string): string {
 export class GeneratedFile {
   readonly path: string;
   readonly #imports = new Map<string, Map<string, boolean>>();
-  readonly #statements: (StatementStructures | string | WriterFunction)[] = [];
+  readonly #statements: Statement[] = [];
   readonly #leading: string[] = [];
 
   readonly #verbatim: boolean;
 
   /**
    * `verbatim`: the file's statements are third-party code (ajv's standalone output) written
-   * as given, after the header, without going through ts-morph; it may not import symbols.
+   * as given, after the header, without going through the printer; it may not import symbols.
    */
   constructor(path: string, options: { verbatim?: boolean } = {}) {
     this.path = path;
@@ -61,7 +54,7 @@ export class GeneratedFile {
     this.#leading.push(text);
   }
 
-  add(...statements: (StatementStructures | string | WriterFunction)[]): void {
+  add(...statements: Statement[]): void {
     this.#statements.push(...statements);
   }
 
@@ -71,45 +64,17 @@ export class GeneratedFile {
       const leading = this.#leading.length > 0 ? `${this.#leading.join("\n")}\n` : "";
       return `${header}${leading}\n${text}`.replace(/\n*$/, "\n");
     }
-    const project = new Project({
-      useInMemoryFileSystem: true,
-      manipulationSettings: {
-        indentationText: IndentationText.TwoSpaces,
-        newLineKind: NewLineKind.LineFeed,
-        quoteKind: QuoteKind.Double,
-        useTrailingCommas: true,
-      },
-    });
-    const file = project.createSourceFile(`/${this.path}`, "", { overwrite: true });
-    const modules = [...this.#imports.keys()].sort(compareModules);
-    for (const module of modules) {
+    const imports = [...this.#imports.keys()].sort(compareModules).map((module) => {
       const names = this.#imports.get(module) as Map<string, boolean>;
-      const sorted = [...names.keys()].sort();
-      const allTypes = sorted.every((n) => names.get(n));
-      file.addImportDeclaration({
-        moduleSpecifier: module,
-        isTypeOnly: allTypes,
-        namedImports: sorted.map((name) => ({
-          name,
-          isTypeOnly: !allTypes && names.get(name) === true,
-        })),
-      });
-    }
-    file.addStatements(this.#statements);
-    // ts-morph indents continuation lines of multi-line type and initializer text by one
-    // more level; the formatter puts them back where a person would.
-    file.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });
-    const imports = file.getImportDeclarations();
-    const lastImport = imports[imports.length - 1];
-    let body = file.getFullText();
-    if (lastImport) {
-      const end = lastImport.getEnd();
-      body = `${body.slice(0, end)}\n\n${body.slice(end).replace(/^\n+/, "")}`;
-    }
-    // A blank line before each top-level declaration's doc comment.
-    body = body.replace(/([^\n])\n(\/\*\*)/g, "$1\n\n$2").replace(/\n{3,}/g, "\n\n");
+      return {
+        module,
+        names: [...names.keys()]
+          .sort()
+          .map((name) => ({ name, typeOnly: names.get(name) === true })),
+      };
+    });
     const leading = this.#leading.length > 0 ? `${this.#leading.join("\n")}\n` : "";
-    return `${header}${leading}\n${body.replace(/^\n+/, "")}`.replace(/\n*$/, "\n");
+    return `${header}${leading}\n${printModule(imports, this.#statements)}`;
   }
 }
 

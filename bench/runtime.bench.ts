@@ -18,7 +18,7 @@ import {
   type DedupConfig,
   type MessageDescriptor,
   type SchemaValidator,
-} from "../src/runtime/index.js";
+} from "../packages/runtime/src/index.js";
 import { startNatsServer } from "../test/support/nats-server.js";
 
 interface Payload {

@@ -13,9 +13,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DeadLetterHeaders, PermanentError, TransientError } from "@jetcontract/runtime";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { DeadLetterHeaders, PermanentError, TransientError } from "jetcontract/runtime";
 import {
   createFulfilOrderConsumer,
   createPlaceOrderPublisher,

@@ -4,7 +4,7 @@
 // ajv standalone output (untyped JavaScript); its typed face is validators.ts.
 /* eslint-disable */
 
-import { ajvFullFormats, ajvUcs2length } from "jetcontract/runtime";
+import { ajvFullFormats, ajvUcs2length } from "@jetcontract/runtime";
 export const v0 = validate0;
 const schema0 = {};
 

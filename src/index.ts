@@ -1,6 +1,6 @@
 /**
  * jetcontract library entry point: every CLI command is a function here first.
- * The runtime is a separate entry point, `jetcontract/runtime`.
+ * The runtime is its own package, `@jetcontract/runtime`.
  */
 
 // Stages. Each is also its own entry point (`jetcontract/codegen`, `jetcontract/streams`,

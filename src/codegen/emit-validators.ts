@@ -14,7 +14,7 @@ import { canonicalJson, stripForValidation } from "./schema-utils.js";
  *
  * Two modules:
  * - `validators.ajv.ts`: ajv's standalone output, verbatim apart from its `require()` calls,
- *   which become imports of the helpers `jetcontract/runtime` re-exports (no direct `ajv` or
+ *   which become imports of the helpers `@jetcontract/runtime` re-exports (no direct `ajv` or
  *   `ajv-formats` import in generated code). It is untyped JavaScript, so it starts with
  *   `// @ts-nocheck`.
  * - `validators.ts`: the typed face, one `SchemaValidator<T>` per payload and headers schema,
@@ -178,7 +178,7 @@ function sharedSchemas(ajv: Ajv): (node: JsonSchemaObject) => string | undefined
 
 /**
  * What ajv's standalone code reaches with `require("<module>").<property>` (even in ESM mode),
- * and the `jetcontract/runtime` export that stands for it. The runtime re-exports these so
+ * and the `@jetcontract/runtime` export that stands for it. The runtime re-exports these so
  * generated code needs no direct dependency on `ajv` or `ajv-formats` (pnpm keeps a
  * dependency's dependencies out of the user's reach). JTD-only helpers (`parseJson`, `quote`,
  * `timestamp`) and `re2` never appear with the generator's ajv options.
@@ -194,7 +194,7 @@ const AJV_HELPERS: Readonly<Record<string, RuntimeSymbol>> = {
 
 /**
  * Turns ajv's standalone output into an ES module: each `require("<ajv module>").<property>`
- * becomes the runtime export standing for it, imported once from `jetcontract/runtime`.
+ * becomes the runtime export standing for it, imported once from `@jetcontract/runtime`.
  * Anything else it requires is an error (a new ajv helper must be added to the runtime first).
  */
 export function esmFromAjv(source: string): string {

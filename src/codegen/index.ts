@@ -1,6 +1,6 @@
 /**
  * Code generation: Contract model → typed TypeScript (types, precompiled validators,
- * descriptors, producers, consumers) and a README, over `jetcontract/runtime`.
+ * descriptors, producers, consumers) and a README, over `@jetcontract/runtime`.
  */
 export { type EmitOptions, type EmitResult, type EmittedFile, emitContract } from "./emit.js";
 export {

@@ -1,13 +1,13 @@
 /**
- * The one table of `jetcontract/runtime` exports that generated code uses. Emitters ask for
+ * The one table of `@jetcontract/runtime` exports that generated code uses. Emitters ask for
  * symbols from here; they never write a runtime name or module specifier themselves. The
  * type-level checks below make a renamed or removed runtime export a build error of the
  * generator, not a broken import in users' generated code.
  */
-import type * as Runtime from "../runtime/index.js";
+import type * as Runtime from "@jetcontract/runtime";
 
-/** Module specifier generated code imports the runtime from (package self-reference for users). */
-export const RUNTIME_MODULE = "jetcontract/runtime";
+/** Module specifier generated code imports the runtime from (its own package). */
+export const RUNTIME_MODULE = "@jetcontract/runtime";
 
 export interface RuntimeSymbol {
   readonly name: string;

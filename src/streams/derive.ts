@@ -1,3 +1,4 @@
+import { crashBackoffMs, maxDeliverFor } from "@jetcontract/runtime/internal";
 import type { Problem, Severity } from "../model/problem.js";
 import {
   isValidBucketName,
@@ -13,7 +14,6 @@ import type {
   SourceLocation,
   Stream,
 } from "../model/types.js";
-import { crashBackoffMs, maxDeliverFor } from "../runtime/ensure.js";
 import type { DesiredBucket, DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
 
 // The consumer delivery rules are the runtime's (one definition, so `streams apply` and the
@@ -23,7 +23,7 @@ export {
   MAX_BACKOFF_ENTRIES,
   maxDeliverFor,
   RELEASE_ALLOWANCE,
-} from "../runtime/ensure.js";
+} from "@jetcontract/runtime/internal";
 
 /** The server's default duplicate window (2 minutes). */
 export const DEFAULT_DUPLICATE_WINDOW_MS = 120_000;

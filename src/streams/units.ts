@@ -9,7 +9,7 @@
 const MS_PER_SECOND = 1_000;
 
 // The JetStream API's nanoseconds: the runtime's conversion, so there is one.
-export { msToNanos, nanosToMs } from "../runtime/duration.js";
+export { msToNanos, nanosToMs } from "@jetcontract/runtime/internal";
 
 /**
  * Milliseconds to whole seconds for Terraform, rounded up so that a limit or a wait is never

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import * as runtimeExports from "../../packages/runtime/src/index.js";
 import { emitContract } from "../../src/codegen/index.js";
 import { runtime } from "../../src/codegen/runtime-symbols.js";
 import type { Contract, SourceLocation } from "../../src/model/types.js";
-import * as runtimeExports from "../../src/runtime/index.js";
 
 const at: SourceLocation = { file: "hand.yaml", line: 1, column: 1, pointer: "" };
 

@@ -1,11 +1,11 @@
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import {
   DeadLetterHeaders,
   ensureStream,
   type MessageConsumer,
   PermanentError,
-} from "jetcontract/runtime";
+} from "@jetcontract/runtime";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createCapturePaymentPublisher,

@@ -9,10 +9,10 @@ export const REPO = path.resolve(fileURLToPath(new URL("../..", import.meta.url)
 export const OUT = path.join(REPO, "test/codegen/out");
 export const CORPUS = path.resolve(REPO, "../shared/corpus/asyncapi-spec");
 
-/** Generated code imports `jetcontract/runtime`, which resolves to dist/: it must be built. */
+/** Generated code imports `@jetcontract/runtime`, which resolves to packages/runtime/dist: it must be built. */
 export function requireBuiltRuntime(): void {
-  if (!existsSync(path.join(REPO, "dist/runtime/index.d.ts"))) {
-    throw new Error("dist/runtime is missing: run `npm run build` before the codegen tests");
+  if (!existsSync(path.join(REPO, "packages/runtime/dist/index.d.ts"))) {
+    throw new Error("packages/runtime/dist is missing: run `npm run build` before the codegen tests");
   }
 }
 

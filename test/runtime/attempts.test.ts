@@ -7,7 +7,7 @@ import {
   DeadLetterHeaders,
   ensureConsumer,
   type RetryPolicy,
-} from "../../src/runtime/index.js";
+} from "../../packages/runtime/src/index.js";
 import type { Order } from "./support.js";
 import {
   consumerBacklog,

@@ -8,7 +8,7 @@ import {
   createPublisher,
   type DedupConfig,
   ensureConsumer,
-} from "../../src/runtime/index.js";
+} from "../../packages/runtime/src/index.js";
 import type { Order } from "./support.js";
 import {
   consumerBacklog,

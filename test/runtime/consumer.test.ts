@@ -10,7 +10,7 @@ import {
   ensureConsumer,
   type HandlerContext,
   TransientError,
-} from "../../src/runtime/index.js";
+} from "../../packages/runtime/src/index.js";
 import type { Order } from "./support.js";
 import {
   consumerBacklog,

@@ -10,7 +10,7 @@ import {
   type DuplicateSkippedEvent,
   ensureConsumer,
   startDeadLetterCatcher,
-} from "../../src/runtime/index.js";
+} from "../../packages/runtime/src/index.js";
 import type { Order } from "./support.js";
 import {
   consumerBacklog,

@@ -9,7 +9,7 @@ import {
   isStreamNotFoundForSubjectError,
   isWrongExpectedSequenceError,
   type PublishResult,
-} from "../../src/runtime/index.js";
+} from "../../packages/runtime/src/index.js";
 import type { Order } from "./support.js";
 import {
   type Env,

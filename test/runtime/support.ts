@@ -8,8 +8,8 @@ import type {
   RetryPolicy,
   SchemaValidator,
   ValidationIssue,
-} from "../../src/runtime/index.js";
-import { ensureStream } from "../../src/runtime/index.js";
+} from "../../packages/runtime/src/index.js";
+import { ensureStream } from "../../packages/runtime/src/index.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
 
 export interface Order {

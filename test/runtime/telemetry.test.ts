@@ -6,7 +6,7 @@ import {
   createPublisher,
   ensureConsumer,
   type HandlerContext,
-} from "../../src/runtime/index.js";
+} from "../../packages/runtime/src/index.js";
 import { registerTestSdk, type TestTracer } from "./otel-test-sdk.js";
 import type { Order } from "./support.js";
 import {

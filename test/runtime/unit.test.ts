@@ -22,8 +22,8 @@ import {
   SchemaValidationError,
   seededRandom,
   TransientError,
-} from "../../src/runtime/index.js";
-import { classifyPublishFailure } from "../../src/runtime/publisher.js";
+} from "../../packages/runtime/src/index.js";
+import { classifyPublishFailure } from "../../packages/runtime/src/publisher.js";
 
 const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({
   maxAttempts: 5,

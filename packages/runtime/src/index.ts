@@ -1,5 +1,5 @@
 /**
- * `jetcontract/runtime`: resilient publish and consume on JetStream. Usable by hand,
+ * `@jetcontract/runtime`: resilient publish and consume on JetStream. Usable by hand,
  * without the generator; generated code is a thin typed layer over it.
  */
 

@@ -78,7 +78,10 @@ export async function generateFromContract(
   const outDir = path.resolve(cwd, options.outDir);
   const specPath = path.resolve(cwd, options.spec);
   const source = toPosix(path.relative(outDir, specPath)) || path.basename(specPath);
-  const emitted = emitContract(contract, { source });
+  const emitted = emitContract(contract, {
+    source,
+    ...(options.allowRemoteRefs !== undefined ? { allowRemoteRefs: options.allowRemoteRefs } : {}),
+  });
   const problems = [...specProblems, ...emitted.problems];
   const existing = await generatedFilesIn(outDir);
   const files: FileOutcome[] = [];

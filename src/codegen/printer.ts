@@ -85,11 +85,18 @@ export type Declaration =
 /** A top-level statement: a declaration, or verbatim text the emitter built from safe parts. */
 export type Statement = Declaration | string;
 
-/** An import of named symbols; `typeOnly` per name (all type-only → `import type`). */
+/**
+ * An import of named symbols (`typeOnly` per name; all type-only → `import type`), or of a
+ * whole module under `namespace`.
+ */
 export interface ImportSpec {
   readonly module: string;
   readonly names: readonly { readonly name: string; readonly typeOnly: boolean }[];
+  readonly namespace?: string;
 }
+
+/** Lines longer than this are broken the way Prettier and Biome break them by default. */
+export const LINE_WIDTH = 80;
 
 const INDENT = "  ";
 
@@ -108,14 +115,40 @@ export function printDocs(docs: Docs | undefined, indent = ""): string {
   return `${indent}/**\n${lines.join("\n")}\n${indent} */\n`;
 }
 
-function printParameters(parameters: readonly Parameter[]): string {
-  return parameters.map((p) => `${p.name}${p.optional ? "?" : ""}: ${p.type}`).join(", ");
+/**
+ * `open` + items + `close` on one line when it fits in `LINE_WIDTH` from `indent`, else one
+ * item a line with a trailing comma (the layout formatters produce).
+ */
+function list(
+  indent: string,
+  open: string,
+  items: readonly string[],
+  close: string,
+  pad = "",
+): string {
+  const flat = `${open}${pad}${items.join(", ")}${pad}${close}`;
+  if (items.length === 0 || (indent.length + flat.length <= LINE_WIDTH && !flat.includes("\n")))
+    return flat;
+  const inner = `${indent}${INDENT}`;
+  return `${open}\n${items.map((i) => `${inner}${shift(i, INDENT)},`).join("\n")}\n${indent}${close}`;
+}
+
+function printParameters(
+  indent: string,
+  head: string,
+  parameters: readonly Parameter[],
+  tail: string,
+): string {
+  const items = parameters.map((p) => `${p.name}${p.optional ? "?" : ""}: ${p.type}`);
+  return list(indent, `${head}(`, items, `)${tail}`);
 }
 
 function printImport(spec: ImportSpec): string {
+  const from = ` from ${JSON.stringify(spec.module)};`;
+  if (spec.namespace !== undefined) return `import * as ${spec.namespace}${from}`;
   const allTypes = spec.names.every((n) => n.typeOnly);
   const names = spec.names.map((n) => (!allTypes && n.typeOnly ? `type ${n.name}` : n.name));
-  return `import ${allTypes ? "type " : ""}{ ${names.join(", ")} } from ${JSON.stringify(spec.module)};`;
+  return list("", `import ${allTypes ? "type " : ""}{`, names, `}${from}`, " ");
 }
 
 function printInterface(d: InterfaceDeclaration): string {
@@ -128,7 +161,7 @@ function printInterface(d: InterfaceDeclaration): string {
   }
   for (const m of d.methods ?? []) {
     members.push(
-      `${printDocs(m.docs, INDENT)}${INDENT}${m.name}(${printParameters(m.parameters)}): ${m.returnType};`,
+      `${printDocs(m.docs, INDENT)}${INDENT}${printParameters(INDENT, m.name, m.parameters, `: ${m.returnType};`)}`,
     );
   }
   const body = members.length === 0 ? "{\n}" : `{\n${members.join("\n")}\n}`;
@@ -141,11 +174,25 @@ function printDeclaration(d: Declaration): string {
       return `${printDocs(d.docs)}${printInterface(d)}`;
     case "type":
       return `${printDocs(d.docs)}export type ${d.name} = ${d.type};`;
-    case "const":
-      return `${printDocs(d.docs)}export const ${d.name}${d.type !== undefined ? `: ${d.type}` : ""} = ${d.initializer};`;
+    case "const": {
+      const head = `export const ${d.name}${d.type !== undefined ? `: ${d.type}` : ""} =`;
+      const oneLine = `${head} ${d.initializer};`;
+      // A long one-line initializer goes on the next line, indented.
+      const text =
+        oneLine.length > LINE_WIDTH && !d.initializer.includes("\n")
+          ? `${head}\n${INDENT}${d.initializer};`
+          : oneLine;
+      return `${printDocs(d.docs)}${text}`;
+    }
     case "function": {
       const body = d.statements.map((s) => `${INDENT}${shift(s, INDENT)}`).join("\n");
-      return `${printDocs(d.docs)}export function ${d.name}(${printParameters(d.parameters)}): ${d.returnType} {\n${body}\n}`;
+      const signature = printParameters(
+        "",
+        `export function ${d.name}`,
+        d.parameters,
+        `: ${d.returnType} {`,
+      );
+      return `${printDocs(d.docs)}${signature}\n${body}\n}`;
     }
     case "export-all":
       return `export * from ${JSON.stringify(d.module)};`;

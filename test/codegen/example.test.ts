@@ -18,6 +18,7 @@ describe("generated-example/", () => {
     expect(stale).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.files.map((f) => f.path)).toEqual([
+      ".gitattributes",
       "README.md",
       "consumers.ts",
       "descriptors.ts",

@@ -186,7 +186,7 @@ describe("operationBaseName", () => {
   });
 });
 
-describe("NameScope", () => {
+describe("NameScope without case", () => {
   it("never hands out two names that differ only by case", () => {
     const scope = new NameScope([]);
     expect(scope.claim("placeOrderPublisher")).toBe("placeOrderPublisher");

@@ -1,10 +1,16 @@
 /**
  * Codegen benchmark: a generated 200-channel, 200-message contract (10–30 fields per message,
- * nested objects, enums, shared `$ref` schemas), then `validate` and `generate` as whole
- * processes. Prints wall time and peak RSS (from `/usr/bin/time -v` when present, else
- * `process.resourceUsage().maxRSS` of a wrapper process).
+ * nested objects, enums, shared `$ref` schemas) and a second version of it with 30 messages
+ * changed. Runs `validate`, `generate` and `diff` as whole processes beside the baseline they
+ * stand on, measured in the same run: a bare `@asyncapi/parser` parse of the same file (and
+ * of both files, for diff). Prints median wall time and peak RSS (from `/usr/bin/time -v`
+ * when present, else `process.resourceUsage().maxRSS` of a wrapper process), then the ratios
+ * the project tracks (`ratio validate/parser=X.XX`, ...). Runs are interleaved (one of each
+ * step per round) so a busy machine slows every step alike.
  *
- *   npm run build && npx tsx bench/codegen.bench.ts [--runs 3] [--channels 200]
+ *   npm run build && npx tsx bench/codegen.bench.ts [--runs 5] [--channels 200] [--quick]
+ *
+ * `--quick`: 40 channels, 1 run — a smoke check that every step works, not a measurement.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -19,8 +25,11 @@ const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const RUNS = arg("runs", 3);
-const CHANNELS = arg("channels", 200);
+const QUICK = process.argv.includes("--quick");
+const RUNS = arg("runs", QUICK ? 1 : 5);
+const CHANNELS = arg("channels", QUICK ? 40 : 200);
+/** Messages whose payload the second version changes (every k-th one, 30 in the full run). */
+const CHANGED = Math.min(30, CHANNELS);
 
 /** Deterministic pseudo-random numbers, so every run benchmarks the same document. */
 function rng(seed: number): () => number {
@@ -31,7 +40,7 @@ function rng(seed: number): () => number {
   };
 }
 
-function buildSpec(channels: number): Record<string, unknown> {
+function buildSpec(channels: number, changed = 0): Record<string, unknown> {
   const random = rng(42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const shared = {
@@ -105,6 +114,15 @@ function buildSpec(channels: number): Record<string, unknown> {
     const fields = 10 + Math.floor(random() * 21);
     const properties: Record<string, unknown> = { id: { $ref: "#/components/schemas/EntityId" } };
     for (let f = 1; f < fields; f++) properties[`field${f}`] = field(0);
+    if (
+      changed > 0 &&
+      i % Math.floor(channels / changed) === 0 &&
+      i / Math.floor(channels / changed) < changed
+    ) {
+      // v2: one field changes type (breaking), one optional field is added.
+      properties.field1 = { type: "integer", minimum: 0 };
+      properties.addedInV2 = { type: "string" };
+    }
     msgs[`Event${i}`] = {
       name: `Event${i}`,
       "x-idempotency-key": "$message.payload#/id",
@@ -136,15 +154,28 @@ interface Measure {
   stderr: string;
 }
 
-async function measure(args: string[]): Promise<Measure> {
+/** Node arguments of the baseline: parse each file with a bare `@asyncapi/parser`, default options. */
+function parserOnly(files: string[]): string[] {
+  const script = `import { readFileSync } from "node:fs";
+import { Parser } from "@asyncapi/parser";
+const parser = new Parser();
+for (const file of ${JSON.stringify(files)}) {
+  const { document, diagnostics } = await parser.parse(readFileSync(file, "utf8"), { source: file });
+  if (!document) { console.error(diagnostics.filter((d) => d.severity === 0).map((d) => d.message).join("\\n")); process.exit(1); }
+}`;
+  return ["--input-type=module", "-e", script];
+}
+
+/** Runs `node <nodeArgs>` in the repository; wall time and peak RSS of the whole process. */
+async function measure(nodeArgs: string[]): Promise<Measure> {
   const useTime = existsSync("/usr/bin/time");
   const [cmd, cmdArgs] = useTime
-    ? ["/usr/bin/time", ["-v", process.execPath, "bin/jetcontract.js", ...args]]
+    ? ["/usr/bin/time", ["-v", process.execPath, ...nodeArgs]]
     : [
         process.execPath,
         [
           "-e",
-          `const r=require("node:child_process").spawnSync(process.execPath,${JSON.stringify(["bin/jetcontract.js", ...args])},{stdio:"inherit"});process.stderr.write("\\nMaximum resident set size (kbytes): "+process.resourceUsage().maxRSS+"\\n");process.exit(r.status??1)`,
+          `const r=require("node:child_process").spawnSync(process.execPath,${JSON.stringify(nodeArgs)},{stdio:"inherit"});process.stderr.write("\\nMaximum resident set size (kbytes): "+process.resourceUsage().maxRSS+"\\n");process.exit(r.status??1)`,
         ],
       ];
   const t0 = performance.now();
@@ -167,51 +198,75 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
+interface Step {
+  readonly name: string;
+  readonly nodeArgs: string[];
+  /** Exit codes that mean the step did its job (diff exits 1 on a breaking change). */
+  readonly ok: readonly number[];
+}
+
 async function main(): Promise<void> {
   if (!existsSync(path.join(REPO, "dist/cli/main.js")))
     throw new Error("run `npm run build` first");
   await rm(OUT, { recursive: true, force: true });
   await mkdir(OUT, { recursive: true });
   const specPath = path.join(OUT, "bench.asyncapi.yaml");
+  const v2Path = path.join(OUT, "bench-v2.asyncapi.yaml");
   const spec = buildSpec(CHANNELS);
   await writeFile(specPath, stringify(spec, { aliasDuplicateObjects: false }));
+  await writeFile(
+    v2Path,
+    stringify(buildSpec(CHANNELS, CHANGED), { aliasDuplicateObjects: false }),
+  );
   const rel = path.relative(REPO, specPath);
+  const relV2 = path.relative(REPO, v2Path);
+  const gen = path.relative(REPO, path.join(OUT, "gen"));
   console.log(
-    `spec: ${rel} — ${CHANNELS} channels, ${CHANNELS} messages, ${Object.keys(spec.operations as object).length} operations`,
+    `spec: ${rel} — ${CHANNELS} channels, ${CHANNELS} messages, ${Object.keys(spec.operations as object).length} operations; v2: ${relV2} (${CHANGED} messages changed)`,
   );
 
-  const rows: [string, string[]][] = [
-    ["validate", ["validate", rel]],
-    [
-      "generate (write)",
-      ["generate", rel, "--out", path.relative(REPO, path.join(OUT, "gen")), "--clean"],
-    ],
-    [
-      "generate --check",
-      ["generate", rel, "--out", path.relative(REPO, path.join(OUT, "gen")), "--check"],
-    ],
+  const cli = (...args: string[]) => ["bin/jetcontract.js", ...args];
+  const steps: Step[] = [
+    { name: "parser (1 file)", nodeArgs: parserOnly([rel]), ok: [0] },
+    { name: "parser (2 files)", nodeArgs: parserOnly([rel, relV2]), ok: [0] },
+    { name: "validate", nodeArgs: cli("validate", rel), ok: [0] },
+    { name: "generate (write)", nodeArgs: cli("generate", rel, "--out", gen, "--clean"), ok: [0] },
+    { name: "generate --check", nodeArgs: cli("generate", rel, "--out", gen, "--check"), ok: [0] },
+    { name: "diff v1 v2", nodeArgs: cli("diff", rel, relV2), ok: [0, 1] },
   ];
-  console.log(
-    `\n${"step".padEnd(18)} ${"median wall".padStart(12)} ${"min".padStart(8)} ${"peak RSS".padStart(10)}  (${RUNS} runs each)`,
-  );
-  for (const [name, args] of rows) {
-    const runs: Measure[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const m = await measure(args);
-      if (m.code !== 0) {
+  const runs = new Map<string, Measure[]>(steps.map((s) => [s.name, []]));
+  for (let round = 0; round < RUNS; round++) {
+    for (const step of steps) {
+      const m = await measure(step.nodeArgs);
+      if (m.code === null || !step.ok.includes(m.code)) {
         throw new Error(
-          `${name} exited ${m.code}:\n${m.stderr.split("\n").slice(0, 20).join("\n")}`,
+          `${step.name} exited ${m.code}:\n${m.stderr.split("\n").slice(0, 20).join("\n")}`,
         );
       }
-      runs.push(m);
+      runs.get(step.name)?.push(m);
     }
-    const wall = median(runs.map((r) => r.wallMs));
-    const min = Math.min(...runs.map((r) => r.wallMs));
-    const rss = Math.max(...runs.map((r) => r.maxRssMb));
+  }
+
+  console.log(
+    `\n${"step".padEnd(18)} ${"median wall".padStart(12)} ${"min".padStart(8)} ${"peak RSS".padStart(10)}  (${RUNS} runs each, interleaved)`,
+  );
+  const medians = new Map<string, number>();
+  for (const step of steps) {
+    const measured = runs.get(step.name) ?? [];
+    const wall = median(measured.map((r) => r.wallMs));
+    medians.set(step.name, wall);
+    const min = Math.min(...measured.map((r) => r.wallMs));
+    const rss = Math.max(...measured.map((r) => r.maxRssMb));
     console.log(
-      `${name.padEnd(18)} ${`${(wall / 1000).toFixed(2)} s`.padStart(12)} ${`${(min / 1000).toFixed(2)} s`.padStart(8)} ${`${rss.toFixed(0)} MiB`.padStart(10)}`,
+      `${step.name.padEnd(18)} ${`${(wall / 1000).toFixed(2)} s`.padStart(12)} ${`${(min / 1000).toFixed(2)} s`.padStart(8)} ${`${rss.toFixed(0)} MiB`.padStart(10)}`,
     );
   }
+  const ratio = (a: string, b: string) =>
+    ((medians.get(a) ?? Number.NaN) / (medians.get(b) ?? Number.NaN)).toFixed(2);
+  console.log("");
+  console.log(`ratio validate/parser=${ratio("validate", "parser (1 file)")}`);
+  console.log(`ratio generate/parser=${ratio("generate (write)", "parser (1 file)")}`);
+  console.log(`ratio diff/parser2=${ratio("diff v1 v2", "parser (2 files)")}`);
 }
 
 await main();

@@ -10,7 +10,7 @@ import type {
 } from "../model/types.js";
 import { checkContract } from "../spec/rules/index.js";
 import { TypeEmitter } from "./emit-types.js";
-import { GLOBAL_NAMES, NameScope, toTypeName, toValueName } from "./names.js";
+import { GLOBAL_NAMES, NameScope, operationBaseName, toTypeName, toValueName } from "./names.js";
 import { RUNTIME_SYMBOL_NAMES } from "./runtime-symbols.js";
 
 /**
@@ -65,8 +65,11 @@ interface OperationPlanBase {
 
 export interface SendPlan extends OperationPlanBase {
   readonly operation: SendOperation;
-  /** Exported interface of the typed publisher. */
-  readonly publisherType: string;
+  /**
+   * Exported interface of the typed publisher, for a subject with parameters (its `publish`
+   * takes them as an argument); otherwise the runtime's `Publisher<T>` serves as is.
+   */
+  readonly publisherType?: string;
 }
 
 export interface ReceivePlan extends OperationPlanBase {
@@ -82,8 +85,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
   const scope = new NameScope([
     ...GLOBAL_NAMES,
     ...RUNTIME_SYMBOL_NAMES,
-    "compiled",
-    "acceptAll",
+    "ajv", // validators.ts imports validators.ajv.ts under this name
     "ConsumerConnection",
   ]);
   const types = new TypeEmitter(scope);
@@ -121,7 +123,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
     const opMessages = operation.messageIds
       .map((id) => byId.get(id))
       .filter((m): m is MessagePlan => m !== undefined);
-    const opName = operation.id;
+    const opName = operationBaseName(operation.id, operation.action);
     let payloadType: string;
     let messageDescriptor: string;
     let combined: OperationPlanBase["combined"];
@@ -164,9 +166,11 @@ export function createContext(contract: Contract, source: string): CodegenContex
       operations.push({
         ...common,
         operation,
-        descriptor: scope.claim(toValueName(`${opName} Publisher`)),
+        descriptor: scope.claim(toValueName(`${opName} Publisher Descriptor`)),
         factory: scope.claim(toValueName(`create ${opName} Publisher`)),
-        publisherType: scope.claim(toTypeName(`${opName} Publisher`)),
+        ...(paramsType !== undefined
+          ? { publisherType: scope.claim(toTypeName(`${opName} Publisher`)) }
+          : {}),
       });
     } else {
       const stream = channel.stream;
@@ -175,7 +179,7 @@ export function createContext(contract: Contract, source: string): CodegenContex
         ...common,
         operation,
         stream,
-        descriptor: scope.claim(toValueName(`${opName} Consumer`)),
+        descriptor: scope.claim(toValueName(`${opName} Consumer Descriptor`)),
         factory: scope.claim(toValueName(`create ${opName} Consumer`)),
         handlerType: scope.claim(toTypeName(`${opName} Handler`)),
       });

@@ -1,4 +1,3 @@
-import { StructureKind } from "ts-morph";
 import { type CodegenContext, describedBy, type ReceivePlan } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { safeDocText } from "./names.js";
@@ -27,9 +26,8 @@ export function emitConsumers(ctx: CodegenContext): GeneratedFile {
     file.import("./descriptors.js", op.descriptor, false);
     const o = op.operation;
     file.add({
-      kind: StructureKind.TypeAlias,
+      kind: "type",
       name: op.handlerType,
-      isExported: true,
       docs: [
         safeDocText(
           `Handles one \`${o.id}\` message. Return to acknowledge; throw \`PermanentError\` to dead-letter at once; any other error is retried with backoff until the attempts are spent.`,
@@ -51,16 +49,15 @@ export function emitConsumers(ctx: CodegenContext): GeneratedFile {
     ].filter((t): t is string => t !== undefined);
     const summary = describedBy(o);
     file.add({
-      kind: StructureKind.Function,
+      kind: "function",
       name: op.factory,
-      isExported: true,
       docs: [
         safeDocText([...summary, policies.join("\n"), "Call `start()` to begin."].join("\n\n")),
       ],
       parameters: [
         { name: "conn", type: connectable },
         { name: "handler", type: op.handlerType },
-        { name: "options", hasQuestionToken: true, type: options },
+        { name: "options", optional: true, type: options },
       ],
       returnType: consumer,
       statements: [`return ${createConsumer}(conn, ${op.descriptor}, handler, options);`],

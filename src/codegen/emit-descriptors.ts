@@ -1,6 +1,6 @@
-import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import type { IdempotencyKey, PublishPolicy, SourceLocation } from "../model/types.js";
 import type { CodegenContext, ReceivePlan, SendPlan } from "./context.js";
+import type { EmittedValidators } from "./emit-validators.js";
 import { GeneratedFile } from "./generated-file.js";
 import { code, dataLiteral } from "./literal.js";
 import { safeDocText, stringLiteral } from "./names.js";
@@ -9,7 +9,7 @@ import { runtime } from "./runtime-symbols.js";
 export const DESCRIPTORS_MODULE = "descriptors.ts";
 
 /** Descriptors: the plain data (plus validators and key extractors) the runtime is handed. */
-export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
+export function emitDescriptors(ctx: CodegenContext, validators: EmittedValidators): GeneratedFile {
   const file = new GeneratedFile(DESCRIPTORS_MODULE);
   const messageDescriptor = file.runtime(runtime.MessageDescriptor);
 
@@ -28,9 +28,13 @@ export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
     });
   };
 
+  // A schema that accepts everything has no validator: the descriptor then has none either.
+  const validator = (name: string | undefined) => {
+    if (name === undefined || !validators.has(name)) return undefined;
+    file.import("./validators.js", name, false);
+    return code(name);
+  };
   for (const m of ctx.messages) {
-    file.import("./validators.js", m.validatePayload, false);
-    if (m.validateHeaders) file.import("./validators.js", m.validateHeaders, false);
     addMessage(
       m.descriptor,
       m.payloadType,
@@ -38,15 +42,14 @@ export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
       {
         name: m.message.id,
         contentType: m.message.contentType,
-        validate: code(m.validatePayload),
-        validateHeaders: m.validateHeaders ? code(m.validateHeaders) : undefined,
+        validate: validator(m.validatePayload),
+        validateHeaders: validator(m.validateHeaders),
       },
       m.message.idempotencyKey,
     );
   }
   for (const op of ctx.operations) {
     if (!op.combined) continue;
-    file.import("./validators.js", op.combined.validatePayload, false);
     addMessage(
       op.messageDescriptor,
       op.payloadType,
@@ -54,7 +57,7 @@ export function emitDescriptors(ctx: CodegenContext): GeneratedFile {
       {
         name: op.messages.map((m) => m.message.id).join(" | "),
         contentType: op.messages[0]?.message.contentType,
-        validate: code(op.combined.validatePayload),
+        validate: validator(op.combined.validatePayload),
       },
       op.combined.idempotencyKey,
     );
@@ -128,11 +131,11 @@ function addConst(
   value: Record<string, unknown>,
 ): void {
   file.add({
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
+    kind: "const",
+    name,
+    type,
     docs: [safeDocText(doc)],
-    declarations: [{ name, type, initializer: dataLiteral(value) }],
+    initializer: dataLiteral(value),
   });
 }
 

@@ -1,4 +1,3 @@
-import { StructureKind } from "ts-morph";
 import { type CodegenContext, describedBy, type SendPlan } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { safeDocText } from "./names.js";
@@ -15,21 +14,35 @@ export function emitProducers(ctx: CodegenContext): GeneratedFile {
     const createPublisher = file.runtime(runtime.createPublisher);
     const connectable = file.runtime(runtime.Connectable);
     const publisherOptions = file.runtime(runtime.PublisherOptions);
-    const publishOptions = file.runtime(runtime.PublishOptions);
-    const publishResult = file.runtime(runtime.PublishResult);
-    const publisher = file.runtime(runtime.Publisher);
     file.import("./types.js", op.payloadType, true);
     file.import("./descriptors.js", op.descriptor, false);
     const o = op.operation;
-    const summary = describedBy(o);
     const where = `Publishes to \`${op.channel.address ?? op.subject}\`${op.channel.stream ? ` (stream \`${op.channel.stream}\`)` : ""}.`;
+    const docs = [safeDocText([...describedBy(o), where].join("\n\n"))];
+    const parameters = [
+      { name: "conn", type: connectable },
+      { name: "options", optional: true, type: publisherOptions },
+    ];
     const params = op.paramsType;
-    if (params) file.import("./types.js", params, true);
-
+    if (params === undefined || op.publisherType === undefined) {
+      // The runtime's publisher is already typed by the descriptor: no wrapper.
+      file.add({
+        kind: "function",
+        name: op.factory,
+        docs,
+        parameters,
+        returnType: `${file.runtime(runtime.Publisher)}<${op.payloadType}>`,
+        statements: [`return ${createPublisher}(conn, ${op.descriptor}, options);`],
+      });
+      continue;
+    }
+    // Subject parameters become a typed argument of `publish` (spread: an interface has no
+    // index signature, the copy's anonymous type fits the runtime's string record).
+    const publishOptions = file.runtime(runtime.PublishOptions);
+    file.import("./types.js", params, true);
     file.add({
-      kind: StructureKind.Interface,
+      kind: "interface",
       name: op.publisherType,
-      isExported: true,
       docs: [safeDocText(`Typed publisher of send operation \`${o.id}\`.`)],
       methods: [
         {
@@ -41,40 +54,30 @@ export function emitProducers(ctx: CodegenContext): GeneratedFile {
           ],
           parameters: [
             { name: "payload", type: op.payloadType },
-            ...(params ? [{ name: "params", type: params }] : []),
-            {
-              name: "options",
-              hasQuestionToken: true,
-              type: params ? `Omit<${publishOptions}, "params">` : publishOptions,
-            },
+            { name: "params", type: params },
+            { name: "options", optional: true, type: `Omit<${publishOptions}, "params">` },
           ],
-          returnType: `Promise<${publishResult}>`,
+          returnType: `Promise<${file.runtime(runtime.PublishResult)}>`,
         },
       ],
       properties: [
         {
           name: "events",
-          isReadonly: true,
-          type: `${publisher}<${op.payloadType}>["events"]`,
+          readonly: true,
+          type: `${file.runtime(runtime.Publisher)}<${op.payloadType}>["events"]`,
           docs: ["Lifecycle events (published, retried, failed)."],
         },
       ],
     });
     file.add({
-      kind: StructureKind.Function,
+      kind: "function",
       name: op.factory,
-      isExported: true,
-      docs: [safeDocText([...summary, where].join("\n\n"))],
-      parameters: [
-        { name: "conn", type: connectable },
-        { name: "options", hasQuestionToken: true, type: publisherOptions },
-      ],
+      docs,
+      parameters,
       returnType: op.publisherType,
       statements: [
         `const publisher = ${createPublisher}(conn, ${op.descriptor}, options);`,
-        params
-          ? "return {\n  events: publisher.events,\n  publish: (payload, params, opts) => publisher.publish(payload, { ...opts, params }),\n};"
-          : "return {\n  events: publisher.events,\n  publish: (payload, opts) => publisher.publish(payload, opts),\n};",
+        "return {\n  events: publisher.events,\n  publish: (payload, params, opts) =>\n    publisher.publish(payload, { ...opts, params: { ...params } }),\n};",
       ],
     });
   }

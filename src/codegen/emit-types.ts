@@ -1,11 +1,3 @@
-import type {
-  InterfaceDeclarationStructure,
-  JSDocStructure,
-  OptionalKind,
-  PropertySignatureStructure,
-  TypeAliasDeclarationStructure,
-} from "ts-morph";
-import { StructureKind } from "ts-morph";
 import type { JsonSchema, JsonSchemaObject } from "../model/types.js";
 import {
   literalType,
@@ -15,6 +7,7 @@ import {
   stringLiteral,
   toTypeName,
 } from "./names.js";
+import type { InterfaceDeclaration, PropertySignature, TypeAliasDeclaration } from "./printer.js";
 import { asSchema, canonicalJson, isSchemaObject, stringKeyword } from "./schema-utils.js";
 
 /**
@@ -45,15 +38,20 @@ interface Frame {
   readonly depth: number;
 }
 
-export type TypeDeclaration =
-  | OptionalKind<InterfaceDeclarationStructure>
-  | OptionalKind<TypeAliasDeclarationStructure>;
+export type TypeDeclaration = InterfaceDeclaration | TypeAliasDeclaration;
 
 export class TypeEmitter {
   readonly #scope: NameScope;
   /** Named schema identity (name + content) → declared type name. */
   readonly #named = new Map<string, string>();
   readonly #declarations: { name: string; decl: TypeDeclaration }[] = [];
+  /**
+   * Type aliases being declared whose text is still "direct": a member of a union or
+   * intersection at this point would be the alias itself, with no object or array in
+   * between. `Depth = Depth | string` does not compile (TS2456), and the self-reference adds
+   * no value a schema could describe, so such members are left out.
+   */
+  #direct: string[] = [];
 
   constructor(scope: NameScope) {
     this.#scope = scope;
@@ -113,40 +111,65 @@ export class TypeEmitter {
 
   #declareAs(name: string, schema: JsonSchema, frame: Frame, extraDocs?: string): void {
     const docs = joinDocs(extraDocs, schemaDocs(schema));
-    const jsDocs: OptionalKind<JSDocStructure>[] = docs ? [{ description: multiline(docs) }] : [];
     const slot = { name, decl: undefined as unknown as TypeDeclaration };
     this.#declarations.push(slot);
     const object = isSchemaObject(schema) ? interfaceShape(schema) : undefined;
     if (isSchemaObject(schema) && object) {
-      const properties: OptionalKind<PropertySignatureStructure>[] = [];
-      const required = requiredSet(schema);
-      for (const [prop, sub] of object.properties) {
-        const propDocs = schemaDocs(sub);
-        properties.push({
-          name: propertyName(prop),
-          hasQuestionToken: !required.has(prop),
-          type: this.#type(sub, deeper(frame), "  ").text,
-          docs: propDocs ? [{ description: multiline(propDocs) }] : [],
-        });
-      }
-      for (const prop of [...required].filter((p) => !object.properties.has(p)).sort()) {
-        properties.push({ name: propertyName(prop), type: "unknown" });
-      }
-      const index = this.#indexSignature(schema, object.properties, required, deeper(frame), "  ");
-      slot.decl = {
-        kind: StructureKind.Interface,
-        name,
-        isExported: true,
-        docs: jsDocs,
-        properties,
-        indexSignatures: index
-          ? [{ keyName: "key", keyType: "string", returnType: index.text }]
-          : [],
-      };
-    } else {
+      slot.decl = this.#nested(() => this.#interface(name, schema, object.properties, frame, docs));
+      return;
+    }
+    this.#direct.push(name);
+    try {
       slot.decl = typeAlias(name, this.#type(schema, frame, "").text, docs);
+    } finally {
+      this.#direct.pop();
     }
   }
+
+  #interface(
+    name: string,
+    schema: JsonSchemaObject,
+    props: ReadonlyMap<string, JsonSchema>,
+    frame: Frame,
+    docs: string | undefined,
+  ): TypeDeclaration {
+    const properties: PropertySignature[] = [];
+    const required = requiredSet(schema);
+    for (const [prop, sub] of props) {
+      const propDocs = schemaDocs(sub);
+      properties.push({
+        name: propertyName(prop),
+        optional: !required.has(prop),
+        type: this.#type(sub, deeper(frame), "  ").text,
+        docs: propDocs ? [propDocs] : [],
+      });
+    }
+    for (const prop of [...required].filter((p) => !props.has(p)).sort()) {
+      properties.push({ name: propertyName(prop), type: "unknown" });
+    }
+    const index = this.#indexSignature(schema, props, required, deeper(frame), "  ");
+    return {
+      kind: "interface",
+      name,
+      docs: docs ? [docs] : [],
+      properties,
+      ...(index ? { indexType: index.text } : {}),
+    };
+  }
+
+  /** Computes a nested type (property, item, index) where the direct aliases do not apply. */
+  #nested<T>(compute: () => T): T {
+    const saved = this.#direct;
+    this.#direct = [];
+    try {
+      return compute();
+    } finally {
+      this.#direct = saved;
+    }
+  }
+
+  /** False for a member that is, directly, an alias being declared (see `#direct`). */
+  #notDirectSelf = (t: TypeText): boolean => !this.#direct.includes(t.text);
 
   #type(schema: JsonSchema, frame: Frame, indent: string): TypeText {
     if (schema === true) return UNKNOWN;
@@ -210,7 +233,7 @@ export class TypeEmitter {
     if (Array.isArray(schema.allOf)) {
       for (const sub of schema.allOf) {
         const t = this.#type(asSchema(sub) ?? true, next, indent);
-        if (t.text !== "unknown") parts.push(t);
+        if (t.text !== "unknown" && this.#notDirectSelf(t)) parts.push(t);
       }
     }
     for (const keyword of ["oneOf", "anyOf"] as const) {
@@ -229,7 +252,7 @@ export class TypeEmitter {
         }
         return t;
       });
-      parts.push(union(members));
+      parts.push(union(members.filter(this.#notDirectSelf)));
     }
     const result = parts.length === 0 ? UNKNOWN : intersection(parts);
     return withNull(result, nullable);
@@ -271,6 +294,10 @@ export class TypeEmitter {
   }
 
   #objectType(schema: JsonSchemaObject, frame: Frame, indent: string): TypeText {
+    return this.#nested(() => this.#objectMembers(schema, frame, indent));
+  }
+
+  #objectMembers(schema: JsonSchemaObject, frame: Frame, indent: string): TypeText {
     const inner = `${indent}  `;
     const props = objectProperties(schema);
     const required = requiredSet(schema);
@@ -333,6 +360,10 @@ export class TypeEmitter {
   }
 
   #arrayType(schema: JsonSchemaObject, frame: Frame, indent: string): TypeText {
+    return this.#nested(() => this.#arrayItems(schema, frame, indent));
+  }
+
+  #arrayItems(schema: JsonSchemaObject, frame: Frame, indent: string): TypeText {
     const tupleItems = Array.isArray(schema.prefixItems)
       ? schema.prefixItems
       : Array.isArray(schema.items)
@@ -533,18 +564,7 @@ function docLines(docs: string, indent: string): string[] {
   ];
 }
 
-/** ts-morph writes a JSDoc on several lines when its text starts with a newline. */
 /** `export type name = type;` under `docs`, if any. */
 function typeAlias(name: string, type: string, docs: string | undefined): TypeDeclaration {
-  return {
-    kind: StructureKind.TypeAlias,
-    name,
-    isExported: true,
-    docs: docs ? [{ description: multiline(docs) }] : [],
-    type,
-  };
-}
-
-function multiline(docs: string): string {
-  return docs.includes("\n") ? `\n${docs}` : docs;
+  return { kind: "type", name, docs: docs ? [docs] : [], type };
 }

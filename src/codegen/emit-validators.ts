@@ -1,13 +1,12 @@
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
-import { StructureKind, VariableDeclarationKind } from "ts-morph";
 import type { JsonSchema, JsonSchemaObject, SourceLocation } from "../model/types.js";
 import type { CodegenContext } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
-import { safeDocText, stringLiteral } from "./names.js";
+import { type NameScope, safeDocText, stringLiteral, toValueName } from "./names.js";
 import { RUNTIME_MODULE, type RuntimeSymbol, runtime } from "./runtime-symbols.js";
-import { canonicalJson, stripForValidation } from "./schema-utils.js";
+import { acceptsEverything, canonicalJson, stripForValidation } from "./schema-utils.js";
 
 /**
  * Validators, precompiled at generation time with ajv (standalone code, `ajv-formats`):
@@ -40,9 +39,12 @@ interface ValidatorRequest {
   readonly what: string;
 }
 
+/** The validators generated, by export name (a schema that accepts everything gets none). */
+export type EmittedValidators = ReadonlySet<string>;
+
 export function emitValidators(
   ctx: CodegenContext,
-): [typed: GeneratedFile, compiled: GeneratedFile] {
+): [typed: GeneratedFile, compiled: GeneratedFile, exported: EmittedValidators] {
   const requests: ValidatorRequest[] = [];
   for (const m of ctx.messages) {
     requests.push({
@@ -88,20 +90,29 @@ export function emitValidators(
   });
   addFormats.default(ajv);
 
-  const shared = sharedSchemas(ajv);
-  const compiled = new Map<string, string>(); // exportName → internal export of the ajv module
-  requests.forEach((request, i) => {
-    const key = `v${i}`;
+  // Shared schemas' functions get names from the package's scope, clear of every export.
+  const shared = sharedSchemas(ajv, ctx.scope);
+  // ajv wants ASCII keys; `names` maps each key to the name its function gets.
+  const names = new Map<string, string>();
+  const keyOf = new Map<string, string>(); // export name → ajv key
+  const compiled = new Set<string>(); // export names
+  for (const request of requests) {
+    const key = `v${keyOf.size}`;
+    if (request.anyOf) {
+      // A value any of the messages accepts; a message without a validator accepts all.
+      if (!request.anyOf.every((name) => compiled.has(name))) continue;
+    } else if (acceptsEverything(request.schema)) {
+      continue;
+    }
     try {
-      let schema = stripForValidation(request.schema, shared);
-      if (request.anyOf) {
-        const refs = request.anyOf.map((name) => compiled.get(name));
-        if (refs.some((r) => r === undefined)) throw new Error("a message's validator is missing");
-        schema = { anyOf: refs.map((r) => ({ $ref: r })) };
-      }
+      const schema = request.anyOf
+        ? { anyOf: request.anyOf.map((name) => ({ $ref: keyOf.get(name) })) }
+        : stripForValidation(request.schema, shared.hoist);
       ajv.addSchema(schema as object, key);
       ajv.getSchema(key);
-      compiled.set(request.exportName, key);
+      compiled.add(request.exportName);
+      keyOf.set(request.exportName, key);
+      names.set(key, request.exportName);
     } catch (error) {
       ajv.removeSchema(key);
       ctx.problems.push({
@@ -111,52 +122,39 @@ export function emitValidators(
         location: request.location,
       });
     }
-  });
+  }
 
   const raw = new GeneratedFile(COMPILED_VALIDATORS_MODULE, { verbatim: true });
   raw.leading("// @ts-nocheck");
   raw.leading("// ajv standalone output (untyped JavaScript); its typed face is validators.ts.");
-  raw.leading("/* eslint-disable */");
+  raw.leading("// biome-ignore-all lint: ajv's output, not written to any style");
   if (compiled.size > 0) {
-    const refs = Object.fromEntries([...compiled.values()].map((k) => [k, k]));
-    raw.add(esmFromAjv(standaloneCode.default(ajv, refs)));
+    for (const [key, name] of shared.names()) names.set(key, name);
+    const refs = Object.fromEntries([...names.keys()].map((key) => [key, key] as const));
+    raw.add(esmFromAjv(standaloneCode.default(ajv, refs), names));
   } else {
     raw.add("export {};");
   }
 
   const typed = new GeneratedFile(VALIDATORS_MODULE);
-  const schemaValidator = typed.runtime(runtime.SchemaValidator);
-  const anyCompiled = compiled.size > 0;
-  if (anyCompiled) typed.add('import * as compiled from "./validators.ajv.js";');
+  if (compiled.size === 0) typed.add("export {};");
+  else typed.importNamespace("./validators.ajv.js", "ajv");
+  const schemaValidator = compiled.size > 0 ? typed.runtime(runtime.SchemaValidator) : "";
   for (const request of requests) {
-    const key = compiled.get(request.exportName);
+    if (!compiled.has(request.exportName)) continue;
     typed.import("./types.js", request.type, true);
     const type = request.headers
       ? `${typed.runtime(runtime.Headers)} & ${request.type}`
       : request.type;
     typed.add({
-      kind: StructureKind.VariableStatement,
-      isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
+      kind: "const",
+      name: request.exportName,
       docs: [safeDocText(`Validates the ${request.what}.`)],
-      declarations: [
-        {
-          name: request.exportName,
-          type: `${schemaValidator}<${type}>`,
-          initializer:
-            key !== undefined
-              ? `compiled.${key} as unknown as ${schemaValidator}<${type}>`
-              : `acceptAll as ${schemaValidator}<${type}>`,
-        },
-      ],
+      // ajv's function is a type guard for the schema the type was generated from.
+      initializer: `ajv.${request.exportName} as ${schemaValidator}<${type}>`,
     });
   }
-  if ([...requests].some((r) => !compiled.has(r.exportName))) {
-    typed.add(
-      "/** Stands in for a schema ajv could not compile (see the generator's warnings). */\nfunction acceptAll(_data: unknown): boolean {\n  return true;\n}",
-    );
-  }
-  return [typed, raw];
+  return [typed, raw, compiled];
 }
 
 /**
@@ -164,8 +162,16 @@ export function emitValidators(
  * payloads are registered with ajv once and referenced, so their code is generated once.
  * Only self-contained ones: a node with a `#/...` reference depends on its root's `$defs`.
  */
-function sharedSchemas(ajv: Ajv): (node: JsonSchemaObject) => string | undefined {
-  const keys = new Map<string, string>();
+function sharedSchemas(
+  ajv: Ajv,
+  scope: NameScope,
+): {
+  hoist: (node: JsonSchemaObject) => string | undefined;
+  /** ajv key → function name, for those a compiled validator used. */
+  names: () => [string, string][];
+} {
+  const keys = new Map<string, string>(); // canonical schema → ajv key
+  const functionNames = new Map<string, string>(); // ajv key → function name
   const hoist = (node: JsonSchemaObject): string | undefined => {
     const name = node["x-jc-name"];
     if (typeof name !== "string") return undefined;
@@ -173,14 +179,23 @@ function sharedSchemas(ajv: Ajv): (node: JsonSchemaObject) => string | undefined
     if (text.includes('"$ref":"#')) return undefined;
     let key = keys.get(text);
     if (key === undefined) {
-      key = `shared-${keys.size}`;
+      key = `s${keys.size}`;
       keys.set(text, key);
+      functionNames.set(key, scope.claim(toValueName(`validate ${name}`)));
       // Registered lazily: ajv compiles it the first time a validator refers to it.
       ajv.addSchema(stripForValidation(node, hoist) as object, key);
     }
     return key;
   };
-  return hoist;
+  // Only those a compiled validator used (hoisting is lazy), in first-use order.
+  const compiles = (key: string) => {
+    try {
+      return ajv.getSchema(key) !== undefined;
+    } catch {
+      return false; // only a validator that failed (and was dropped) used it
+    }
+  };
+  return { hoist, names: () => [...functionNames].filter(([key]) => compiles(key)) };
 }
 
 /**
@@ -204,7 +219,7 @@ const AJV_HELPERS: Readonly<Record<string, RuntimeSymbol>> = {
  * becomes the runtime export standing for it, imported once from `@jetcontract/runtime`.
  * Anything else it requires is an error (a new ajv helper must be added to the runtime first).
  */
-export function esmFromAjv(source: string): string {
+export function esmFromAjv(source: string, names?: ReadonlyMap<string, string>): string {
   const used = new Set<string>();
   const body = source.replace(
     /require\(("(?:[^"\\]|\\.)*")\)\.([A-Za-z_$][\w$]*)/g,
@@ -219,10 +234,38 @@ export function esmFromAjv(source: string): string {
   if (/\brequire\(/.test(body)) {
     throw new Error("unexpected require() in ajv output");
   }
-  const cleaned = body.replace(/^"use strict";\n?/, "");
+  const cleaned = nameFunctions(body.replace(/^"use strict";\n?/, ""), names ?? new Map());
   if (used.size === 0) return cleaned;
-  const names = [...used].sort();
-  return [`import { ${names.join(", ")} } from ${stringLiteral(RUNTIME_MODULE)};`, cleaned].join(
-    "\n",
+  const helpers = [...used].sort();
+  return [`import { ${helpers.join(", ")} } from ${stringLiteral(RUNTIME_MODULE)};`, cleaned].join(
+    "\n\n",
   );
+}
+
+/**
+ * ajv names its functions `validate0..N` and exports aliases (`export const x = validate3;`).
+ * Each exported function takes its export's name instead, so the module reads (and stack
+ * traces show) `validateOrderPlacedPayload`. Names are replaced outside string literals
+ * only: a schema's own text (an enum value "validate3") is left alone.
+ */
+function nameFunctions(source: string, names: ReadonlyMap<string, string>): string {
+  const renames = new Map<string, string>();
+  const body = source.replace(
+    /^export const ([A-Za-z_$][\w$]*) = (validate\d+);\n?/gm,
+    (line, key: string, fn: string) => {
+      const name = names.get(key);
+      // Unnamed, or a second name for one function: stays an alias.
+      if (name === undefined || renames.has(fn)) return line;
+      renames.set(fn, name);
+      return "";
+    },
+  );
+  const exported = new Set(renames.values());
+  return body
+    .replace(/("(?:[^"\\\n]|\\.)*")|\b(validate\d+)\b/g, (match, text?: string, fn?: string) =>
+      text !== undefined || fn === undefined ? match : (renames.get(fn) ?? fn),
+    )
+    .replace(/^function ([^\s(]+)\(/gm, (match, name: string) =>
+      exported.has(name) ? `export ${match}` : match,
+    );
 }

@@ -83,7 +83,10 @@ export async function generateFromContract(
   const outDir = path.resolve(cwd, options.outDir);
   const specPath = path.resolve(cwd, options.spec);
   const source = toPosix(path.relative(outDir, specPath)) || path.basename(specPath);
-  const emitted = emitContract(contract, { source });
+  const emitted = emitContract(contract, {
+    source,
+    ...(options.allowRemoteRefs !== undefined ? { allowRemoteRefs: options.allowRemoteRefs } : {}),
+  });
   // The loader already ran the rules codegen runs again (same findings): report each once.
   const seen = new Set(specProblems.map((p) => JSON.stringify(p)));
   const problems = [

@@ -200,23 +200,26 @@ function lowerFirst(word: string): string {
  * A set of identifiers in one generated module (or the whole generated package, for names
  * the index re-exports). `claim` returns a name no other claim got: the first `Order` stays
  * `Order`, the next becomes `Order2`, so names that collide after sanitising stay distinct.
+ * Names are compared without case: two exports that differ only by case (`order`/`Order`)
+ * read as one, and collide on case-insensitive file systems when tools split them out.
  * Claims for the same `key` return the same name.
  */
 export class NameScope {
+  /** Lower-cased names taken. */
   readonly #taken = new Set<string>();
   readonly #byKey = new Map<string, string>();
 
   constructor(reserved: Iterable<string> = GLOBAL_NAMES) {
-    for (const name of reserved) this.#taken.add(name);
+    for (const name of reserved) this.#taken.add(name.toLowerCase());
   }
 
   /** Marks names as used (imports, globals) so claims avoid them. */
   reserve(...names: string[]): void {
-    for (const name of names) this.#taken.add(name);
+    for (const name of names) this.#taken.add(name.toLowerCase());
   }
 
   has(name: string): boolean {
-    return this.#taken.has(name);
+    return this.#taken.has(name.toLowerCase());
   }
 
   /** A unique identifier based on `base` (already a safe identifier), remembered under `key`. */
@@ -226,8 +229,8 @@ export class NameScope {
       if (known !== undefined) return known;
     }
     let name = base;
-    for (let n = 2; this.#taken.has(name); n++) name = `${base}${n}`;
-    this.#taken.add(name);
+    for (let n = 2; this.has(name); n++) name = `${base}${n}`;
+    this.#taken.add(name.toLowerCase());
     if (key !== undefined) this.#byKey.set(key, name);
     return name;
   }
@@ -289,4 +292,25 @@ export function safeDocText(text: string): string {
 /** Spec text made safe for a single `//` line comment: one line, no line terminators. */
 export function safeLineComment(text: string): string {
   return text.replace(/[\r\n\u2028\u2029]+/g, " ").trim();
+}
+
+/** Leading verbs that only restate what a send operation does (`publishOrderPlaced`). */
+const SEND_VERBS = new Set(["publish", "send", "emit", "produce", "post", "push"]);
+/** Leading verbs that only restate what a receive operation does (`onOrderPlaced`). */
+const RECEIVE_VERBS = new Set(["consume", "receive", "on", "handle", "subscribe", "process"]);
+
+/**
+ * The words an operation's generated names are built from: its id without a leading verb
+ * that restates its action, so `publishOrderPlaced` gives `createOrderPlacedPublisher`
+ * rather than `createPublishOrderPlacedPublisher`. An id that is only that verb, or whose
+ * rest starts with a digit, keeps every word. Other verbs (`placeOrder`) carry meaning and stay.
+ */
+export function operationBaseName(id: string, action: "send" | "receive"): string {
+  const ws = words(id);
+  const verbs = action === "send" ? SEND_VERBS : RECEIVE_VERBS;
+  const [first, second] = ws;
+  if (first !== undefined && second !== undefined && verbs.has(first.toLowerCase())) {
+    if (!/^\p{N}/u.test(second)) return ws.slice(1).join(" ");
+  }
+  return ws.join(" ");
 }

@@ -122,3 +122,25 @@ function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** Keywords that describe a value without constraining it. */
+const ANNOTATION_ONLY = new Set([
+  "$comment",
+  "default",
+  "deprecated",
+  "description",
+  "readOnly",
+  "title",
+  "writeOnly",
+]);
+
+/**
+ * True when a schema accepts every value (`true`, `{}`, or only annotations): such a schema
+ * gets no validator, since one would check nothing.
+ */
+export function acceptsEverything(schema: JsonSchema | undefined): boolean {
+  if (schema === undefined) return true;
+  const stripped = stripForValidation(schema);
+  if (typeof stripped === "boolean") return stripped;
+  return Object.keys(stripped).every((key) => ANNOTATION_ONLY.has(key));
+}

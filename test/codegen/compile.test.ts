@@ -134,8 +134,8 @@ describe("hostile names and texts", () => {
     expect(types).toContain("export type Record2 = Record<string, never>;");
     expect(types).toContain("export type Promise2 = string;");
     const descriptors = await read("descriptors.ts");
-    expect(descriptors).toMatch(/export const deletePublisher: /);
-    expect(descriptors).toMatch(/export const deletePublisher2: /);
+    expect(descriptors).toMatch(/export const deletePublisherDescriptor: /);
+    expect(descriptors).toMatch(/export const deletePublisherDescriptor2: /);
     expect(descriptors).toMatch(/export const aVeryLongOperationName\w*: ConsumerDescriptor/);
     const long = /export const (aVeryLongOperationName\w*):/.exec(descriptors)?.[1] ?? "";
     expect(long.length).toBeLessThanOrEqual(60);

@@ -179,8 +179,8 @@ describe("named and recursive schemas", () => {
     expect(decls.map((d) => d.name)).toEqual(["TreePayload", "Tree", "ForestPayload"]);
     expect(decls[1]).toMatchObject({
       properties: [
-        { name: "name", type: "string", hasQuestionToken: false },
-        { name: "children", type: "Tree[]", hasQuestionToken: true },
+        { name: "name", type: "string", optional: false },
+        { name: "children", type: "Tree[]", optional: true },
       ],
     });
     expect(decls[0]).toMatchObject({ type: "Tree" });

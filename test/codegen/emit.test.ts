@@ -95,7 +95,7 @@ describe("emitContract on a hand-built model", () => {
 
   it("types parameters without an enum as string and keys from headers", () => {
     expect(file("types.ts")).toContain(
-      "export type TelemetrySubjectParams = {\n  deviceId: string;\n};",
+      "export interface TelemetrySubjectParams {\n  deviceId: string;\n}",
     );
     expect(file("descriptors.ts")).toContain(
       'idempotencyKey: (_payload, headers) => keyPart(headers, ["x-device-seq"]),',
@@ -120,8 +120,8 @@ describe("emitContract on a hand-built model", () => {
 
   it("types consumer factories' connection as the publishers' Connectable", () => {
     const c = file("consumers.ts");
-    expect(c).toContain("export function createIngestConsumer(conn: Connectable, handler:");
-    expect(c).toContain("return createConsumer(conn, ingestConsumer, handler, options);");
+    expect(c).toContain("export function createIngestConsumer(\n  conn: Connectable,\n  handler:");
+    expect(c).toContain("return createConsumer(conn, ingestConsumerDescriptor, handler, options);");
     expect(c).not.toContain("ConsumerConnection");
   });
 

@@ -18,6 +18,7 @@ describe("generated-example/", () => {
     expect(stale).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.files.map((f) => f.path)).toEqual([
+      ".gitattributes",
       "README.md",
       "consumers.ts",
       "descriptors.ts",
@@ -55,4 +56,32 @@ describe("generated-example/", () => {
       );
     }
   });
+});
+
+describe("generated code under a formatter", () => {
+  it("is left as it is by Biome with default settings (check --write on the .ts files), so --check still passes", async () => {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const { spawnSync } = await import("node:child_process");
+    const outDir = path.join(REPO, "test/codegen/out/biome-round-trip");
+    const configDir = path.join(REPO, "test/codegen/out/biome-default-config");
+    await mkdir(configDir, { recursive: true });
+    await writeFile(path.join(configDir, "biome.json"), "{}\n"); // every setting at its default
+    const spec = "specs/orders.asyncapi.yaml";
+    const written = await generate({ spec, outDir, clean: true, cwd: REPO });
+    expect(written.ok).toBe(true);
+    const biome = path.join(REPO, "node_modules/@biomejs/biome/bin/biome");
+    const sources = written.files
+      .filter((f) => f.path.endsWith(".ts"))
+      .map((f) => path.join(outDir, f.path));
+    expect(sources.length).toBeGreaterThan(5);
+    const run = spawnSync(
+      process.execPath,
+      [biome, "check", "--write", `--config-path=${configDir}`, ...sources],
+      { encoding: "utf8", cwd: REPO },
+    );
+    expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+    const checked = await generate({ spec, outDir, check: true, cwd: REPO });
+    expect(checked.files.filter((f) => f.status !== "unchanged")).toEqual([]);
+    expect(checked.ok).toBe(true);
+  }, 60_000);
 });

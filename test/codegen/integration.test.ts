@@ -14,7 +14,7 @@ import {
   createRecordPaymentConsumer,
   type OrderPlacedPayload,
   type PaymentCapturedPayload,
-  placeOrderPublisher,
+  placeOrderPublisherDescriptor,
 } from "../../generated-example/index.js";
 import { type NatsServer, startNatsServer } from "../support/nats-server.js";
 import { requireBuiltRuntime } from "./support.js";
@@ -169,7 +169,7 @@ describe("generated producers and consumers on a real nats-server", () => {
     const publisher = createPlaceOrderPublisher(nc);
     const bad = { ...order("not-an-order-id") };
     await expect(publisher.publish(bad)).rejects.toThrow();
-    expect(placeOrderPublisher.message.validate?.(bad)).toBe(false);
+    expect(placeOrderPublisherDescriptor.message.validate?.(bad)).toBe(false);
   });
 
   it("fills subject parameters from typed params and joins composite keys", async () => {

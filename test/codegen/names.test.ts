@@ -9,6 +9,7 @@ import {
   literalType,
   MAX_IDENTIFIER_LENGTH,
   NameScope,
+  operationBaseName,
   propertyAccess,
   propertyName,
   safeDocText,
@@ -166,5 +167,30 @@ describe("Markdown escaping (README)", () => {
     expect(codeSpan("a`b")).toBe("``a`b``");
     expect(codeSpan("`x`")).toBe("`` `x` ``");
     expect(codeSpan("a\nb")).toBe("`a b`");
+  });
+});
+
+describe("operationBaseName", () => {
+  it.each([
+    ["publishOrderCreated", "send", "Order Created"],
+    ["sendInvoice", "send", "Invoice"],
+    ["placeOrder", "send", "place Order"],
+    ["onOrderCreated", "receive", "Order Created"],
+    ["consume-payments", "receive", "payments"],
+    ["publishOrderCreated", "receive", "publish Order Created"],
+    ["publish", "send", "publish"],
+    ["send2", "send", "send2"],
+    ["emit 2fa", "send", "emit 2fa"],
+  ] as const)("%s (%s) → %s", (id, action, want) => {
+    expect(operationBaseName(id, action)).toBe(want);
+  });
+});
+
+describe("NameScope without case", () => {
+  it("never hands out two names that differ only by case", () => {
+    const scope = new NameScope([]);
+    expect(scope.claim("placeOrderPublisher")).toBe("placeOrderPublisher");
+    expect(scope.claim("PlaceOrderPublisher")).toBe("PlaceOrderPublisher2");
+    expect(scope.has("PLACEORDERPUBLISHER")).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createContext } from "../../src/codegen/context.js";
 import { esmFromAjv } from "../../src/codegen/emit-validators.js";
 import { emitContract } from "../../src/codegen/index.js";
+import { acceptsEverything } from "../../src/codegen/schema-utils.js";
 import type { Contract, JsonSchemaObject } from "../../src/model/types.js";
 import { loadContract } from "../../src/spec/index.js";
 import { OUT, REPO, writeFiles } from "./support.js";
@@ -42,9 +43,12 @@ beforeAll(async () => {
 /** The generated validator of a message's payload, by the name the generator gave it. */
 function payloadValidator(l: Loaded, messageId: string): Validator {
   const plan = createContext(l.contract, "spec").messages.find((m) => m.message.id === messageId);
-  const v = plan ? l.validators[plan.validatePayload] : undefined;
-  if (!v) throw new Error(`no validator for ${messageId}`);
-  return v;
+  if (!plan) throw new Error(`no message ${messageId}`);
+  const v = l.validators[plan.validatePayload];
+  if (v) return v;
+  // No validator is generated for a schema that accepts everything, and only then.
+  expect(acceptsEverything(plan.message.payload)).toBe(true);
+  return Object.assign((_data: unknown) => true, { errors: null });
 }
 
 /** Mutations of a valid payload that its schema must reject. */
@@ -160,6 +164,7 @@ describe("ajv helpers come from @jetcontract/runtime", () => {
     expect(out).toBe(
       [
         'import { ajvEqual, ajvFullFormats, ajvUri } from "@jetcontract/runtime";',
+        "",
         "const func0 = ajvEqual;",
         "const func1 = ajvUri;",
         'const formats0 = ajvFullFormats["uri"];',

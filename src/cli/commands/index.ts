@@ -2,7 +2,7 @@ import type { CliCommand } from "../command.js";
 
 /**
  * Every CLI command, one module each, loaded on demand: a command's module pulls in its
- * stage (ts-morph, the AsyncAPI parser, nats.js), and a process should pay only for the
+ * stage (ajv, the AsyncAPI parser, nats.js), and a process should pay only for the
  * stage it runs. Add a command by adding its loader here.
  */
 const commandLoaders: Readonly<Record<string, () => Promise<CliCommand>>> = {

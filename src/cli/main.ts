@@ -94,7 +94,15 @@ function commandName(argv: readonly string[]): string | undefined {
   return argv.find((arg) => !arg.startsWith("-"));
 }
 
-function reportFailure(error: unknown, name: string | undefined, io: CliIO): number {
+/**
+ * Prints a failure as the user should see it and returns exit status 2. The launcher also
+ * uses it for an error that escapes `main` (a rejection after it returned).
+ */
+export function reportFailure(
+  error: unknown,
+  name: string | undefined,
+  io: CliIO = processIO,
+): number {
   const prefix =
     name !== undefined && COMMAND_NAMES.includes(name) ? `jetcontract ${name}` : "jetcontract";
   if (error instanceof UsageError) {

@@ -109,6 +109,10 @@ const table = (url: string): [string[], string][] => [
     ["generate", SPEC, "--out", "out", "--chek"],
     "jetcontract generate: unknown option --chek; did you mean --check?",
   ],
+  [
+    ["generate", SPEC, "--out", "out", "--dry-run"],
+    "jetcontract generate: unknown option --dry-run: --check writes nothing and names the files that would change",
+  ],
   [["generate", SPEC], "jetcontract generate: --out is required"],
   [["generate", SPEC, "--out"], "jetcontract generate: --out needs a value"],
   [["generate", SPEC, "--out="], "jetcontract generate: --out needs a value"],

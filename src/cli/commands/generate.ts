@@ -38,6 +38,9 @@ export const generateCommand: CliCommand = {
       })
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated", "generate")
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated --check", "in CI"),
+  flagHints: {
+    "dry-run": "--check writes nothing and names the files that would change",
+  },
   prepare: (args, io) => {
     const spec = args.spec;
     const out = args.out;

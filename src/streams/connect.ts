@@ -15,8 +15,8 @@ export const DEFAULT_SERVER = "nats://127.0.0.1:4222";
 
 /** How to reach and authenticate to a NATS server (the usual `nats` CLI options). */
 export interface JetStreamConnectOptions {
-  /** Server URL(s), comma separated; default `nats://127.0.0.1:4222`. */
-  readonly server?: string;
+  /** Server URL(s), a list or comma separated; default `nats://127.0.0.1:4222`. */
+  readonly server?: string | readonly string[];
   /** User credentials file (JWT + nkey seed). */
   readonly creds?: string;
   /** NKey seed file. */
@@ -48,8 +48,8 @@ export async function connectJetStream(
   options: JetStreamConnectOptions = {},
 ): Promise<JetStreamSession> {
   const server = options.server ?? DEFAULT_SERVER;
-  const servers = server
-    .split(",")
+  const servers = (typeof server === "string" ? [server] : server)
+    .flatMap((s) => s.split(","))
     .map((s) => s.trim())
     .filter((s) => s !== "");
   const opts: NodeConnectionOptions = {
@@ -57,7 +57,10 @@ export async function connectJetStream(
     name: "jetcontract streams",
     timeout: options.timeoutMs ?? 5_000,
     reconnect: false,
-    maxReconnectAttempts: 0,
+    // In the order given, so a listed fallback is tried after the first choice.
+    noRandomize: true,
+    // No maxReconnectAttempts: 0 here: with it, nats.js (3.4) drops two servers from the list
+    // on the first failed dial, so a list with one server down never reaches the others.
   };
   const authenticators: Authenticator[] = [];
   if (options.creds !== undefined) {

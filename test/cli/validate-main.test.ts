@@ -105,16 +105,16 @@ describe("jetcontract validate (in-process)", () => {
   it.each([
     ["a missing file", ["validate", "no-such-spec.yaml"], /no such file: no-such-spec\.yaml/],
     ["a directory", ["validate", "specs"], /specs is a directory/],
-    ["no spec", ["validate"], /Not enough non-option arguments/],
+    ["no spec", ["validate"], /^jetcontract validate: missing <specs\.\.>/],
     [
       "a bad --format",
       ["validate", "--format", "xml", "specs/orders.asyncapi.yaml"],
-      /Invalid values/,
+      /^jetcontract validate: --format xml is not one of text, json, github$/m,
     ],
     [
       "an unknown flag",
       ["validate", "--frobnicate", "specs/orders.asyncapi.yaml"],
-      /Unknown argument/,
+      /^jetcontract validate: unknown option --frobnicate$/m,
     ],
   ])("exits 2 on %s", async (_name, args, message) => {
     const r = await cli(args);

@@ -125,7 +125,9 @@ describe("jetcontract validate", () => {
     expectNoStack(missing);
     const badFlag = await run(["validate", "--format", "xml", "specs/orders.asyncapi.yaml"]);
     expect(badFlag.code).toBe(2);
-    expect(badFlag.stderr).toMatch(/Invalid values|format/);
+    expect(badFlag.stderr).toContain(
+      "jetcontract validate: --format xml is not one of text, json, github",
+    );
     expectNoStack(badFlag);
   });
 

@@ -17,6 +17,10 @@ import {
 import type { CompatibilityMode } from "../../model/types.js";
 import type { CliCommand } from "../command.js";
 import { ExitCode, UsageError } from "../exit.js";
+import { checkInputFile, choiceOption, formatOption, listOption, valueOption } from "../options.js";
+
+const FAIL_ON = ["breaking", "warning"] as const;
+type FailOn = (typeof FAIL_ON)[number];
 
 /** A `--history` entry: a file when one exists, `REV:path`, or a revision of the current file. */
 function historySource(entry: string, currentPath: string, cwd: string): DiffSource {
@@ -41,39 +45,54 @@ export const diffCommand: CliCommand = {
         array: true,
         describe: "OLD NEW, or NEW with --against/--history",
       })
-      .option("against", {
-        type: "string",
-        describe: "Compare with the same file at this git revision (branch, tag, commit)",
-      })
-      .option("history", {
-        type: "string",
-        array: true,
-        describe:
+      .option(
+        "against",
+        valueOption(
+          "against",
+          "Compare with the same file at this git revision (branch, tag, commit)",
+        ),
+      )
+      .option(
+        "history",
+        listOption(
+          "history",
           "Earlier versions, oldest first (files, REV:path, or revisions), for *_TRANSITIVE modes",
-      })
-      .option("mode", {
-        choices: COMPATIBILITY_MODES as CompatibilityMode[],
-        describe: "Override every message's mode (x-compatibility)",
-      })
-      .option("format", {
-        choices: DIFF_FORMATS as unknown as DiffFormat[],
-        default: "text" as DiffFormat,
-        describe: "Output: text (file:line:col level rule message), json, markdown, github, junit",
-      })
+        ),
+      )
+      .option(
+        "mode",
+        choiceOption(
+          "mode",
+          COMPATIBILITY_MODES,
+          "Override every message's mode (x-compatibility)",
+        ),
+      )
+      .option(
+        "format",
+        formatOption(
+          DIFF_FORMATS,
+          "Output: text (file:line:col level rule message), json, markdown, github, junit",
+          "text",
+        ),
+      )
       .option("allow-major", {
         type: "boolean",
         describe:
           "Accept breaking changes when info.version has a new major number; otherwise require one",
       })
-      .option("fail-on", {
-        choices: ["breaking", "warning"],
-        describe: "Exit 1 on breaking changes (default), or on warnings too",
-      })
-      .option("config", {
-        type: "string",
-        describe: "Configuration file (default: .jetcontract-diff.yaml here or above)",
-      }),
-  run: async (args, io) => {
+      .option(
+        "fail-on",
+        choiceOption(
+          "fail-on",
+          FAIL_ON,
+          "Exit 1 on breaking changes (default), or on warnings too",
+        ),
+      )
+      .option(
+        "config",
+        valueOption("config", "Configuration file (default: .jetcontract-diff.yaml here or above)"),
+      ),
+  prepare: (args, io) => {
     const files = (args.files as string[] | undefined) ?? [];
     const against = args.against as string | undefined;
     const history = (args.history as string[] | undefined) ?? [];
@@ -96,34 +115,38 @@ export const diffCommand: CliCommand = {
       );
     }
     previous = [...history.map((h) => historySource(h, current.path, io.cwd)), ...previous];
+    const configFlag = args.config as string | undefined;
+    if (configFlag !== undefined) checkInputFile("config", configFlag, io.cwd);
+    const mode = args.mode as CompatibilityMode | undefined;
+    const failOnFlag = args.failOn as FailOn | undefined;
 
-    try {
-      const configPath = (args.config as string | undefined) ?? (await findDiffConfig(io.cwd));
-      const config: DiffConfig | undefined =
-        configPath !== undefined ? await loadDiffConfig(configPath, io.cwd) : undefined;
-      const mode = args.mode as CompatibilityMode | undefined;
-      const failOn =
-        (args.failOn as "breaking" | "warning" | undefined) ?? config?.failOn ?? "breaking";
-      const report = await diffFiles(previous, current, {
-        cwd: io.cwd,
-        ...(mode ? { mode } : {}),
-        ...(config?.messageModes ? { messageModes: config.messageModes } : {}),
-        ...(config?.ignore ? { ignore: config.ignore } : {}),
-        ...(config?.format ? { format: config.format } : {}),
-        ...(args.allowMajor === true ? { allowMajor: true } : {}),
-      });
-      const output = formatReport(report, format, { failOn });
-      if (output !== "") io.out(output);
-      if (format === "github") io.err(summarizeReport(report, { failOn }));
-      const failing = report.changes.some((c) => fails(c, failOn));
-      return failing ? ExitCode.invalid : ExitCode.ok;
-    } catch (error) {
-      if (!isCompatInputError(error)) throw error;
-      // A file that was read but is not a valid schema or contract is the user's input
-      // being wrong (exit 1, as validate); a file that cannot be read is exit 2.
-      if (error.kind === "could-not-run") throw new UsageError(error.message);
-      io.err(`jetcontract diff: ${error.message}`);
-      return ExitCode.invalid;
-    }
+    return async () => {
+      try {
+        const configPath = configFlag ?? (await findDiffConfig(io.cwd));
+        const config: DiffConfig | undefined =
+          configPath !== undefined ? await loadDiffConfig(configPath, io.cwd) : undefined;
+        const failOn = failOnFlag ?? config?.failOn ?? "breaking";
+        const report = await diffFiles(previous, current, {
+          cwd: io.cwd,
+          ...(mode ? { mode } : {}),
+          ...(config?.messageModes ? { messageModes: config.messageModes } : {}),
+          ...(config?.ignore ? { ignore: config.ignore } : {}),
+          ...(config?.format ? { format: config.format } : {}),
+          ...(args.allowMajor === true ? { allowMajor: true } : {}),
+        });
+        const output = formatReport(report, format, { failOn });
+        if (output !== "") io.out(output);
+        if (format === "github") io.err(summarizeReport(report, { failOn }));
+        const failing = report.changes.some((c) => fails(c, failOn));
+        return failing ? ExitCode.invalid : ExitCode.ok;
+      } catch (error) {
+        if (!isCompatInputError(error)) throw error;
+        // A file that was read but is not a valid schema or contract is the user's input
+        // being wrong (exit 1, as validate); a file that cannot be read is exit 2.
+        if (error.kind === "could-not-run") throw new UsageError(error.message);
+        io.err(`jetcontract diff: ${error.message}`);
+        return ExitCode.invalid;
+      }
+    };
   },
 };

@@ -5,6 +5,7 @@ import type { CliCommand } from "../command.js";
 import { ExitCode, UsageError } from "../exit.js";
 import { formatText } from "../format-problems.js";
 import type { CliIO } from "../io.js";
+import { checkOutputDir, valueOption } from "../options.js";
 
 /** `jetcontract generate <spec> --out DIR [--check] [--clean]`: a thin shell over `generate()`. */
 export const generateCommand: CliCommand = {
@@ -13,12 +14,13 @@ export const generateCommand: CliCommand = {
   builder: (yargs: Argv) =>
     yargs
       .positional("spec", { type: "string", describe: "AsyncAPI document (YAML or JSON)" })
-      .option("out", {
-        alias: "o",
-        type: "string",
-        demandOption: true,
-        describe: "Output directory (every write stays inside it)",
-      })
+      .option(
+        "out",
+        valueOption("out", "Output directory (every write stays inside it)", {
+          alias: "o",
+          demandOption: true,
+        }),
+      )
       .option("check", {
         type: "boolean",
         default: false,
@@ -41,30 +43,37 @@ export const generateCommand: CliCommand = {
       })
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated", "generate")
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated --check", "in CI"),
-  run: async (args, io) => {
+  flagHints: {
+    "dry-run": "--check writes nothing and names the files that would change",
+  },
+  prepare: (args, io) => {
     const spec = args.spec;
     const out = args.out;
     if (typeof spec !== "string" || spec === "") throw new UsageError("name the spec file");
-    if (typeof out !== "string" || out === "") throw new UsageError("--out needs a directory");
-    if (args.check === true && args.clean === true) {
+    if (typeof out !== "string") throw new UsageError("--out needs a directory");
+    const check = args.check === true;
+    if (check && args.clean === true) {
       throw new UsageError("--check and --clean cannot be combined (--check writes nothing)");
     }
-    let result: GenerateResult;
-    try {
-      result = await generate({
-        spec,
-        outDir: out,
-        check: args.check === true,
-        clean: args.clean === true,
-        allowRemoteRefs: args.allowRemoteRefs === true,
-        allowOutsideRefs: args.allowOutsideRefs === true,
-        cwd: io.cwd,
-      });
-    } catch (error) {
-      if (error instanceof UnsafeOutputPathError) throw new UsageError(error.message);
-      throw error;
-    }
-    return report(result, args.check === true, out, io);
+    checkOutputDir("out", out, io.cwd);
+    return async () => {
+      let result: GenerateResult;
+      try {
+        result = await generate({
+          spec,
+          outDir: out,
+          check,
+          clean: args.clean === true,
+          allowRemoteRefs: args.allowRemoteRefs === true,
+          allowOutsideRefs: args.allowOutsideRefs === true,
+          cwd: io.cwd,
+        });
+      } catch (error) {
+        if (error instanceof UnsafeOutputPathError) throw new UsageError(error.message);
+        throw error;
+      }
+      return report(result, check, out, io);
+    };
   },
 };
 

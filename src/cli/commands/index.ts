@@ -12,10 +12,12 @@ const commandLoaders: Readonly<Record<string, () => Promise<CliCommand>>> = {
   diff: async () => (await import("./diff.js")).diffCommand,
 };
 
-/** The commands a run needs: the one named first on the command line, or all (for help). */
-export async function loadCommands(argv: readonly string[]): Promise<CliCommand[]> {
-  const first = argv.find((arg) => !arg.startsWith("-"));
-  const loader = first === undefined ? undefined : commandLoaders[first];
+/** The command names, for messages and "did you mean". */
+export const COMMAND_NAMES: readonly string[] = Object.keys(commandLoaders);
+
+/** The commands a run needs: the one named, or all (for help). */
+export async function loadCommands(name: string | undefined): Promise<CliCommand[]> {
+  const loader = name === undefined ? undefined : commandLoaders[name];
   if (loader) return [await loader()];
   return Promise.all(Object.values(commandLoaders).map((load) => load()));
 }

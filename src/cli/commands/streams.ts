@@ -4,12 +4,10 @@ import type { Contract } from "../../model/types.js";
 import { FILE_UNREADABLE, loadContract } from "../../spec/index.js";
 import {
   applyJetStream,
-  DEFAULT_SERVER,
   deriveJetStreamConfig,
   formatApplyText,
   formatPlanText,
   type JetStreamConfig,
-  type JetStreamConnectOptions,
   planJetStream,
   renderStreamFiles,
   STREAM_FILE_FORMATS,
@@ -18,13 +16,16 @@ import {
   writeStreamFiles,
 } from "../../streams/index.js";
 import type { CliCommand } from "../command.js";
+import { CONNECTION_FLAGS, connectionOptions, withConnectionFlags } from "../connection.js";
 import { ExitCode, UsageError } from "../exit.js";
 import { formatText } from "../format-problems.js";
 import type { CliIO } from "../io.js";
+import { checkOutputDir, formatOption, valueOption } from "../options.js";
 
 const ACTIONS = ["plan", "apply"] as const;
 type Action = (typeof ACTIONS)[number];
 const FORMATS = [...STREAM_FILE_FORMATS, "text"] as const;
+type Format = (typeof FORMATS)[number];
 
 /**
  * `jetcontract streams <spec> --format json|nack|terraform --out DIR` writes files;
@@ -35,47 +36,42 @@ export const streamsCommand: CliCommand = {
   describe:
     "Derive JetStream streams, consumers and KV buckets: write them as files (json, nack, terraform), or `plan` / `apply` them against a server",
   builder: (yargs) =>
-    yargs
-      .positional("specOrAction", {
-        type: "string",
-        describe: "The AsyncAPI file (files mode), or `plan` / `apply` followed by the file",
-      })
-      .positional("spec", { type: "string", describe: "The AsyncAPI file (after plan / apply)" })
-      .option("format", {
-        choices: FORMATS as unknown as string[],
-        describe:
-          "Files: json (default), nack or terraform. Plan/apply output: text (default) or json",
-      })
-      .option("out", { type: "string", describe: "Output directory for files" })
-      .option("server", {
-        type: "string",
-        describe: `NATS server URL(s), comma separated (default ${DEFAULT_SERVER})`,
-      })
-      .option("creds", { type: "string", describe: "User credentials file" })
-      .option("nkey", { type: "string", describe: "NKey seed file" })
-      .option("user", { type: "string", describe: "User name" })
-      .option("password", { type: "string", describe: "Password (with --user)" })
-      .option("token", { type: "string", describe: "Authentication token" })
-      .option("tls-ca", { type: "string", describe: "CA certificate file to verify the server" })
-      .option("tls-cert", { type: "string", describe: "Client certificate file" })
-      .option("tls-key", { type: "string", describe: "Client private key file" })
-      .option("allow-recreate", {
-        type: "boolean",
-        default: false,
-        describe:
-          "apply: delete and re-create resources whose fixed fields changed (loses their data)",
-      })
-      .option("prune", {
-        type: "boolean",
-        default: false,
-        describe: "plan/apply: delete resources this contract marked and no longer declares",
-      })
-      .option("verbose", {
-        type: "boolean",
-        default: false,
-        describe: "plan: list unchanged resources too",
-      }),
-  run: async (args, io) => {
+    withConnectionFlags(
+      yargs
+        .positional("specOrAction", {
+          type: "string",
+          describe: "The AsyncAPI file (files mode), or `plan` / `apply` followed by the file",
+        })
+        .positional("spec", { type: "string", describe: "The AsyncAPI file (after plan / apply)" })
+        .option(
+          "format",
+          formatOption(
+            FORMATS,
+            "Files: json (default), nack or terraform. Plan/apply output: text (default) or json",
+          ),
+        )
+        .option("out", valueOption("out", "Output directory for files", { alias: "o" }))
+        .option("allow-recreate", {
+          type: "boolean",
+          default: false,
+          describe:
+            "apply: delete and re-create resources whose fixed fields changed (loses their data)",
+        })
+        .option("prune", {
+          type: "boolean",
+          default: false,
+          describe: "plan/apply: delete resources this contract marked and no longer declares",
+        })
+        .option("verbose", {
+          type: "boolean",
+          default: false,
+          describe: "plan: list unchanged resources too",
+        }),
+    ),
+  flagHints: {
+    "dry-run": "`jetcontract streams plan` shows the changes without applying them",
+  },
+  prepare: (args, io) => {
     const first = String(args.specOrAction);
     const action = (ACTIONS as readonly string[]).includes(first) ? (first as Action) : undefined;
     const spec = action ? (args.spec as string | undefined) : first;
@@ -86,9 +82,8 @@ export const streamsCommand: CliCommand = {
         `unexpected argument "${String(args.spec)}": use streams <spec>, streams plan <spec> or streams apply <spec>`,
       );
     }
-    const format = args.format as string | undefined;
+    const format = args.format as Format | undefined;
     const out = args.out as string | undefined;
-    // Flag mistakes first: they need no spec loading.
     if (!action) {
       if (format !== undefined && !(STREAM_FILE_FORMATS as readonly string[]).includes(format)) {
         throw new UsageError(
@@ -100,34 +95,41 @@ export const streamsCommand: CliCommand = {
       throw new UsageError(`--format ${format} is for files; ${action} prints text or json`);
     }
     rejectUnusedFlags(action, args);
-    const target = action ? connectOptions(args) : undefined;
 
-    const config = await loadConfig(spec, io);
-    if (typeof config === "number") return config;
-
-    try {
-      if (!action || !target) {
-        return await writeFiles(config, (format ?? "json") as StreamFileFormat, out ?? ".", io);
-      }
-      if (action === "plan") {
-        const plan = await planJetStream(target, config, { prune: args.prune === true });
-        io.out(
-          format === "json"
-            ? JSON.stringify(plan, null, 2)
-            : formatPlanText(plan, { verbose: args.verbose === true }),
-        );
-        return plan.pending ? ExitCode.invalid : ExitCode.ok;
-      }
-      const result = await applyJetStream(target, config, {
-        allowRecreate: args.allowRecreate === true,
-        prune: args.prune === true,
-      });
-      io.out(format === "json" ? JSON.stringify(result, null, 2) : formatApplyText(result));
-      return result.refused.length > 0 ? ExitCode.invalid : ExitCode.ok;
-    } catch (error) {
-      if (error instanceof StreamsError) throw new UsageError(error.message);
-      throw error;
+    if (!action) {
+      const dir = out as string;
+      checkOutputDir("out", dir, io.cwd);
+      return async () => {
+        const config = await loadConfig(spec, io);
+        if (typeof config === "number") return config;
+        return writeFiles(config, (format ?? "json") as StreamFileFormat, dir, io);
+      };
     }
+    const target = connectionOptions(args, io.cwd);
+    return async () => {
+      const config = await loadConfig(spec, io);
+      if (typeof config === "number") return config;
+      try {
+        if (action === "plan") {
+          const plan = await planJetStream(target, config, { prune: args.prune === true });
+          io.out(
+            format === "json"
+              ? JSON.stringify(plan, null, 2)
+              : formatPlanText(plan, { verbose: args.verbose === true }),
+          );
+          return plan.pending ? ExitCode.invalid : ExitCode.ok;
+        }
+        const result = await applyJetStream(target, config, {
+          allowRecreate: args.allowRecreate === true,
+          prune: args.prune === true,
+        });
+        io.out(format === "json" ? JSON.stringify(result, null, 2) : formatApplyText(result));
+        return result.refused.length > 0 ? ExitCode.invalid : ExitCode.ok;
+      } catch (error) {
+        if (error instanceof StreamsError) throw new UsageError(error.message);
+        throw error;
+      }
+    };
   },
 };
 
@@ -164,17 +166,6 @@ async function writeFiles(
 }
 
 /** Flags that mean nothing in a mode are mistakes, not silently ignored. */
-const CONNECTION_FLAGS = [
-  "server",
-  "creds",
-  "nkey",
-  "user",
-  "password",
-  "token",
-  "tlsCa",
-  "tlsCert",
-  "tlsKey",
-];
 const FLAGS_BY_MODE: Record<"files" | Action, readonly string[]> = {
   files: ["format", "out"],
   plan: ["format", "prune", "verbose", ...CONNECTION_FLAGS],
@@ -192,28 +183,4 @@ function rejectUnusedFlags(action: Action | undefined, args: Record<string, unkn
     const where = mode === "files" ? "writing files" : `streams ${mode}`;
     throw new UsageError(`--${name} has no effect when ${where}`);
   }
-}
-
-function connectOptions(args: Record<string, unknown>): JetStreamConnectOptions {
-  const str = (key: string) => (typeof args[key] === "string" ? (args[key] as string) : undefined);
-  const options: Record<string, string> = {};
-  const map: [keyof JetStreamConnectOptions, string][] = [
-    ["server", "server"],
-    ["creds", "creds"],
-    ["nkey", "nkey"],
-    ["user", "user"],
-    ["password", "password"],
-    ["token", "token"],
-    ["tlsCa", "tlsCa"],
-    ["tlsCert", "tlsCert"],
-    ["tlsKey", "tlsKey"],
-  ];
-  for (const [to, from] of map) {
-    const value = str(from);
-    if (value !== undefined) options[to] = value;
-  }
-  if (options.password !== undefined && options.user === undefined) {
-    throw new UsageError("--password needs --user");
-  }
-  return options as JetStreamConnectOptions;
 }

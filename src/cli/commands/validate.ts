@@ -7,6 +7,7 @@ import {
   type ProblemFormat,
   summarize,
 } from "../format-problems.js";
+import { formatOption } from "../options.js";
 
 /** `jetcontract validate <spec>...`: AsyncAPI, annotations and semantic rules. */
 export const validateCommand: CliCommand = {
@@ -20,11 +21,14 @@ export const validateCommand: CliCommand = {
         array: true,
         describe: "AsyncAPI files (YAML or JSON)",
       })
-      .option("format", {
-        choices: PROBLEM_FORMATS as ProblemFormat[],
-        default: "text" as ProblemFormat,
-        describe: "Output: text (file:line:col severity rule message), json, or github annotations",
-      })
+      .option(
+        "format",
+        formatOption(
+          PROBLEM_FORMATS,
+          "Output: text (file:line:col severity rule message), json, or github annotations",
+          "text",
+        ),
+      )
       .option("strict", { type: "boolean", default: false, describe: "Fail on warnings too" })
       .option("allow-remote-refs", {
         type: "boolean",
@@ -36,25 +40,29 @@ export const validateCommand: CliCommand = {
         default: false,
         describe: "Follow $refs to files outside the spec's folder (refused by default)",
       }),
-  run: async (args, io) => {
+  prepare: (args, io) => {
     const specs = (args.specs as string[] | undefined) ?? [];
     const format = (args.format as ProblemFormat | undefined) ?? "text";
-    const { problems, ok } = await validateSpecs(specs, {
-      cwd: io.cwd,
-      strict: args.strict === true,
-      allowRemoteRefs: args.allowRemoteRefs === true,
-      allowOutsideRefs: args.allowOutsideRefs === true,
-    });
-    const output = formatProblems(problems, format, ok);
-    if (output !== "") io.out(output);
-    const couldNotRun = problems.some((p) => p.ruleId === FILE_UNREADABLE);
-    if (format === "text") {
-      const files = `${specs.length} file${specs.length === 1 ? "" : "s"}`;
-      io.err(
-        ok ? `${files} valid (${summarize(problems)})` : `${files} checked: ${summarize(problems)}`,
-      );
-    }
-    if (couldNotRun) return ExitCode.couldNotRun;
-    return ok ? ExitCode.ok : ExitCode.invalid;
+    return async () => {
+      const { problems, ok } = await validateSpecs(specs, {
+        cwd: io.cwd,
+        strict: args.strict === true,
+        allowRemoteRefs: args.allowRemoteRefs === true,
+        allowOutsideRefs: args.allowOutsideRefs === true,
+      });
+      const output = formatProblems(problems, format, ok);
+      if (output !== "") io.out(output);
+      const couldNotRun = problems.some((p) => p.ruleId === FILE_UNREADABLE);
+      if (format === "text") {
+        const files = `${specs.length} file${specs.length === 1 ? "" : "s"}`;
+        io.err(
+          ok
+            ? `${files} valid (${summarize(problems)})`
+            : `${files} checked: ${summarize(problems)}`,
+        );
+      }
+      if (couldNotRun) return ExitCode.couldNotRun;
+      return ok ? ExitCode.ok : ExitCode.invalid;
+    };
   },
 };

@@ -23,7 +23,7 @@
  * done marker written, so a redelivery that reaches another process is skipped too.
  */
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { type BreakerState, CircuitBreaker } from "./breaker.js";
 import { Bulkhead } from "./bulkhead.js";
@@ -94,10 +94,22 @@ export interface HandlerContext {
   readonly consumer: string;
   /** Aborted when the handler timed out or the consumer stopped past its deadline. */
   readonly signal: AbortSignal;
-  /** The consumer span (`process <subject>`), active while the handler runs. */
-  readonly span: Span;
+  /**
+   * The consumer span, active while the handler runs (a no-op span without an OpenTelemetry
+   * SDK). The full API span is `trace.getActiveSpan()` of `@opentelemetry/api`.
+   */
+  readonly span: HandlerSpan;
   /** Extends the ack deadline now (the runtime also heartbeats on a timer). */
   working(): void;
+}
+
+/** What a handler may do with its span (a subset of OpenTelemetry's `Span`, so no import is needed). */
+export interface HandlerSpan {
+  /** Trace and span ids (for log correlation). */
+  spanContext(): { readonly traceId: string; readonly spanId: string };
+  setAttribute(key: string, value: string | number | boolean): unknown;
+  addEvent(name: string, attributes?: Record<string, string | number | boolean>): unknown;
+  isRecording(): boolean;
 }
 
 export type MessageHandler<T> = (payload: T, ctx: HandlerContext) => unknown;
@@ -780,6 +792,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         new MessageContext(entry, m, this.d, attempt, key, headers, span, (stage) =>
           this.#send(() => m.working(), stage, seq),
         ),
+        span,
       );
       if (pending) await pending;
       ok = true;
@@ -868,9 +881,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.#metrics.count("retryScheduled", this.#attrs);
   }
 
-  #runHandler(entry: InFlight, payload: T, ctx: HandlerContext): Promise<void> | undefined {
+  #runHandler(
+    entry: InFlight,
+    payload: T,
+    ctx: HandlerContext,
+    span: Span,
+  ): Promise<void> | undefined {
     const timeoutMs = this.d.handlerTimeoutMs;
-    const result = context.with(trace.setSpan(context.active(), ctx.span), () =>
+    const result = context.with(trace.setSpan(context.active(), span), () =>
       this.handler(payload, ctx),
     );
     // A synchronous handler is done; only a promise needs the timeout race.

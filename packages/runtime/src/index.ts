@@ -68,7 +68,7 @@ export {
   type PublishOptions,
   type PublishResult,
 } from "./publisher.js";
-export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./telemetry.js";
+export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./semconv.js";
 export {
   AjvValidationError,
   ajvEqual,

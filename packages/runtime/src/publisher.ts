@@ -4,9 +4,15 @@
  * bounded by attempts and an overall deadline, honouring an AbortSignal.
  */
 import { randomUUID } from "node:crypto";
-import type { PubAck } from "@nats-io/jetstream";
-import type { MsgHdrs } from "@nats-io/transport-node";
-import { propagation } from "@opentelemetry/api";
+import { JetStreamApiCodes, JetStreamApiError, type PubAck } from "@nats-io/jetstream";
+import {
+  ClosedConnectionError,
+  DrainingConnectionError,
+  type MsgHdrs,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from "@nats-io/nats-core";
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { encodePayload } from "./codec.js";
 import { type Connectable, type JsHandles, jsHandles, recordToHeaders } from "./connection.js";
@@ -31,6 +37,7 @@ import {
   Attr,
   context,
   injectTraceContext,
+  propagation,
   RuntimeMetrics,
   recordSpanError,
   SpanKind,
@@ -173,6 +180,7 @@ export function createPublisher<T>(
           policy,
           random,
           expect: opts.expect,
+          stream: descriptor.stream,
           signal: opts.signal,
           deadlineMs: opts.deadlineMs,
           onRetry: hub.has("publishRetried")
@@ -261,6 +269,8 @@ export function fillSubject(
 
 export interface PublishRequest {
   readonly subject: string;
+  /** The stream the contract puts the subject in (named when no stream captures it). */
+  readonly stream?: string | undefined;
   readonly data: Uint8Array;
   readonly msgId: string;
   readonly headers: MsgHdrs;
@@ -274,45 +284,44 @@ export interface PublishRequest {
 
 type FailureKind = "transient" | "no-responders" | "expectation" | "rejected";
 
-function chainNames(e: unknown): string[] {
-  const names: string[] = [];
-  let proto: unknown = e;
-  while (proto !== null && typeof proto === "object") {
-    const ctor = (proto as { constructor?: { name?: string } }).constructor;
-    if (ctor?.name) names.push(ctor.name);
-    proto = Object.getPrototypeOf(proto);
-  }
-  return names;
+/** JetStream API error codes the publish path tells apart (nats.js names only some). */
+const ApiCode = {
+  ...JetStreamApiCodes,
+  StreamWrongLastMsgId: 10070,
+  StreamNameMismatch: 10060,
+} as const;
+
+/** HTTP-like statuses of JetStream API replies that mean "try again". */
+const TRANSIENT_STATUS: ReadonlySet<number> = new Set([
+  408, // request timeout
+  429, // too many requests (2.11+ servers under load)
+  503, // no leader / unavailable
+]);
+
+/** True for "no responders": from nats-core itself, or wrapped by the JetStream client. */
+function isNoResponders(e: unknown): boolean {
+  if (e instanceof NoRespondersError) return true;
+  if (e instanceof RequestError && e.isNoResponders()) return true;
+  const cause = e instanceof Error ? e.cause : undefined;
+  return cause !== undefined && cause !== e && isNoResponders(cause);
 }
 
 /** How a failed JetStream publish should be handled. */
 export function classifyPublishFailure(e: unknown): FailureKind {
-  const names = chainNames(e);
-  const cause = (e as { cause?: unknown })?.cause;
-  const causeNames = cause ? chainNames(cause) : [];
-  if (names.includes("TimeoutError")) return "transient";
-  if (
-    names.includes("NoRespondersError") ||
-    names.includes("JetStreamNotEnabled") ||
-    causeNames.includes("NoRespondersError")
-  ) {
-    return "no-responders";
-  }
-  if (names.includes("ClosedConnectionError") || names.includes("DrainingConnectionError")) {
+  if (e instanceof TimeoutError) return "transient";
+  if (isNoResponders(e)) return "no-responders";
+  if (e instanceof ClosedConnectionError || e instanceof DrainingConnectionError) {
     return "rejected";
   }
-  if (names.includes("JetStreamApiError")) {
-    const code = (e as { code?: number }).code;
-    const status = (e as { status?: number }).status;
-    // 10071 wrong last sequence, 10164 unknown last sequence, 10070 wrong last msg id,
-    // 10060 expected stream does not match
-    if (code === 10071 || code === 10164 || code === 10070 || code === 10060) return "expectation";
-    if (status === 503) return "transient";
-    return "rejected";
-  }
-  if (names.includes("JetStreamError")) {
-    const msg = String((e as Error).message);
-    if (/wrong last|expected stream/i.test(msg)) return "expectation";
+  if (e instanceof JetStreamApiError) {
+    switch (e.code) {
+      case ApiCode.StreamWrongLastSequence:
+      case ApiCode.StreamWrongLastSequenceUnknown:
+      case ApiCode.StreamWrongLastMsgId:
+      case ApiCode.StreamNameMismatch:
+        return "expectation";
+    }
+    return TRANSIENT_STATUS.has(e.status) ? "transient" : "rejected";
   }
   // Connection errors, request errors, unknown failures: worth another try.
   return "transient";
@@ -379,7 +388,7 @@ export async function publishWithRetry(
       if (kind === "no-responders") kind = await streamLookup(handles, req.subject);
       if (kind === "no-stream") {
         throw new StreamNotFoundForSubjectError(
-          `no stream captures subject ${req.subject}`,
+          `no stream captures subject ${req.subject}${req.stream ? ` (the contract puts it in stream ${req.stream})` : ""}: create it with \`jetcontract streams apply <contract>\``,
           req.subject,
           req.msgId,
           attempt,
@@ -443,14 +452,10 @@ async function streamLookup(
     await jsm.streams.find(subject);
     return "transient";
   } catch (e) {
-    const names = chainNames(e);
-    if (
-      names.includes("StreamNotFoundError") ||
-      /no stream matches/i.test(String((e as Error)?.message))
-    ) {
-      return "no-stream";
-    }
-    return "transient";
+    // A definite answer that no stream matches; a failed lookup (no meta leader...) is transient.
+    return e instanceof JetStreamApiError && e.code === ApiCode.StreamNotFound
+      ? "no-stream"
+      : "transient";
   }
 }
 

@@ -86,7 +86,7 @@ export async function startDeadLetterCatcher(
           attempts: advisory.deliveries,
           deliveries: advisory.deliveries,
           errorClass: "MaxDeliveriesExceeded",
-          errorMessage: `no decision after ${advisory.deliveries} deliveries`,
+          errorMessage: `deliveries exhausted: no decision after ${advisory.deliveries} deliveries`,
           firstFailureAt: now,
           lastFailureAt: now,
           reason: "max-deliveries",

@@ -22,11 +22,18 @@
  * shortly before are pinned (kept regardless of the LRU bound) and, after the reconnect, get a
  * done marker written, so a redelivery that reaches another process is skipped too.
  */
-import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import {
+  type Consumer,
+  type ConsumerMessages,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { type BreakerState, CircuitBreaker } from "./breaker.js";
 import { Bulkhead } from "./bulkhead.js";
+import { type DeadLetterCatcher, startDeadLetterCatcher } from "./catcher.js";
 import { decodePayload } from "./codec.js";
 import {
   type Connectable,
@@ -57,6 +64,8 @@ import {
   SchemaValidationError,
 } from "./errors.js";
 import {
+  type ClosedEvent,
+  type ClosedReason,
   type ConsumerEvents,
   type DuplicateSkippedEvent,
   EventHub,
@@ -147,6 +156,13 @@ export interface ConsumerOptions {
    * least 1 ms because a bare `nak()` on nats-server 2.9 can reset the delivery count).
    */
   readonly stopReleaseDelayMs?: number;
+  /**
+   * Start a dead-letter catcher with the consumer (default true when the descriptor has a DLQ):
+   * it copies messages whose deliveries ran out with no decision (the handler's process died
+   * every time) to the DLQ, reported as `deliveriesExhausted` events. Turn it off only when
+   * another process runs `startDeadLetterCatcher` for this consumer.
+   */
+  readonly catchExhausted?: boolean;
   readonly faults?: ConsumerFaults;
 }
 
@@ -155,11 +171,20 @@ export interface StopOptions {
   readonly deadlineMs?: number;
 }
 
-export interface MessageConsumer {
-  /** Binds to the durable consumer (creating it if `ensure`) and starts pulling. */
+export interface MessageConsumer extends AsyncDisposable {
+  /**
+   * Binds to the durable consumer (creating it if `ensure`) and starts pulling. A missing
+   * stream or durable is a `ConfigurationError` naming it.
+   */
   start(): Promise<void>;
   /** Stops pulling, lets in-flight handlers finish until the deadline, releases the rest. */
   stop(options?: StopOptions): Promise<void>;
+  /**
+   * Resolves when the consumer stopped for good: after `stop()`, or when its durable or stream
+   * disappeared from the server (then it stops by itself instead of retrying for ever). The
+   * same event is emitted as `closed`.
+   */
+  closed(): Promise<ClosedEvent>;
   readonly events: EventSource<ConsumerEvents>;
   readonly breakerState: BreakerState | undefined;
   /** Handlers running now. */
@@ -333,6 +358,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #acks = new Set<Promise<void>>();
   /** Dead-letters of deliveries refused by the breaker with their attempts spent. */
   readonly #background = new Set<Promise<void>>();
+  #catcher: DeadLetterCatcher | undefined;
+  /** Set once a pull failed and the durable or its stream was found gone. */
+  #gone: { reason: ClosedReason; error: unknown } | undefined;
+  #checkingGone = false;
+  readonly #closed: Promise<ClosedEvent>;
+  #resolveClosed: (event: ClosedEvent) => void = () => undefined;
 
   private readonly nc: NatsConnection;
 
@@ -343,6 +374,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     private readonly options: ConsumerOptions,
   ) {
     this.#hub = new EventHub(options.hooks, options.logger);
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
     this.#handles = jsHandles(conn);
     const nc = this.#handles.nc;
     if (!nc) {
@@ -378,14 +412,34 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     return this.#bulkhead.peak;
   }
 
+  closed(): Promise<ClosedEvent> {
+    return this.#closed;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   async start(): Promise<void> {
     if (this.#running) return;
     const d = this.d;
     if (this.options.ensure) {
       await ensureConsumer(this.conn, d, this.options.ensure === true ? {} : this.options.ensure);
     }
-    this.#consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
-    const info = await this.#consumer.info(true);
+    let info: Awaited<ReturnType<Consumer["info"]>>;
+    try {
+      this.#consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
+      info = await this.#consumer.info(true);
+    } catch (error) {
+      const reason = goneReason(error);
+      if (!reason) throw error;
+      throw new ConfigurationError(
+        reason === "stream-not-found"
+          ? `stream ${d.stream} not found (consumer ${d.durable}): create it with \`jetcontract streams apply <contract>\``
+          : `durable consumer ${d.durable} not found on stream ${d.stream}: create it with \`jetcontract streams apply <contract>\`, or start with { ensure: true }`,
+        { cause: error },
+      );
+    }
     // With `backoff`, each delivery's ack wait is its backoff entry: beat for the shortest.
     const ackWaitMs = nanosToMs(
       Math.min(...(info.config.backoff ?? []), info.config.ack_wait ?? 30_000_000_000),
@@ -402,6 +456,22 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         Math.max(COMPLETED_MIN_TTL_MS, 2 * Math.max(ackWaitMs, d.ackWaitMs)),
       );
       this.#watchConnection();
+    }
+    if (d.dlq && this.options.catchExhausted !== false) {
+      this.#catcher = await startDeadLetterCatcher(this.nc, {
+        stream: d.stream,
+        consumer: d.durable,
+        dlq: d.dlq,
+        ...(this.options.deadLetterPublish ? { publish: this.options.deadLetterPublish } : {}),
+        hooks: {
+          caught: (event) => {
+            this.#metrics.count("deadLettered", this.#attrs);
+            this.#hub.emit("deliveriesExhausted", event);
+          },
+          error: (event) =>
+            this.#emitError(`catcher-${event.stage}`, event.error, event.streamSequence),
+        },
+      });
     }
     this.#ticker = setInterval(() => this.#tick(), Math.max(5, Math.min(this.#heartbeatMs, 1_000)));
     this.#loop = this.#pump();
@@ -459,11 +529,47 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     await Promise.allSettled([...this.#sweeps]);
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = undefined;
+    await this.#catcher?.stop();
+    this.#catcher = undefined;
     this.#hub.emit("stopped", {
       operationId: this.d.operationId,
       consumer: this.d.durable,
       released,
     });
+    const closed: ClosedEvent = {
+      operationId: this.d.operationId,
+      consumer: this.d.durable,
+      stream: this.d.stream,
+      reason: this.#gone?.reason ?? "stopped",
+      ...(this.#gone ? { error: this.#gone.error } : {}),
+    };
+    this.#hub.emit("closed", closed);
+    this.#resolveClosed(closed);
+  }
+
+  /**
+   * After a failed or instantly empty pull: asks the server whether the durable and its stream
+   * still exist; if not, the consumer stops by itself (a pull would fail for ever).
+   */
+  #checkGone(): void {
+    if (this.#checkingGone || !this.#running || !this.#consumer) return;
+    this.#checkingGone = true;
+    const consumer = this.#consumer;
+    void consumer
+      .info(false)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          const reason = goneReason(error);
+          if (!reason || !this.#running) return;
+          this.#gone = { reason, error };
+          // Not awaited here: stop() waits for the pull that called this.
+          void this.stop().catch((e: unknown) => this.#emitError("stop", e));
+        },
+      )
+      .finally(() => {
+        this.#checkingGone = false;
+      });
   }
 
   // ------------------------------------------------------------------ pulling
@@ -550,6 +656,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       // A pull that failed or ended at once with nothing: do not spin.
       if (failed || (received === 0 && Date.now() - started < 100)) {
         this.#pullCooldownUntilMs = Date.now() + 250;
+        this.#checkGone();
       }
       this.#wake();
     }
@@ -1227,4 +1334,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       });
     }
   }
+}
+
+/** Whether a JetStream API error says the durable or its stream does not exist. */
+function goneReason(error: unknown): ClosedReason | undefined {
+  if (!(error instanceof JetStreamApiError)) return undefined;
+  if (error.code === JetStreamApiCodes.StreamNotFound) return "stream-not-found";
+  if (error.code === JetStreamApiCodes.ConsumerNotFound) return "consumer-not-found";
+  return undefined;
 }

@@ -99,9 +99,14 @@ export interface PublisherOptions {
   readonly random?: RandomSource;
 }
 
-export interface Publisher<T> {
+export interface Publisher<T> extends AsyncDisposable {
   /** Publishes one message; resolves once the stream acknowledged it. */
   publish(payload: T, options?: PublishOptions): Promise<PublishResult>;
+  /**
+   * Refuses new publishes (`PublishRejectedError`) and resolves when those in flight settled.
+   * The connection stays open: it belongs to the caller. `await using` calls it.
+   */
+  close(): Promise<void>;
   readonly events: EventSource<PublisherEvents>;
 }
 
@@ -130,109 +135,137 @@ export function createPublisher<T>(
   const metricAttributes = (subject: string) =>
     hasWildcard ? { [Attr.destination]: subject } : fixedMetricAttributes;
 
+  const publishOne = async (payload: T, opts: PublishOptions): Promise<PublishResult> => {
+    const subject = hasWildcard
+      ? fillSubject(descriptor.subject, opts.params, descriptor.subjectParams)
+      : descriptor.subject;
+    const userHeaders: Headers = opts.headers ?? {};
+    if (validate && !validate(payload)) {
+      throw new SchemaValidationError(
+        `outbound ${descriptor.message.name} does not match its schema`,
+        validate.errors ?? [],
+      );
+    }
+    if (validateHeaders && !validateHeaders(userHeaders)) {
+      throw new SchemaValidationError(
+        `outbound ${descriptor.message.name} headers do not match their schema`,
+        validateHeaders.errors ?? [],
+      );
+    }
+    const msgId =
+      opts.msgId ?? descriptor.message.idempotencyKey?.(payload, userHeaders) ?? randomUUID();
+    const data = encodePayload(descriptor.message, payload);
+    const started = performance.now();
+    const span = spanTracer.startSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER });
+    // Attributes are built only for a recording span (no SDK registered: no cost).
+    if (span.isRecording()) {
+      span.setAttributes({
+        ...baseAttributes,
+        [Attr.destination]: subject,
+        [Attr.messageId]: msgId,
+        [Attr.bodySize]: data.byteLength,
+      });
+    }
+    // Trace context goes into headers when a span records or a propagator is registered.
+    let carrier: Readonly<Record<string, string>> = userHeaders;
+    if (span.isRecording() || propagation.fields().length > 0) {
+      const withTrace: Record<string, string> = { ...userHeaders };
+      injectTraceContext(trace.setSpan(context.active(), span), withTrace);
+      carrier = withTrace;
+    }
+    const hdrs = recordToHeaders(carrier);
+    try {
+      const result = await publishWithRetry(handles, {
+        subject,
+        data,
+        msgId,
+        headers: hdrs,
+        policy,
+        random,
+        expect: opts.expect,
+        stream: descriptor.stream,
+        signal: opts.signal,
+        deadlineMs: opts.deadlineMs,
+        onRetry: hub.has("publishRetried")
+          ? (attempt, delayMs, error) =>
+              hub.emit("publishRetried", {
+                operationId: descriptor.operationId,
+                subject,
+                msgId,
+                attempt,
+                delayMs,
+                error,
+              })
+          : undefined,
+      });
+      const durationMs = performance.now() - started;
+      if (span.isRecording()) {
+        span.setAttribute(Attr.stream, result.stream);
+        span.setAttribute(Attr.streamSequence, result.seq);
+        if (result.duplicate) span.setAttribute("jetcontract.duplicate", true);
+      }
+      span.end();
+      const attributes = metricAttributes(subject);
+      metricsSink.count("published", attributes);
+      metricsSink.publishDurationMs.record(durationMs, attributes);
+      if (hub.has("published")) {
+        hub.emit("published", {
+          operationId: descriptor.operationId,
+          subject,
+          msgId,
+          stream: result.stream,
+          seq: result.seq,
+          duplicate: result.duplicate,
+          attempts: result.attempts,
+          durationMs,
+        });
+      }
+      return result;
+    } catch (error) {
+      recordSpanError(span, error);
+      span.end();
+      metricsSink.count("publishFailed", metricAttributes(subject));
+      if (hub.has("publishFailed")) {
+        hub.emit("publishFailed", {
+          operationId: descriptor.operationId,
+          subject,
+          msgId,
+          attempts: (error as { attempts?: number }).attempts ?? 0,
+          error,
+        });
+      }
+      throw error;
+    }
+  };
+
+  // In-flight publishes, so `close()` can wait for them.
+  let pending = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
   return {
     events: hub,
-    async publish(payload, opts = {}) {
-      const subject = hasWildcard
-        ? fillSubject(descriptor.subject, opts.params, descriptor.subjectParams)
-        : descriptor.subject;
-      const userHeaders: Headers = opts.headers ?? {};
-      if (validate && !validate(payload)) {
-        throw new SchemaValidationError(
-          `outbound ${descriptor.message.name} does not match its schema`,
-          validate.errors ?? [],
+    publish(payload, opts = {}) {
+      if (closing) {
+        return Promise.reject(
+          new PublishRejectedError(
+            `publisher of ${descriptor.subject} is closed`,
+            descriptor.subject,
+            opts.msgId ?? "",
+            0,
+          ),
         );
       }
-      if (validateHeaders && !validateHeaders(userHeaders)) {
-        throw new SchemaValidationError(
-          `outbound ${descriptor.message.name} headers do not match their schema`,
-          validateHeaders.errors ?? [],
-        );
-      }
-      const msgId =
-        opts.msgId ?? descriptor.message.idempotencyKey?.(payload, userHeaders) ?? randomUUID();
-      const data = encodePayload(descriptor.message, payload);
-      const started = performance.now();
-      const span = spanTracer.startSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER });
-      // Attributes are built only for a recording span (no SDK registered: no cost).
-      if (span.isRecording()) {
-        span.setAttributes({
-          ...baseAttributes,
-          [Attr.destination]: subject,
-          [Attr.messageId]: msgId,
-          [Attr.bodySize]: data.byteLength,
-        });
-      }
-      // Trace context goes into headers when a span records or a propagator is registered.
-      let carrier: Readonly<Record<string, string>> = userHeaders;
-      if (span.isRecording() || propagation.fields().length > 0) {
-        const withTrace: Record<string, string> = { ...userHeaders };
-        injectTraceContext(trace.setSpan(context.active(), span), withTrace);
-        carrier = withTrace;
-      }
-      const hdrs = recordToHeaders(carrier);
-      try {
-        const result = await publishWithRetry(handles, {
-          subject,
-          data,
-          msgId,
-          headers: hdrs,
-          policy,
-          random,
-          expect: opts.expect,
-          stream: descriptor.stream,
-          signal: opts.signal,
-          deadlineMs: opts.deadlineMs,
-          onRetry: hub.has("publishRetried")
-            ? (attempt, delayMs, error) =>
-                hub.emit("publishRetried", {
-                  operationId: descriptor.operationId,
-                  subject,
-                  msgId,
-                  attempt,
-                  delayMs,
-                  error,
-                })
-            : undefined,
-        });
-        const durationMs = performance.now() - started;
-        if (span.isRecording()) {
-          span.setAttribute(Attr.stream, result.stream);
-          span.setAttribute(Attr.streamSequence, result.seq);
-          if (result.duplicate) span.setAttribute("jetcontract.duplicate", true);
-        }
-        span.end();
-        const attributes = metricAttributes(subject);
-        metricsSink.count("published", attributes);
-        metricsSink.publishDurationMs.record(durationMs, attributes);
-        if (hub.has("published")) {
-          hub.emit("published", {
-            operationId: descriptor.operationId,
-            subject,
-            msgId,
-            stream: result.stream,
-            seq: result.seq,
-            duplicate: result.duplicate,
-            attempts: result.attempts,
-            durationMs,
-          });
-        }
-        return result;
-      } catch (error) {
-        recordSpanError(span, error);
-        span.end();
-        metricsSink.count("publishFailed", metricAttributes(subject));
-        if (hub.has("publishFailed")) {
-          hub.emit("publishFailed", {
-            operationId: descriptor.operationId,
-            subject,
-            msgId,
-            attempts: (error as { attempts?: number }).attempts ?? 0,
-            error,
-          });
-        }
-        throw error;
-      }
+      pending++;
+      return publishOne(payload, opts).finally(() => {
+        if (--pending === 0) idle?.();
+      });
+    },
+    async close() {
+      closing = true;
+      if (pending > 0) await new Promise<void>((resolve) => (idle = resolve));
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
     },
   };
 }

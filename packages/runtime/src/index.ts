@@ -26,6 +26,7 @@ export {
   type ConsumerOptions,
   createConsumer,
   type HandlerContext,
+  type HandlerSpan,
   type MessageConsumer,
   type MessageHandler,
   type StopOptions,

@@ -4,6 +4,7 @@
  * SDK), otherwise a no-op stand-in. Spans follow the messaging semantic conventions;
  * `traceparent` travels in NATS headers through the global propagator.
  */
+import { createRequire } from "node:module";
 import type * as Otel from "@opentelemetry/api";
 import { Attr, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from "./semconv.js";
 
@@ -66,7 +67,20 @@ function noopApi(): Api {
   };
 }
 
-const api: Api = await import("@opentelemetry/api").catch(() => noopApi());
+/**
+ * Loaded synchronously (no top-level await, so a CommonJS service can `require()` the runtime on
+ * Node >= 22.12). In Node `import` and `require` of `@opentelemetry/api` give the same (CommonJS)
+ * module, and the API keeps its registered SDK on a global anyway.
+ */
+function loadApi(): Api {
+  try {
+    return createRequire(import.meta.url)("@opentelemetry/api") as Api;
+  } catch {
+    return noopApi();
+  }
+}
+
+const api: Api = loadApi();
 
 export const { context, trace, propagation, ROOT_CONTEXT } = api;
 

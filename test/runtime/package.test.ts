@@ -157,5 +157,5 @@ describe("the packed runtime in a fresh project", () => {
     // 4. A CommonJS module of the same project requires the runtime.
     const cjs = await run(node, [join("dist", "check.cjs")], { cwd: app });
     expect(cjs.stdout.trim()).toBe("cjs function true");
-  });
+  }, 180_000);
 });

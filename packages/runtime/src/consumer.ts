@@ -185,6 +185,9 @@ export interface MessageConsumer extends AsyncDisposable {
    * same event is emitted as `closed`.
    */
   closed(): Promise<ClosedEvent>;
+  /** Durable consumer name and its stream (from the descriptor). */
+  readonly durable: string;
+  readonly stream: string;
   readonly events: EventSource<ConsumerEvents>;
   readonly breakerState: BreakerState | undefined;
   /** Handlers running now. */
@@ -414,6 +417,13 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
   closed(): Promise<ClosedEvent> {
     return this.#closed;
+  }
+
+  get durable(): string {
+    return this.d.durable;
+  }
+  get stream(): string {
+    return this.d.stream;
   }
 
   [Symbol.asyncDispose](): Promise<void> {

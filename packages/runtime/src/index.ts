@@ -57,6 +57,12 @@ export {
 } from "./ensure.js";
 export * from "./errors.js";
 export type * from "./events.js";
+export {
+  type ConnectionState,
+  type ConsumerHealth,
+  evaluateHealth,
+  type Health,
+} from "./health.js";
 export { keyPart } from "./key.js";
 export { LruTtlMap } from "./lru.js";
 export {
@@ -70,6 +76,7 @@ export {
   type PublishResult,
 } from "./publisher.js";
 export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./semconv.js";
+export { createService, type Service, type ServiceOptions } from "./service.js";
 export {
   AjvValidationError,
   ajvEqual,

@@ -6,10 +6,12 @@ import {
   TimeoutError,
 } from "@nats-io/nats-core";
 import { describe, expect, it } from "vitest";
+import { baseDelayMs, seededRandom } from "../../packages/runtime/src/backoff.js";
+import { MemoryDedupStore } from "../../packages/runtime/src/dedup/memory.js";
+import { msToNanos, nanosToMs } from "../../packages/runtime/src/duration.js";
 import {
   BusinessRuleError,
   backoffDelayMs,
-  baseDelayMs,
   CircuitBreaker,
   type ConsumerDescriptor,
   consumerConfigFor,
@@ -20,16 +22,12 @@ import {
   isBusinessRuleError,
   isPermanentError,
   isTransientError,
-  LruTtlMap,
-  MemoryDedupStore,
-  msToNanos,
-  nanosToMs,
   PermanentError,
   type RetryPolicy,
   SchemaValidationError,
-  seededRandom,
   TransientError,
 } from "../../packages/runtime/src/index.js";
+import { LruTtlMap } from "../../packages/runtime/src/lru.js";
 import { classifyPublishFailure } from "../../packages/runtime/src/publisher.js";
 
 const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({

@@ -50,7 +50,7 @@ import {
 import { createKvDedupStore } from "./dedup/kv.js";
 import { MemoryDedupStore } from "./dedup/memory.js";
 import type { ClaimToken, DedupStore } from "./dedup/types.js";
-import type { ConsumerDescriptor, Headers, PublishPolicy } from "./descriptors.js";
+import type { ConsumerDescriptor, MessageHeaders, PublishPolicy } from "./descriptors.js";
 import { nanosToMs, sleepMs } from "./duration.js";
 import { type EnsureConsumerOptions, ensureConsumer } from "./ensure.js";
 import {
@@ -97,7 +97,7 @@ export interface HandlerContext {
   readonly deliveryCount: number;
   readonly idempotencyKey: string | undefined;
   readonly subject: string;
-  readonly headers: Headers;
+  readonly headers: MessageHeaders;
   readonly stream: string;
   readonly streamSequence: number;
   readonly consumer: string;
@@ -280,7 +280,7 @@ class MessageContext implements HandlerContext {
     d: { readonly stream: string; readonly durable: string },
     attempt: number,
     readonly idempotencyKey: string | undefined,
-    readonly headers: Headers,
+    readonly headers: MessageHeaders,
     readonly span: Span,
     private readonly beat: (stage: string) => void,
   ) {

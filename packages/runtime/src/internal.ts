@@ -1,8 +1,11 @@
 /**
- * `@jetcontract/runtime/internal`: what the jetcontract generator and `streams` command share
- * with the runtime so that both stages compute the same server settings (one definition).
- * Not for application code; it may change in any release.
+ * `@jetcontract/runtime/internal`: what the jetcontract generator and CLI (`streams`, `dlq`)
+ * share with the runtime so that both compute the same server settings and wire formats (one
+ * definition). Not for application code; it may change in any release.
  */
+
+export { buildDeadLetterHeaders, deadLetterMsgId } from "./dead-letter.js";
+export { kvKeyFor } from "./dedup/kv.js";
 export { msToNanos, nanosToMs } from "./duration.js";
 export {
   crashBackoffMs,

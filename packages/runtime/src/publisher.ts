@@ -16,7 +16,12 @@ import {
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { encodePayload } from "./codec.js";
 import { type Connectable, type JsHandles, jsHandles, recordToHeaders } from "./connection.js";
-import type { Headers, PublisherDescriptor, PublishPolicy, RetryPolicy } from "./descriptors.js";
+import type {
+  MessageHeaders,
+  PublisherDescriptor,
+  PublishPolicy,
+  RetryPolicy,
+} from "./descriptors.js";
 import { sleepMs } from "./duration.js";
 import {
   PublishAbortedError,
@@ -139,7 +144,7 @@ export function createPublisher<T>(
     const subject = hasWildcard
       ? fillSubject(descriptor.subject, opts.params, descriptor.subjectParams)
       : descriptor.subject;
-    const userHeaders: Headers = opts.headers ?? {};
+    const userHeaders: MessageHeaders = opts.headers ?? {};
     if (validate && !validate(payload)) {
       throw new SchemaValidationError(
         `outbound ${descriptor.message.name} does not match its schema`,

@@ -15,7 +15,7 @@ import {
   type MessageConsumer,
   type MessageHandler,
 } from "./consumer.js";
-import type { ConsumerDescriptor, Headers } from "./descriptors.js";
+import type { ConsumerDescriptor, MessageHeaders } from "./descriptors.js";
 import { ensureConsumer } from "./ensure.js";
 import type { DeadLetteredEvent } from "./events.js";
 import { createPublisher } from "./publisher.js";
@@ -76,7 +76,7 @@ export type HandlerOutcome =
 
 export interface RunHandlerOnceOptions {
   /** Headers to publish the message with. */
-  readonly headers?: Headers;
+  readonly headers?: MessageHeaders;
   /** Values of the subject's `*` tokens (parameterised channels). */
   readonly params?: readonly string[] | Readonly<Record<string, string>>;
   /** Give up after this long (ms, default 10 000). */

@@ -29,6 +29,7 @@ import {
 } from "../../packages/runtime/src/index.js";
 import { LruTtlMap } from "../../packages/runtime/src/lru.js";
 import { classifyPublishFailure } from "../../packages/runtime/src/publisher.js";
+import { destinationTemplate } from "../../packages/runtime/src/semconv.js";
 
 const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({
   maxAttempts: 5,
@@ -188,6 +189,16 @@ describe("errors", () => {
       value: "ClosedConnectionError",
     });
     expect(classifyPublishFailure(new ClosedConnectionErrorLookalike())).toBe("transient");
+  });
+});
+
+describe("destinationTemplate", () => {
+  it("names a subject's * tokens from the channel parameters (low-cardinality span names)", () => {
+    expect(destinationTemplate("payments.*.captured", ["region"])).toBe(
+      "payments.{region}.captured",
+    );
+    expect(destinationTemplate("a.*.b.*", ["x"])).toBe("a.{x}.b.*");
+    expect(destinationTemplate("orders.placed")).toBe("orders.placed");
   });
 });
 

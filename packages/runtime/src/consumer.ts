@@ -76,6 +76,7 @@ import {
   type ReleasedEvent,
 } from "./events.js";
 import { LruTtlMap } from "./lru.js";
+import { destinationTemplate } from "./semconv.js";
 import {
   Attr,
   type Attributes,
@@ -335,6 +336,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #fetches = new Set<ConsumerMessages>();
   readonly #random: RandomSource;
   readonly #attrs: Attributes;
+  /** The subject pattern that names spans (low-cardinality). */
+  readonly #template: string;
   readonly #tracer = tracer();
   #consumer: Consumer | undefined;
   #store: DedupStore | undefined;
@@ -390,10 +393,15 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.nc = nc;
     this.#bulkhead = new Bulkhead(Math.max(1, Math.min(d.concurrency, d.maxAckPending)));
     this.#random = options.random ?? Math.random;
+    this.#template = destinationTemplate(d.subject);
     this.#attrs = {
       [Attr.system]: "nats",
-      [Attr.destination]: d.subject,
+      ...(d.subject.split(".").includes("*")
+        ? { [Attr.destinationTemplate]: this.#template }
+        : { [Attr.destination]: d.subject }),
       [Attr.consumerGroup]: d.durable,
+      [Attr.operationName]: "process",
+      [Attr.operationType]: "process",
     };
     if (d.breaker) {
       this.#breaker = new CircuitBreaker(d.breaker, (state, previous) =>
@@ -793,7 +801,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const ledger = this.#ledger.get(seq);
     const attempt = this.#attemptOf(m);
     if (hub.has("received")) hub.emit("received", this.#base(m, attempt));
-    this.#metrics.count("received", this.#attrs);
+    this.#metrics.consumedMessages.add(1, this.#attrs);
 
     // decode → validate → key
     const headers = headersToRecord(m.headers);
@@ -879,7 +887,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     // handler
     const parent = extractTraceContext(headers);
     const span = this.#tracer.startSpan(
-      `process ${m.subject}`,
+      `process ${this.#template}`,
       { kind: SpanKind.CONSUMER },
       parent,
     );
@@ -887,8 +895,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     if (span.isRecording()) {
       span.setAttributes({
         ...this.#attrs,
-        [Attr.operationType]: "process",
-        [Attr.operationName]: "process",
+        [Attr.destination]: m.subject,
         [Attr.stream]: d.stream,
         [Attr.streamSequence]: seq,
         [Attr.deliveryCount]: deliveryCount,
@@ -917,7 +924,10 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       failure = error;
     }
     const durationMs = performance.now() - started;
-    this.#metrics.handlerDurationMs.record(durationMs, this.#attrs);
+    this.#metrics.processDuration.record(
+      durationMs / 1_000,
+      ok ? this.#attrs : { ...this.#attrs, [Attr.errorType]: errorClassName(failure) },
+    );
 
     if (ok) {
       this.#breaker?.onSuccess();

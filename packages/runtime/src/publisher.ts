@@ -24,6 +24,7 @@ import type {
 } from "./descriptors.js";
 import { sleepMs } from "./duration.js";
 import {
+  errorClassName,
   PublishAbortedError,
   PublishRejectedError,
   PublishRetriesExhaustedError,
@@ -38,6 +39,7 @@ import {
   type Logger,
   type PublisherEvents,
 } from "./events.js";
+import { destinationTemplate } from "./semconv.js";
 import {
   Attr,
   context,
@@ -136,9 +138,15 @@ export function createPublisher<T>(
   };
   const hasWildcard = descriptor.subject.split(".").includes("*");
   const spanTracer = tracer();
-  const fixedMetricAttributes = { [Attr.destination]: descriptor.subject };
-  const metricAttributes = (subject: string) =>
-    hasWildcard ? { [Attr.destination]: subject } : fixedMetricAttributes;
+  // Spans and metrics name the channel address (`payments.{region}.captured`), not the
+  // concrete subject, so parameterised channels stay low-cardinality.
+  const template = destinationTemplate(descriptor.subject, descriptor.subjectParams);
+  const metricAttributes = {
+    ...baseAttributes,
+    ...(hasWildcard
+      ? { [Attr.destinationTemplate]: template }
+      : { [Attr.destination]: descriptor.subject }),
+  };
 
   const publishOne = async (payload: T, opts: PublishOptions): Promise<PublishResult> => {
     const subject = hasWildcard
@@ -161,12 +169,13 @@ export function createPublisher<T>(
       opts.msgId ?? descriptor.message.idempotencyKey?.(payload, userHeaders) ?? randomUUID();
     const data = encodePayload(descriptor.message, payload);
     const started = performance.now();
-    const span = spanTracer.startSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER });
+    const span = spanTracer.startSpan(`publish ${template}`, { kind: SpanKind.PRODUCER });
     // Attributes are built only for a recording span (no SDK registered: no cost).
     if (span.isRecording()) {
       span.setAttributes({
         ...baseAttributes,
         [Attr.destination]: subject,
+        ...(hasWildcard ? { [Attr.destinationTemplate]: template } : {}),
         [Attr.messageId]: msgId,
         [Attr.bodySize]: data.byteLength,
       });
@@ -210,9 +219,8 @@ export function createPublisher<T>(
         if (result.duplicate) span.setAttribute("jetcontract.duplicate", true);
       }
       span.end();
-      const attributes = metricAttributes(subject);
-      metricsSink.count("published", attributes);
-      metricsSink.publishDurationMs.record(durationMs, attributes);
+      metricsSink.sentMessages.add(1, metricAttributes);
+      metricsSink.operationDuration.record(durationMs / 1_000, metricAttributes);
       if (hub.has("published")) {
         hub.emit("published", {
           operationId: descriptor.operationId,
@@ -229,7 +237,10 @@ export function createPublisher<T>(
     } catch (error) {
       recordSpanError(span, error);
       span.end();
-      metricsSink.count("publishFailed", metricAttributes(subject));
+      metricsSink.operationDuration.record((performance.now() - started) / 1_000, {
+        ...metricAttributes,
+        [Attr.errorType]: errorClassName(error),
+      });
       if (hub.has("publishFailed")) {
         hub.emit("publishFailed", {
           operationId: descriptor.operationId,

@@ -24,3 +24,28 @@ export const Attr = {
   outcome: "jetcontract.outcome",
   errorType: "error.type",
 } as const;
+
+/** Standard metric names of the messaging conventions (durations in seconds). */
+export const Metric = {
+  sentMessages: "messaging.client.sent.messages",
+  consumedMessages: "messaging.client.consumed.messages",
+  operationDuration: "messaging.client.operation.duration",
+  processDuration: "messaging.process.duration",
+} as const;
+
+/**
+ * The destination template of a subject pattern: its `*` tokens named from `params`
+ * (`payments.*.captured` + `["region"]` → `payments.{region}.captured`, the channel address),
+ * unnamed ones left as `*`. Low-cardinality, so it names spans and labels metrics.
+ */
+export function destinationTemplate(subject: string, params: readonly string[] = []): string {
+  let i = 0;
+  return subject
+    .split(".")
+    .map((token) => {
+      if (token !== "*") return token;
+      const name = params[i++];
+      return name === undefined ? token : `{${name}}`;
+    })
+    .join(".");
+}

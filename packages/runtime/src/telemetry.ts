@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import type * as Otel from "@opentelemetry/api";
-import { Attr, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION } from "./semconv.js";
+import { Attr, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, Metric } from "./semconv.js";
 
 export { Attr, INSTRUMENTATION_NAME };
 export type Attributes = Otel.Attributes;
@@ -96,20 +96,34 @@ export function tracer(): Otel.Tracer {
   return api.trace.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
 }
 
-/** Counters per event name plus the handler-duration histogram, created once per meter. */
+/**
+ * The messaging conventions' standard instruments, plus a `jetcontract.<event>` counter per
+ * runtime event the conventions have no name for (retries scheduled, dead-lettered, duplicates
+ * skipped, breaker state changes...). Created once per meter.
+ */
 export class RuntimeMetrics {
   readonly #counters = new Map<string, Counter>();
   readonly #meter = api.metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
-  readonly handlerDurationMs: Histogram = this.#meter.createHistogram(
-    "jetcontract.handler.duration",
-    { unit: "ms", description: "Handler run time per delivery" },
-  );
-  readonly publishDurationMs: Histogram = this.#meter.createHistogram(
-    "jetcontract.publish.duration",
-    { unit: "ms", description: "Publish time until the stream acknowledged, retries included" },
-  );
+  readonly sentMessages: Counter = this.#meter.createCounter(Metric.sentMessages, {
+    unit: "{message}",
+    description: "Messages a producer sent (acknowledged by the stream)",
+  });
+  readonly consumedMessages: Counter = this.#meter.createCounter(Metric.consumedMessages, {
+    unit: "{message}",
+    description: "Messages delivered to a consumer",
+  });
+  /** Publish time until the stream acknowledged it, retries included (seconds). */
+  readonly operationDuration: Histogram = this.#meter.createHistogram(Metric.operationDuration, {
+    unit: "s",
+    description: "Duration of a messaging operation (publish, retries included)",
+  });
+  /** Handler run time per delivery (seconds). */
+  readonly processDuration: Histogram = this.#meter.createHistogram(Metric.processDuration, {
+    unit: "s",
+    description: "Duration of processing operation",
+  });
 
-  /** Adds one to the counter of `event` (e.g. `jetcontract.acked`). */
+  /** Adds one to the counter of `event` (e.g. `jetcontract.retryScheduled`). */
   count(event: string, attributes: Attributes): void {
     let counter = this.#counters.get(event);
     if (counter === undefined) {

@@ -4,7 +4,7 @@
 /* eslint-disable */
 // biome-ignore-all format: generated code, checked with `jetcontract generate --check`
 
-import type { Headers, SchemaValidator } from "@jetcontract/runtime";
+import type { MessageHeaders, SchemaValidator } from "@jetcontract/runtime";
 import type {
   DeadLetterHeaders,
   OrderCancelledPayload,
@@ -16,7 +16,7 @@ import * as ajv from "./validators.ajv.js";
 
 /** Validates the headers of message 'DeadLetter'. */
 export const validateDeadLetterHeaders =
-  ajv.validateDeadLetterHeaders as SchemaValidator<Headers & DeadLetterHeaders>;
+  ajv.validateDeadLetterHeaders as SchemaValidator<MessageHeaders & DeadLetterHeaders>;
 
 /** Validates the payload of message 'OrderCancelled'. */
 export const validateOrderCancelledPayload =
@@ -28,7 +28,7 @@ export const validateOrderPlacedPayload =
 
 /** Validates the headers of message 'OrderPlaced'. */
 export const validateOrderPlacedHeaders =
-  ajv.validateOrderPlacedHeaders as SchemaValidator<Headers & OrderPlacedHeaders>;
+  ajv.validateOrderPlacedHeaders as SchemaValidator<MessageHeaders & OrderPlacedHeaders>;
 
 /** Validates the payload of message 'PaymentCaptured'. */
 export const validatePaymentCapturedPayload =

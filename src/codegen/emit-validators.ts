@@ -33,7 +33,7 @@ interface ValidatorRequest {
   readonly type: string;
   /** For an operation with several messages: the export names of their payload validators. */
   readonly anyOf?: readonly string[];
-  /** Header validators check string records: their type is `Headers & <type>`. */
+  /** Header validators check string records: their type is `MessageHeaders & <type>`. */
   readonly headers?: boolean;
   readonly location: SourceLocation;
   readonly what: string;
@@ -144,7 +144,7 @@ export function emitValidators(
     if (!compiled.has(request.exportName)) continue;
     typed.import("./types.js", request.type, true);
     const type = request.headers
-      ? `${typed.runtime(runtime.Headers)} & ${request.type}`
+      ? `${typed.runtime(runtime.MessageHeaders)} & ${request.type}`
       : request.type;
     typed.add({
       kind: "const",

@@ -30,7 +30,7 @@ interface RuntimeTypes {
   HandlerContext: Runtime.HandlerContext;
   MessageConsumer: Runtime.MessageConsumer;
   MessageHandler: Runtime.MessageHandler<unknown>;
-  Headers: Runtime.Headers;
+  MessageHeaders: Runtime.MessageHeaders;
   MessageDescriptor: Runtime.MessageDescriptor<unknown>;
   PublishOptions: Runtime.PublishOptions;
   PublishResult: Runtime.PublishResult;
@@ -54,7 +54,7 @@ export const runtime = {
   HandlerContext: type("HandlerContext"),
   MessageConsumer: type("MessageConsumer"),
   MessageHandler: type("MessageHandler"),
-  Headers: type("Headers"),
+  MessageHeaders: type("MessageHeaders"),
   MessageDescriptor: type("MessageDescriptor"),
   PublishOptions: type("PublishOptions"),
   PublishResult: type("PublishResult"),

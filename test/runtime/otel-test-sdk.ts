@@ -1,7 +1,7 @@
 /**
  * A minimal OpenTelemetry SDK for tests: recording spans, a W3C `traceparent` propagator and an
- * AsyncLocalStorage context manager, registered through `@opentelemetry/api`. (The official
- * `@opentelemetry/sdk-trace-base` declares a peer range that excludes the installed API 1.10.)
+ * AsyncLocalStorage context manager, registered through `@opentelemetry/api`. (The official SDKs
+ * are exercised by otel-sdk.test.ts; this one records parent ids for the span-tree asserts.)
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";

@@ -9,7 +9,6 @@ import {
   DeadLetterHeaders,
   type DuplicateSkippedEvent,
   ensureConsumer,
-  startDeadLetterCatcher,
 } from "../../packages/runtime/src/index.js";
 import type { Order } from "./support.js";
 import {
@@ -121,7 +120,7 @@ describe("crashing consumer processes", () => {
     await restarted.stop();
   });
 
-  it("the catcher dead-letters a message whose process died on every delivery", async () => {
+  it("a consumer catches, by default, a message whose process died on every delivery", async () => {
     const n = names("pc");
     await makeStreams(env.nc, n);
     const over = {
@@ -130,12 +129,6 @@ describe("crashing consumer processes", () => {
     };
     const d = consumerDescriptor(n, over as Partial<ReturnType<typeof consumerDescriptor>>);
     await ensureConsumer(env.nc, d, { maxDeliver: 2 });
-    const catcher = await startDeadLetterCatcher(env.nc, {
-      stream: n.stream,
-      consumer: n.durable,
-      dlq: { subject: n.dlqSubject, stream: n.dlqStream },
-    });
-    const caught = catcher.events.once("caught");
     const published = await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish(
       { id: "Z1", qty: 1 },
       { headers: { "x-tenant": "acme" } },
@@ -157,16 +150,19 @@ describe("crashing consumer processes", () => {
       worker.child.kill("SIGKILL");
       await worker.exited;
     }
-    // The advisory fires only while a pull request waits: a healthy consumer pulls.
+    // The advisory fires only while a pull request waits: a healthy consumer pulls, and its
+    // catcher (started with it, no other code) dead-letters the exhausted message.
     const seen: string[] = [];
     const healthy = createConsumer<Order>(env.nc, d, (o) => void seen.push(o.id));
     env.track(healthy);
+    const caught = healthy.events.once("deliveriesExhausted");
     await healthy.start();
     const event = await caught;
     expect(event).toMatchObject({ streamSequence: published.seq, deliveries: 2, duplicate: false });
     const [dlq] = await readStream(env.jsm, n.dlqStream);
     expect(dlq?.header?.get(DeadLetterHeaders.reason)).toBe("max-deliveries");
     expect(dlq?.header?.get(DeadLetterHeaders.deliveries)).toBe("2");
+    expect(dlq?.header?.get(DeadLetterHeaders.errorMessage)).toMatch(/^deliveries exhausted/);
     expect(dlq?.header?.get(DeadLetterHeaders.originSequence)).toBe(String(published.seq));
     expect(dlq?.header?.get("x-tenant")).toBe("acme");
     expect(JSON.parse(new TextDecoder().decode(dlq?.data))).toEqual({ id: "Z1", qty: 1 });
@@ -176,7 +172,6 @@ describe("crashing consumer processes", () => {
     expect(left).toBeNull();
     expect(seen).toEqual([]);
     await healthy.stop();
-    await catcher.stop();
   });
 });
 

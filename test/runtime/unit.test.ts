@@ -1,8 +1,17 @@
+import { JetStreamApiError } from "@nats-io/jetstream";
+import {
+  ClosedConnectionError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from "@nats-io/nats-core";
 import { describe, expect, it } from "vitest";
+import { baseDelayMs, seededRandom } from "../../packages/runtime/src/backoff.js";
+import { MemoryDedupStore } from "../../packages/runtime/src/dedup/memory.js";
+import { msToNanos, nanosToMs } from "../../packages/runtime/src/duration.js";
 import {
   BusinessRuleError,
   backoffDelayMs,
-  baseDelayMs,
   CircuitBreaker,
   type ConsumerDescriptor,
   consumerConfigFor,
@@ -14,18 +23,15 @@ import {
   isBusinessRuleError,
   isPermanentError,
   isTransientError,
-  LruTtlMap,
-  MemoryDedupStore,
   managedOwner,
-  msToNanos,
-  nanosToMs,
   PermanentError,
   type RetryPolicy,
   SchemaValidationError,
-  seededRandom,
   TransientError,
 } from "../../packages/runtime/src/index.js";
+import { LruTtlMap } from "../../packages/runtime/src/lru.js";
 import { classifyPublishFailure } from "../../packages/runtime/src/publisher.js";
+import { destinationTemplate } from "../../packages/runtime/src/semconv.js";
 
 const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({
   maxAttempts: 5,
@@ -113,7 +119,7 @@ describe("durations", () => {
 });
 
 describe("errors", () => {
-  it("classifies by class and guards across copies by name", () => {
+  it("classifies by class and guards across copies by a global brand", () => {
     const biz = new BusinessRuleError("no stock", "stock", { cause: new Error("x") });
     expect(isPermanentError(biz)).toBe(true);
     expect(isBusinessRuleError(biz)).toBe(true);
@@ -122,33 +128,79 @@ describe("errors", () => {
     expect(isPermanentError(new SchemaValidationError("bad", []))).toBe(true);
     expect(isTransientError(new HandlerTimeoutError(5))).toBe(true);
     expect(new TransientError("later", { retryAfterMs: 42 }).retryAfterMs).toBe(42);
-    // A class from another copy of the module with the same name.
+    // Another copy of the module (a second install, a bundle): the brand is a global symbol.
     class PermanentErrorCopy extends Error {}
-    Object.defineProperty(PermanentErrorCopy, "name", { value: "PermanentError" });
+    Object.defineProperty(
+      PermanentErrorCopy.prototype,
+      Symbol.for("@jetcontract/runtime.PermanentError"),
+      {
+        value: true,
+      },
+    );
     expect(isPermanentError(new PermanentErrorCopy("x"))).toBe(true);
+    // A minifier renaming the class changes nothing; a look-alike name is not a brand.
+    class PermanentError2 extends Error {}
+    Object.defineProperty(PermanentError2, "name", { value: "PermanentError" });
+    expect(isPermanentError(new PermanentError2("x"))).toBe(false);
     expect(isPermanentError(new Error("x"))).toBe(false);
     expect(errorClassName(new PermanentError("p"))).toBe("PermanentError");
     expect(errorClassName(new TypeError("t"))).toBe("TypeError");
   });
 
-  it("classifies publish failures", () => {
-    class TimeoutError extends Error {}
-    class JetStreamApiError extends Error {
-      constructor(
-        readonly code: number,
-        readonly status: number,
-      ) {
-        super("api");
-      }
-    }
-    class NoRespondersError extends Error {}
-    class ClosedConnectionError extends Error {}
+  it("names the failing paths and keywords of a schema failure, the first five", () => {
+    const issue = (instancePath: string, message: string, keyword: string) => ({
+      instancePath,
+      message,
+      keyword,
+    });
+    const e = new SchemaValidationError("OrderCreated does not match its schema", [
+      issue("/lines/0/qty", "must be >= 1", "minimum"),
+      issue("", "must have required property 'currency'", "required"),
+    ]);
+    expect(e.message).toBe(
+      "OrderCreated does not match its schema: /lines/0/qty must be >= 1 (minimum); / must have required property 'currency' (required)",
+    );
+    expect(e.issues).toHaveLength(2);
+    const many = new SchemaValidationError(
+      "x",
+      Array.from({ length: 8 }, (_, i) => issue(`/a/${i}`, "must be string", "type")),
+    );
+    expect(many.message).toMatch(/\/a\/4 must be string \(type\); and 3 more$/);
+    expect(many.message).not.toContain("/a/5");
+  });
+
+  it("classifies publish failures by nats.js class and JetStream API code", () => {
+    const api = (err_code: number, code: number) =>
+      new JetStreamApiError({ err_code, code, description: "api" });
     expect(classifyPublishFailure(new TimeoutError())).toBe("transient");
-    expect(classifyPublishFailure(new NoRespondersError())).toBe("no-responders");
-    expect(classifyPublishFailure(new JetStreamApiError(10071, 400))).toBe("expectation");
-    expect(classifyPublishFailure(new JetStreamApiError(10008, 503))).toBe("transient");
-    expect(classifyPublishFailure(new JetStreamApiError(10054, 400))).toBe("rejected");
+    expect(classifyPublishFailure(new NoRespondersError("$JS.API"))).toBe("no-responders");
+    // What the JetStream client throws on no responders: a wrapper with the RequestError as cause.
+    const wrapped = new Error("jetstream is not enabled", {
+      cause: new RequestError("no responders", { cause: new NoRespondersError("orders.x") }),
+    });
+    expect(classifyPublishFailure(wrapped)).toBe("no-responders");
+    expect(classifyPublishFailure(api(10071, 400))).toBe("expectation");
+    expect(classifyPublishFailure(api(10070, 400))).toBe("expectation");
+    expect(classifyPublishFailure(api(10008, 503))).toBe("transient");
+    expect(classifyPublishFailure(api(10000, 429))).toBe("transient");
+    expect(classifyPublishFailure(api(10054, 400))).toBe("rejected");
     expect(classifyPublishFailure(new ClosedConnectionError())).toBe("rejected");
+    // Look-alike classes (not nats.js's) are not mistaken for them.
+    class ClosedConnectionErrorLookalike extends Error {}
+    Object.defineProperty(ClosedConnectionErrorLookalike, "name", {
+      value: "ClosedConnectionError",
+    });
+    expect(classifyPublishFailure(new ClosedConnectionErrorLookalike())).toBe("transient");
+  });
+});
+
+describe("destinationTemplate", () => {
+  it("names a subject's * tokens from the channel parameters (low-cardinality span names)", () => {
+    expect(destinationTemplate("payments.*.captured", ["region"])).toBe(
+      "payments.{region}.captured",
+    );
+    expect(destinationTemplate("a.*.b.*", ["x"])).toBe("a.{x}.b.*");
+    expect(destinationTemplate("orders.placed")).toBe("orders.placed");
   });
 });
 

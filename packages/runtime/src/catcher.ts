@@ -6,7 +6,7 @@
  * delete it from the source stream. Catchers share a queue group, so one of them handles
  * each advisory; a crash between the steps leaves the message in the source (never lost).
  */
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { jsHandles } from "./connection.js";
 import { DEFAULT_DEAD_LETTER_PUBLISH, publishDeadLetter } from "./dead-letter.js";
 import type { DeadLetterTarget, PublishPolicy } from "./descriptors.js";
@@ -86,7 +86,7 @@ export async function startDeadLetterCatcher(
           attempts: advisory.deliveries,
           deliveries: advisory.deliveries,
           errorClass: "MaxDeliveriesExceeded",
-          errorMessage: `no decision after ${advisory.deliveries} deliveries`,
+          errorMessage: `deliveries exhausted: no decision after ${advisory.deliveries} deliveries`,
           firstFailureAt: now,
           lastFailureAt: now,
           reason: "max-deliveries",

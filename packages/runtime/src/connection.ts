@@ -5,11 +5,7 @@ import {
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import {
-  headers as createHeaders,
-  type MsgHdrs,
-  type NatsConnection,
-} from "@nats-io/transport-node";
+import { headers as createHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/nats-core";
 
 /** Either a connection or a JetStream client made from one. */
 export type Connectable = NatsConnection | JetStreamClient;

@@ -22,11 +22,18 @@
  * shortly before are pinned (kept regardless of the LRU bound) and, after the reconnect, get a
  * done marker written, so a redelivery that reaches another process is skipped too.
  */
-import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  type Consumer,
+  type ConsumerMessages,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { type BreakerState, CircuitBreaker } from "./breaker.js";
 import { Bulkhead } from "./bulkhead.js";
+import { type DeadLetterCatcher, startDeadLetterCatcher } from "./catcher.js";
 import { decodePayload } from "./codec.js";
 import {
   type Connectable,
@@ -43,7 +50,7 @@ import {
 import { createKvDedupStore } from "./dedup/kv.js";
 import { MemoryDedupStore } from "./dedup/memory.js";
 import type { ClaimToken, DedupStore } from "./dedup/types.js";
-import type { ConsumerDescriptor, Headers, PublishPolicy } from "./descriptors.js";
+import type { ConsumerDescriptor, MessageHeaders, PublishPolicy } from "./descriptors.js";
 import { nanosToMs, sleepMs } from "./duration.js";
 import { type EnsureConsumerOptions, ensureConsumer } from "./ensure.js";
 import {
@@ -57,6 +64,8 @@ import {
   SchemaValidationError,
 } from "./errors.js";
 import {
+  type ClosedEvent,
+  type ClosedReason,
   type ConsumerEvents,
   type DuplicateSkippedEvent,
   EventHub,
@@ -67,6 +76,7 @@ import {
   type ReleasedEvent,
 } from "./events.js";
 import { LruTtlMap } from "./lru.js";
+import { destinationTemplate } from "./semconv.js";
 import {
   Attr,
   type Attributes,
@@ -88,16 +98,28 @@ export interface HandlerContext {
   readonly deliveryCount: number;
   readonly idempotencyKey: string | undefined;
   readonly subject: string;
-  readonly headers: Headers;
+  readonly headers: MessageHeaders;
   readonly stream: string;
   readonly streamSequence: number;
   readonly consumer: string;
   /** Aborted when the handler timed out or the consumer stopped past its deadline. */
   readonly signal: AbortSignal;
-  /** The consumer span (`process <subject>`), active while the handler runs. */
-  readonly span: Span;
+  /**
+   * The consumer span, active while the handler runs (a no-op span without an OpenTelemetry
+   * SDK). The full API span is `trace.getActiveSpan()` of `@opentelemetry/api`.
+   */
+  readonly span: HandlerSpan;
   /** Extends the ack deadline now (the runtime also heartbeats on a timer). */
   working(): void;
+}
+
+/** What a handler may do with its span (a subset of OpenTelemetry's `Span`, so no import is needed). */
+export interface HandlerSpan {
+  /** Trace and span ids (for log correlation). */
+  spanContext(): { readonly traceId: string; readonly spanId: string };
+  setAttribute(key: string, value: string | number | boolean): unknown;
+  addEvent(name: string, attributes?: Record<string, string | number | boolean>): unknown;
+  isRecording(): boolean;
 }
 
 export type MessageHandler<T> = (payload: T, ctx: HandlerContext) => unknown;
@@ -135,6 +157,13 @@ export interface ConsumerOptions {
    * least 1 ms because a bare `nak()` on nats-server 2.9 can reset the delivery count).
    */
   readonly stopReleaseDelayMs?: number;
+  /**
+   * Start a dead-letter catcher with the consumer (default true when the descriptor has a DLQ):
+   * it copies messages whose deliveries ran out with no decision (the handler's process died
+   * every time) to the DLQ, reported as `deliveriesExhausted` events. Turn it off only when
+   * another process runs `startDeadLetterCatcher` for this consumer.
+   */
+  readonly catchExhausted?: boolean;
   readonly faults?: ConsumerFaults;
 }
 
@@ -143,11 +172,23 @@ export interface StopOptions {
   readonly deadlineMs?: number;
 }
 
-export interface MessageConsumer {
-  /** Binds to the durable consumer (creating it if `ensure`) and starts pulling. */
+export interface MessageConsumer extends AsyncDisposable {
+  /**
+   * Binds to the durable consumer (creating it if `ensure`) and starts pulling. A missing
+   * stream or durable is a `ConfigurationError` naming it.
+   */
   start(): Promise<void>;
   /** Stops pulling, lets in-flight handlers finish until the deadline, releases the rest. */
   stop(options?: StopOptions): Promise<void>;
+  /**
+   * Resolves when the consumer stopped for good: after `stop()`, or when its durable or stream
+   * disappeared from the server (then it stops by itself instead of retrying for ever). The
+   * same event is emitted as `closed`.
+   */
+  closed(): Promise<ClosedEvent>;
+  /** Durable consumer name and its stream (from the descriptor). */
+  readonly durable: string;
+  readonly stream: string;
   readonly events: EventSource<ConsumerEvents>;
   readonly breakerState: BreakerState | undefined;
   /** Handlers running now. */
@@ -240,7 +281,7 @@ class MessageContext implements HandlerContext {
     d: { readonly stream: string; readonly durable: string },
     attempt: number,
     readonly idempotencyKey: string | undefined,
-    readonly headers: Headers,
+    readonly headers: MessageHeaders,
     readonly span: Span,
     private readonly beat: (stage: string) => void,
   ) {
@@ -295,6 +336,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #fetches = new Set<ConsumerMessages>();
   readonly #random: RandomSource;
   readonly #attrs: Attributes;
+  /** The subject pattern that names spans (low-cardinality). */
+  readonly #template: string;
   readonly #tracer = tracer();
   #consumer: Consumer | undefined;
   #store: DedupStore | undefined;
@@ -321,6 +364,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #acks = new Set<Promise<void>>();
   /** Dead-letters of deliveries refused by the breaker with their attempts spent. */
   readonly #background = new Set<Promise<void>>();
+  #catcher: DeadLetterCatcher | undefined;
+  /** Set once a pull failed and the durable or its stream was found gone. */
+  #gone: { reason: ClosedReason; error: unknown } | undefined;
+  #checkingGone = false;
+  readonly #closed: Promise<ClosedEvent>;
+  #resolveClosed: (event: ClosedEvent) => void = () => undefined;
 
   private readonly nc: NatsConnection;
 
@@ -331,6 +380,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     private readonly options: ConsumerOptions,
   ) {
     this.#hub = new EventHub(options.hooks, options.logger);
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
     this.#handles = jsHandles(conn);
     const nc = this.#handles.nc;
     if (!nc) {
@@ -341,10 +393,15 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.nc = nc;
     this.#bulkhead = new Bulkhead(Math.max(1, Math.min(d.concurrency, d.maxAckPending)));
     this.#random = options.random ?? Math.random;
+    this.#template = destinationTemplate(d.subject);
     this.#attrs = {
       [Attr.system]: "nats",
-      [Attr.destination]: d.subject,
+      ...(d.subject.split(".").includes("*")
+        ? { [Attr.destinationTemplate]: this.#template }
+        : { [Attr.destination]: d.subject }),
       [Attr.consumerGroup]: d.durable,
+      [Attr.operationName]: "process",
+      [Attr.operationType]: "process",
     };
     if (d.breaker) {
       this.#breaker = new CircuitBreaker(d.breaker, (state, previous) =>
@@ -366,14 +423,41 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     return this.#bulkhead.peak;
   }
 
+  closed(): Promise<ClosedEvent> {
+    return this.#closed;
+  }
+
+  get durable(): string {
+    return this.d.durable;
+  }
+  get stream(): string {
+    return this.d.stream;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
   async start(): Promise<void> {
     if (this.#running) return;
     const d = this.d;
     if (this.options.ensure) {
       await ensureConsumer(this.conn, d, this.options.ensure === true ? {} : this.options.ensure);
     }
-    this.#consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
-    const info = await this.#consumer.info(true);
+    let info: Awaited<ReturnType<Consumer["info"]>>;
+    try {
+      this.#consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
+      info = await this.#consumer.info(true);
+    } catch (error) {
+      const reason = goneReason(error);
+      if (!reason) throw error;
+      throw new ConfigurationError(
+        reason === "stream-not-found"
+          ? `stream ${d.stream} not found (consumer ${d.durable}): create it with \`jetcontract streams apply <contract>\``
+          : `durable consumer ${d.durable} not found on stream ${d.stream}: create it with \`jetcontract streams apply <contract>\`, or start with { ensure: true }`,
+        { cause: error },
+      );
+    }
     // With `backoff`, each delivery's ack wait is its backoff entry: beat for the shortest.
     const ackWaitMs = nanosToMs(
       Math.min(...(info.config.backoff ?? []), info.config.ack_wait ?? 30_000_000_000),
@@ -390,6 +474,22 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         Math.max(COMPLETED_MIN_TTL_MS, 2 * Math.max(ackWaitMs, d.ackWaitMs)),
       );
       this.#watchConnection();
+    }
+    if (d.dlq && this.options.catchExhausted !== false) {
+      this.#catcher = await startDeadLetterCatcher(this.nc, {
+        stream: d.stream,
+        consumer: d.durable,
+        dlq: d.dlq,
+        ...(this.options.deadLetterPublish ? { publish: this.options.deadLetterPublish } : {}),
+        hooks: {
+          caught: (event) => {
+            this.#metrics.count("deadLettered", this.#attrs);
+            this.#hub.emit("deliveriesExhausted", event);
+          },
+          error: (event) =>
+            this.#emitError(`catcher-${event.stage}`, event.error, event.streamSequence),
+        },
+      });
     }
     this.#ticker = setInterval(() => this.#tick(), Math.max(5, Math.min(this.#heartbeatMs, 1_000)));
     this.#loop = this.#pump();
@@ -447,11 +547,47 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     await Promise.allSettled([...this.#sweeps]);
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = undefined;
+    await this.#catcher?.stop();
+    this.#catcher = undefined;
     this.#hub.emit("stopped", {
       operationId: this.d.operationId,
       consumer: this.d.durable,
       released,
     });
+    const closed: ClosedEvent = {
+      operationId: this.d.operationId,
+      consumer: this.d.durable,
+      stream: this.d.stream,
+      reason: this.#gone?.reason ?? "stopped",
+      ...(this.#gone ? { error: this.#gone.error } : {}),
+    };
+    this.#hub.emit("closed", closed);
+    this.#resolveClosed(closed);
+  }
+
+  /**
+   * After a failed or instantly empty pull: asks the server whether the durable and its stream
+   * still exist; if not, the consumer stops by itself (a pull would fail for ever).
+   */
+  #checkGone(): void {
+    if (this.#checkingGone || !this.#running || !this.#consumer) return;
+    this.#checkingGone = true;
+    const consumer = this.#consumer;
+    void consumer
+      .info(false)
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          const reason = goneReason(error);
+          if (!reason || !this.#running) return;
+          this.#gone = { reason, error };
+          // Not awaited here: stop() waits for the pull that called this.
+          void this.stop().catch((e: unknown) => this.#emitError("stop", e));
+        },
+      )
+      .finally(() => {
+        this.#checkingGone = false;
+      });
   }
 
   // ------------------------------------------------------------------ pulling
@@ -538,6 +674,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       // A pull that failed or ended at once with nothing: do not spin.
       if (failed || (received === 0 && Date.now() - started < 100)) {
         this.#pullCooldownUntilMs = Date.now() + 250;
+        this.#checkGone();
       }
       this.#wake();
     }
@@ -664,7 +801,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const ledger = this.#ledger.get(seq);
     const attempt = this.#attemptOf(m);
     if (hub.has("received")) hub.emit("received", this.#base(m, attempt));
-    this.#metrics.count("received", this.#attrs);
+    this.#metrics.consumedMessages.add(1, this.#attrs);
 
     // decode → validate → key
     const headers = headersToRecord(m.headers);
@@ -750,7 +887,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     // handler
     const parent = extractTraceContext(headers);
     const span = this.#tracer.startSpan(
-      `process ${m.subject}`,
+      `process ${this.#template}`,
       { kind: SpanKind.CONSUMER },
       parent,
     );
@@ -758,8 +895,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     if (span.isRecording()) {
       span.setAttributes({
         ...this.#attrs,
-        [Attr.operationType]: "process",
-        [Attr.operationName]: "process",
+        [Attr.destination]: m.subject,
         [Attr.stream]: d.stream,
         [Attr.streamSequence]: seq,
         [Attr.deliveryCount]: deliveryCount,
@@ -780,6 +916,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         new MessageContext(entry, m, this.d, attempt, key, headers, span, (stage) =>
           this.#send(() => m.working(), stage, seq),
         ),
+        span,
       );
       if (pending) await pending;
       ok = true;
@@ -787,7 +924,10 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       failure = error;
     }
     const durationMs = performance.now() - started;
-    this.#metrics.handlerDurationMs.record(durationMs, this.#attrs);
+    this.#metrics.processDuration.record(
+      durationMs / 1_000,
+      ok ? this.#attrs : { ...this.#attrs, [Attr.errorType]: errorClassName(failure) },
+    );
 
     if (ok) {
       this.#breaker?.onSuccess();
@@ -868,9 +1008,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.#metrics.count("retryScheduled", this.#attrs);
   }
 
-  #runHandler(entry: InFlight, payload: T, ctx: HandlerContext): Promise<void> | undefined {
+  #runHandler(
+    entry: InFlight,
+    payload: T,
+    ctx: HandlerContext,
+    span: Span,
+  ): Promise<void> | undefined {
     const timeoutMs = this.d.handlerTimeoutMs;
-    const result = context.with(trace.setSpan(context.active(), ctx.span), () =>
+    const result = context.with(trace.setSpan(context.active(), span), () =>
       this.handler(payload, ctx),
     );
     // A synchronous handler is done; only a promise needs the timeout race.
@@ -1209,4 +1354,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       });
     }
   }
+}
+
+/** Whether a JetStream API error says the durable or its stream does not exist. */
+function goneReason(error: unknown): ClosedReason | undefined {
+  if (!(error instanceof JetStreamApiError)) return undefined;
+  if (error.code === JetStreamApiCodes.StreamNotFound) return "stream-not-found";
+  if (error.code === JetStreamApiCodes.ConsumerNotFound) return "consumer-not-found";
+  return undefined;
 }

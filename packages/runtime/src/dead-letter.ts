@@ -4,7 +4,7 @@
  * removed by the DLQ stream's duplicate window). The caller terminates the original only after
  * this publish was acknowledged.
  */
-import { headers as createHeaders, type MsgHdrs } from "@nats-io/transport-node";
+import { headers as createHeaders, type MsgHdrs } from "@nats-io/nats-core";
 import type { RandomSource } from "./backoff.js";
 import type { JsHandles } from "./connection.js";
 import { safeHeaderValue } from "./connection.js";
@@ -112,6 +112,7 @@ export function publishDeadLetter(
     headers: buildDeadLetterHeaders(original, meta),
     policy,
     random,
+    stream: target.stream,
     expect: { streamName: target.stream },
   });
 }

@@ -18,7 +18,8 @@ export interface ValidationIssue {
   readonly keyword?: string;
 }
 
-export type Headers = Readonly<Record<string, string>>;
+/** Message headers as a plain record (named so as not to shadow the global `Headers`). */
+export type MessageHeaders = Readonly<Record<string, string>>;
 
 export interface MessageDescriptor<T> {
   /** Message id in the contract, e.g. `OrderCreated`. */
@@ -26,13 +27,13 @@ export interface MessageDescriptor<T> {
   /** Defaults to `application/json`: payload is UTF-8 JSON. */
   readonly contentType?: string;
   readonly validate?: SchemaValidator<T>;
-  readonly validateHeaders?: SchemaValidator<Headers>;
+  readonly validateHeaders?: SchemaValidator<MessageHeaders>;
   /**
    * The idempotency key of a message, used as `Nats-Msg-Id` and as the dedup key.
    * Undefined when the message has none (the runtime then uses the `Nats-Msg-Id` header if
    * present and otherwise skips dedup).
    */
-  readonly idempotencyKey?: (payload: T, headers: Headers) => string;
+  readonly idempotencyKey?: (payload: T, headers: MessageHeaders) => string;
   /**
    * Optional codec for payloads that are not UTF-8 JSON (added by the runtime; optional).
    * `decode` returns an unvalidated value; `validate` still runs on it.

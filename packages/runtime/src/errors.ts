@@ -1,24 +1,30 @@
 /**
  * Typed, named errors. Every error carries an optional `cause`; each class has a guard
- * (`isPermanentError(e)` ...) that also recognises instances from another copy of this module
- * (by `name` along the prototype chain), so guards work across bundles.
+ * (`isPermanentError(e)` ...) that checks a brand registered with `Symbol.for`, so guards
+ * recognise instances from another copy of this module (two bundles, two installs) and survive
+ * minifiers that rename classes.
  */
 import type { ValidationIssue } from "./descriptors.js";
 
-function hasName(e: unknown, name: string): boolean {
-  if (typeof e !== "object" || e === null) return false;
-  let proto: unknown = e;
-  while (proto !== null && typeof proto === "object") {
-    const ctor = (proto as { constructor?: { name?: unknown } }).constructor;
-    if (ctor?.name === name) return true;
-    proto = Object.getPrototypeOf(proto);
-  }
-  return false;
+/** Marks a class (and so its subclasses) with the global brand of `name`. */
+function brand(cls: abstract new (...args: never[]) => unknown, name: string): void {
+  Object.defineProperty(cls.prototype, Symbol.for(`@jetcontract/runtime.${name}`), {
+    value: true,
+  });
+}
+
+function guard<E>(name: string): (e: unknown) => e is E {
+  const key = Symbol.for(`@jetcontract/runtime.${name}`);
+  return (e: unknown): e is E =>
+    typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[key] === true;
 }
 
 /** Base class of every error the runtime throws. */
 export class JetcontractError extends Error {
   override name = "JetcontractError";
+  static {
+    brand(JetcontractError, "JetcontractError");
+  }
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }
@@ -29,11 +35,17 @@ export class JetcontractError extends Error {
 /** Thrown by a handler: this message can never succeed; dead-letter it now. */
 export class PermanentError extends JetcontractError {
   override name = "PermanentError";
+  static {
+    brand(PermanentError, "PermanentError");
+  }
 }
 
 /** A business rule rejected the message (a kind of permanent failure). */
 export class BusinessRuleError extends PermanentError {
   override name = "BusinessRuleError";
+  static {
+    brand(BusinessRuleError, "BusinessRuleError");
+  }
   constructor(
     message: string,
     readonly rule?: string,
@@ -46,23 +58,54 @@ export class BusinessRuleError extends PermanentError {
 /** The payload could not be decoded (not UTF-8 JSON, or the key extractor failed). */
 export class DecodeError extends PermanentError {
   override name = "DecodeError";
+  static {
+    brand(DecodeError, "DecodeError");
+  }
 }
 
-/** The payload or headers do not match the message schema. */
+/**
+ * The payload or headers do not match the message schema. The message names the failing paths
+ * and keywords (the first few); `issues` holds every one as ajv reported it
+ * (`instancePath` a JSON Pointer into the payload, `keyword` the failed schema keyword).
+ */
 export class SchemaValidationError extends PermanentError {
   override name = "SchemaValidationError";
+  static {
+    brand(SchemaValidationError, "SchemaValidationError");
+  }
   constructor(
-    message: string,
+    summary: string,
     readonly issues: readonly ValidationIssue[],
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(issues.length > 0 ? `${summary}: ${describeIssues(issues)}` : summary, options);
   }
+}
+
+/** Issues named in a message at most; the rest are counted. */
+const ISSUES_IN_MESSAGE = 5;
+
+/**
+ * One line for validation issues: `/lines/0/qty must be >= 1 (minimum); / must have required
+ * property 'currency' (required)`, the first few, then how many more.
+ */
+export function describeIssues(issues: readonly ValidationIssue[]): string {
+  const shown = issues
+    .slice(0, ISSUES_IN_MESSAGE)
+    .map(
+      (i) =>
+        `${i.instancePath || "/"} ${i.message ?? "is invalid"}${i.keyword ? ` (${i.keyword})` : ""}`,
+    );
+  const more = issues.length - shown.length;
+  return more > 0 ? `${shown.join("; ")}; and ${more} more` : shown.join("; ");
 }
 
 /** A failure worth retrying; `retryAfterMs` overrides the computed backoff delay. */
 export class TransientError extends JetcontractError {
   override name = "TransientError";
+  static {
+    brand(TransientError, "TransientError");
+  }
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options?: ErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
@@ -73,6 +116,9 @@ export class TransientError extends JetcontractError {
 /** The handler did not settle within `handlerTimeoutMs` (transient). */
 export class HandlerTimeoutError extends TransientError {
   override name = "HandlerTimeoutError";
+  static {
+    brand(HandlerTimeoutError, "HandlerTimeoutError");
+  }
   constructor(readonly timeoutMs: number) {
     super(`handler did not finish within ${timeoutMs}ms`);
   }
@@ -83,6 +129,9 @@ export class HandlerTimeoutError extends TransientError {
 /** Base of publish failures. */
 export class PublishError extends JetcontractError {
   override name = "PublishError";
+  static {
+    brand(PublishError, "PublishError");
+  }
   constructor(
     message: string,
     readonly subject: string,
@@ -97,26 +146,41 @@ export class PublishError extends JetcontractError {
 /** No stream captures the subject (permanent). */
 export class StreamNotFoundForSubjectError extends PublishError {
   override name = "StreamNotFoundForSubjectError";
+  static {
+    brand(StreamNotFoundForSubjectError, "StreamNotFoundForSubjectError");
+  }
 }
 
 /** An `expect` constraint (last sequence, last msg id, stream name) failed (permanent). */
 export class WrongExpectedSequenceError extends PublishError {
   override name = "WrongExpectedSequenceError";
+  static {
+    brand(WrongExpectedSequenceError, "WrongExpectedSequenceError");
+  }
 }
 
 /** Transient failures went on until the attempts or the deadline ran out. */
 export class PublishRetriesExhaustedError extends PublishError {
   override name = "PublishRetriesExhaustedError";
+  static {
+    brand(PublishRetriesExhaustedError, "PublishRetriesExhaustedError");
+  }
 }
 
 /** The caller's `AbortSignal` fired before the publish was acknowledged. */
 export class PublishAbortedError extends PublishError {
   override name = "PublishAbortedError";
+  static {
+    brand(PublishAbortedError, "PublishAbortedError");
+  }
 }
 
 /** The server rejected the publish for a reason that retrying will not fix. */
 export class PublishRejectedError extends PublishError {
   override name = "PublishRejectedError";
+  static {
+    brand(PublishRejectedError, "PublishRejectedError");
+  }
 }
 
 // ---------------------------------------------------------------- consumer side
@@ -124,48 +188,49 @@ export class PublishRejectedError extends PublishError {
 /** Publishing to the dead-letter subject failed; the original is released, not lost. */
 export class DeadLetterError extends JetcontractError {
   override name = "DeadLetterError";
+  static {
+    brand(DeadLetterError, "DeadLetterError");
+  }
 }
 
 /** A dedup store could not be reached or answered unexpectedly. */
 export class DedupStoreError extends JetcontractError {
   override name = "DedupStoreError";
+  static {
+    brand(DedupStoreError, "DedupStoreError");
+  }
 }
 
 /** Bad options or descriptor (programming error). */
 export class ConfigurationError extends JetcontractError {
   override name = "ConfigurationError";
+  static {
+    brand(ConfigurationError, "ConfigurationError");
+  }
 }
 
 // ---------------------------------------------------------------- guards
 
-export const isJetcontractError = (e: unknown): e is JetcontractError =>
-  e instanceof JetcontractError || hasName(e, "JetcontractError");
-export const isPermanentError = (e: unknown): e is PermanentError =>
-  e instanceof PermanentError || hasName(e, "PermanentError");
-export const isBusinessRuleError = (e: unknown): e is BusinessRuleError =>
-  e instanceof BusinessRuleError || hasName(e, "BusinessRuleError");
-export const isDecodeError = (e: unknown): e is DecodeError =>
-  e instanceof DecodeError || hasName(e, "DecodeError");
-export const isSchemaValidationError = (e: unknown): e is SchemaValidationError =>
-  e instanceof SchemaValidationError || hasName(e, "SchemaValidationError");
-export const isTransientError = (e: unknown): e is TransientError =>
-  e instanceof TransientError || hasName(e, "TransientError");
-export const isHandlerTimeoutError = (e: unknown): e is HandlerTimeoutError =>
-  e instanceof HandlerTimeoutError || hasName(e, "HandlerTimeoutError");
-export const isPublishError = (e: unknown): e is PublishError =>
-  e instanceof PublishError || hasName(e, "PublishError");
-export const isStreamNotFoundForSubjectError = (e: unknown): e is StreamNotFoundForSubjectError =>
-  e instanceof StreamNotFoundForSubjectError || hasName(e, "StreamNotFoundForSubjectError");
-export const isWrongExpectedSequenceError = (e: unknown): e is WrongExpectedSequenceError =>
-  e instanceof WrongExpectedSequenceError || hasName(e, "WrongExpectedSequenceError");
-export const isPublishRetriesExhaustedError = (e: unknown): e is PublishRetriesExhaustedError =>
-  e instanceof PublishRetriesExhaustedError || hasName(e, "PublishRetriesExhaustedError");
-export const isPublishAbortedError = (e: unknown): e is PublishAbortedError =>
-  e instanceof PublishAbortedError || hasName(e, "PublishAbortedError");
-export const isDeadLetterError = (e: unknown): e is DeadLetterError =>
-  e instanceof DeadLetterError || hasName(e, "DeadLetterError");
-export const isDedupStoreError = (e: unknown): e is DedupStoreError =>
-  e instanceof DedupStoreError || hasName(e, "DedupStoreError");
+export const isJetcontractError = guard<JetcontractError>("JetcontractError");
+export const isPermanentError = guard<PermanentError>("PermanentError");
+export const isBusinessRuleError = guard<BusinessRuleError>("BusinessRuleError");
+export const isDecodeError = guard<DecodeError>("DecodeError");
+export const isSchemaValidationError = guard<SchemaValidationError>("SchemaValidationError");
+export const isTransientError = guard<TransientError>("TransientError");
+export const isHandlerTimeoutError = guard<HandlerTimeoutError>("HandlerTimeoutError");
+export const isPublishError = guard<PublishError>("PublishError");
+export const isStreamNotFoundForSubjectError = guard<StreamNotFoundForSubjectError>(
+  "StreamNotFoundForSubjectError",
+);
+export const isWrongExpectedSequenceError = guard<WrongExpectedSequenceError>(
+  "WrongExpectedSequenceError",
+);
+export const isPublishRetriesExhaustedError = guard<PublishRetriesExhaustedError>(
+  "PublishRetriesExhaustedError",
+);
+export const isPublishAbortedError = guard<PublishAbortedError>("PublishAbortedError");
+export const isDeadLetterError = guard<DeadLetterError>("DeadLetterError");
+export const isDedupStoreError = guard<DedupStoreError>("DedupStoreError");
 
 /** Name of an error's class for headers and events (`Error` for non-errors). */
 export function errorClassName(e: unknown): string {

@@ -203,6 +203,18 @@ export interface StoppedEvent {
   readonly released: number;
 }
 
+/** Why a consumer stopped for good. */
+export type ClosedReason = "stopped" | "consumer-not-found" | "stream-not-found";
+
+export interface ClosedEvent {
+  readonly operationId: string;
+  readonly consumer: string;
+  readonly stream: string;
+  readonly reason: ClosedReason;
+  /** What the server answered, for `consumer-not-found` and `stream-not-found`. */
+  readonly error?: unknown;
+}
+
 export interface ConsumerEvents {
   received: ReceivedEvent;
   duplicateSkipped: DuplicateSkippedEvent;
@@ -218,6 +230,13 @@ export interface ConsumerEvents {
   breakerClosed: BreakerStateEvent;
   error: ConsumerErrorEvent;
   stopped: StoppedEvent;
+  /**
+   * A message whose deliveries ran out with no decision (its handler's process died every
+   * time) was copied to the DLQ by the consumer's catcher and removed from the source.
+   */
+  deliveriesExhausted: CaughtEvent;
+  /** The consumer stopped for good: `stop()`, or its durable or stream disappeared. */
+  closed: ClosedEvent;
 }
 
 export interface CaughtEvent {

@@ -1,17 +1,13 @@
 /**
  * `@jetcontract/runtime`: resilient publish and consume on JetStream. Usable by hand,
  * without the generator; generated code is a thin typed layer over it.
+ *
+ * The curated public surface. Also: `@jetcontract/runtime/testing` (handler test helpers) and
+ * `@jetcontract/runtime/internal` (what jetcontract's generator and CLI share with the runtime;
+ * not for application code, it may change in any release).
  */
 
-export {
-  type Backoff,
-  backoffDelayMs,
-  baseDelayMs,
-  createBackoff,
-  maxBackoffDelayMs,
-  type RandomSource,
-  seededRandom,
-} from "./backoff.js";
+export { type Backoff, backoffDelayMs, createBackoff, type RandomSource } from "./backoff.js";
 export { type BreakerSnapshot, type BreakerState, CircuitBreaker } from "./breaker.js";
 export { Bulkhead } from "./bulkhead.js";
 export {
@@ -26,6 +22,7 @@ export {
   type ConsumerOptions,
   createConsumer,
   type HandlerContext,
+  type HandlerSpan,
   type MessageConsumer,
   type MessageHandler,
   type StopOptions,
@@ -46,22 +43,20 @@ export {
   toJetStreamConsumerConfig,
 } from "./consumer-config.js";
 export {
-  buildDeadLetterHeaders,
   DEFAULT_DEAD_LETTER_PUBLISH,
   DeadLetterHeaders,
   type DeadLetterMetadata,
   type DeadLetterReason,
-  deadLetterMsgId,
 } from "./dead-letter.js";
-export { createKvDedupStore, type KvDedupOptions, KvDedupStore, kvKeyFor } from "./dedup/kv.js";
+// One way to make each store: its factory (the classes are exported as types only).
+export { createKvDedupStore, type KvDedupOptions, type KvDedupStore } from "./dedup/kv.js";
 export {
   createMemoryDedupStore,
   type MemoryDedupOptions,
-  MemoryDedupStore,
+  type MemoryDedupStore,
 } from "./dedup/memory.js";
 export type { ClaimResult, ClaimToken, DedupStore } from "./dedup/types.js";
 export type * from "./descriptors.js";
-export { msToNanos, nanosToMs } from "./duration.js";
 export {
   type EnsureConsumerOptions,
   type EnsureStreamOptions,
@@ -70,8 +65,13 @@ export {
 } from "./ensure.js";
 export * from "./errors.js";
 export type * from "./events.js";
+export {
+  type ConnectionState,
+  type ConsumerHealth,
+  evaluateHealth,
+  type Health,
+} from "./health.js";
 export { keyPart } from "./key.js";
-export { LruTtlMap } from "./lru.js";
 export {
   type BreakerInput,
   type ConsumerInput,
@@ -101,7 +101,8 @@ export {
   type PublishOptions,
   type PublishResult,
 } from "./publisher.js";
-export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./telemetry.js";
+export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./semconv.js";
+export { createService, type Service, type ServiceOptions } from "./service.js";
 export {
   AjvValidationError,
   ajvEqual,

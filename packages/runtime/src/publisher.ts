@@ -4,15 +4,27 @@
  * bounded by attempts and an overall deadline, honouring an AbortSignal.
  */
 import { randomUUID } from "node:crypto";
-import type { PubAck } from "@nats-io/jetstream";
-import type { MsgHdrs } from "@nats-io/transport-node";
-import { propagation } from "@opentelemetry/api";
+import { JetStreamApiCodes, JetStreamApiError, type PubAck } from "@nats-io/jetstream";
+import {
+  ClosedConnectionError,
+  DrainingConnectionError,
+  type MsgHdrs,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from "@nats-io/nats-core";
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
 import { encodePayload } from "./codec.js";
 import { type Connectable, type JsHandles, jsHandles, recordToHeaders } from "./connection.js";
-import type { Headers, PublisherDescriptor, PublishPolicy, RetryPolicy } from "./descriptors.js";
+import type {
+  MessageHeaders,
+  PublisherDescriptor,
+  PublishPolicy,
+  RetryPolicy,
+} from "./descriptors.js";
 import { sleepMs } from "./duration.js";
 import {
+  errorClassName,
   PublishAbortedError,
   PublishRejectedError,
   PublishRetriesExhaustedError,
@@ -28,10 +40,12 @@ import {
   type PublisherEvents,
 } from "./events.js";
 import { DEFAULT_PUBLISH_POLICY } from "./policy.js";
+import { destinationTemplate } from "./semconv.js";
 import {
   Attr,
   context,
   injectTraceContext,
+  propagation,
   RuntimeMetrics,
   recordSpanError,
   SpanKind,
@@ -79,9 +93,14 @@ export interface PublisherOptions {
   readonly random?: RandomSource;
 }
 
-export interface Publisher<T> {
+export interface Publisher<T> extends AsyncDisposable {
   /** Publishes one message; resolves once the stream acknowledged it. */
   publish(payload: T, options?: PublishOptions): Promise<PublishResult>;
+  /**
+   * Refuses new publishes (`PublishRejectedError`) and resolves when those in flight settled.
+   * The connection stays open: it belongs to the caller. `await using` calls it.
+   */
+  close(): Promise<void>;
   readonly events: EventSource<PublisherEvents>;
 }
 
@@ -106,112 +125,150 @@ export function createPublisher<T>(
   };
   const hasWildcard = descriptor.subject.split(".").includes("*");
   const spanTracer = tracer();
-  const fixedMetricAttributes = { [Attr.destination]: descriptor.subject };
-  const metricAttributes = (subject: string) =>
-    hasWildcard ? { [Attr.destination]: subject } : fixedMetricAttributes;
+  // Spans and metrics name the channel address (`payments.{region}.captured`), not the
+  // concrete subject, so parameterised channels stay low-cardinality.
+  const template = destinationTemplate(descriptor.subject, descriptor.subjectParams);
+  const metricAttributes = {
+    ...baseAttributes,
+    ...(hasWildcard
+      ? { [Attr.destinationTemplate]: template }
+      : { [Attr.destination]: descriptor.subject }),
+  };
 
+  const publishOne = async (payload: T, opts: PublishOptions): Promise<PublishResult> => {
+    const subject = hasWildcard
+      ? fillSubject(descriptor.subject, opts.params, descriptor.subjectParams)
+      : descriptor.subject;
+    const userHeaders: MessageHeaders = opts.headers ?? {};
+    if (validate && !validate(payload)) {
+      throw new SchemaValidationError(
+        `outbound ${descriptor.message.name} does not match its schema`,
+        validate.errors ?? [],
+      );
+    }
+    if (validateHeaders && !validateHeaders(userHeaders)) {
+      throw new SchemaValidationError(
+        `outbound ${descriptor.message.name} headers do not match their schema`,
+        validateHeaders.errors ?? [],
+      );
+    }
+    const msgId =
+      opts.msgId ?? descriptor.message.idempotencyKey?.(payload, userHeaders) ?? randomUUID();
+    const data = encodePayload(descriptor.message, payload);
+    const started = performance.now();
+    const span = spanTracer.startSpan(`publish ${template}`, { kind: SpanKind.PRODUCER });
+    // Attributes are built only for a recording span (no SDK registered: no cost).
+    if (span.isRecording()) {
+      span.setAttributes({
+        ...baseAttributes,
+        [Attr.destination]: subject,
+        ...(hasWildcard ? { [Attr.destinationTemplate]: template } : {}),
+        [Attr.messageId]: msgId,
+        [Attr.bodySize]: data.byteLength,
+      });
+    }
+    // Trace context goes into headers when a span records or a propagator is registered.
+    let carrier: Readonly<Record<string, string>> = userHeaders;
+    if (span.isRecording() || propagation.fields().length > 0) {
+      const withTrace: Record<string, string> = { ...userHeaders };
+      injectTraceContext(trace.setSpan(context.active(), span), withTrace);
+      carrier = withTrace;
+    }
+    const hdrs = recordToHeaders(carrier);
+    try {
+      const result = await publishWithRetry(handles, {
+        subject,
+        data,
+        msgId,
+        headers: hdrs,
+        policy,
+        random,
+        expect: opts.expect,
+        stream: descriptor.stream,
+        signal: opts.signal,
+        deadlineMs: opts.deadlineMs,
+        onRetry: hub.has("publishRetried")
+          ? (attempt, delayMs, error) =>
+              hub.emit("publishRetried", {
+                operationId: descriptor.operationId,
+                subject,
+                msgId,
+                attempt,
+                delayMs,
+                error,
+              })
+          : undefined,
+      });
+      const durationMs = performance.now() - started;
+      if (span.isRecording()) {
+        span.setAttribute(Attr.stream, result.stream);
+        span.setAttribute(Attr.streamSequence, result.seq);
+        if (result.duplicate) span.setAttribute("jetcontract.duplicate", true);
+      }
+      span.end();
+      metricsSink.sentMessages.add(1, metricAttributes);
+      metricsSink.operationDuration.record(durationMs / 1_000, metricAttributes);
+      if (hub.has("published")) {
+        hub.emit("published", {
+          operationId: descriptor.operationId,
+          subject,
+          msgId,
+          stream: result.stream,
+          seq: result.seq,
+          duplicate: result.duplicate,
+          attempts: result.attempts,
+          durationMs,
+        });
+      }
+      return result;
+    } catch (error) {
+      recordSpanError(span, error);
+      span.end();
+      metricsSink.operationDuration.record((performance.now() - started) / 1_000, {
+        ...metricAttributes,
+        [Attr.errorType]: errorClassName(error),
+      });
+      if (hub.has("publishFailed")) {
+        hub.emit("publishFailed", {
+          operationId: descriptor.operationId,
+          subject,
+          msgId,
+          attempts: (error as { attempts?: number }).attempts ?? 0,
+          error,
+        });
+      }
+      throw error;
+    }
+  };
+
+  // In-flight publishes, so `close()` can wait for them.
+  let pending = 0;
+  let closing = false;
+  let idle: (() => void) | undefined;
   return {
     events: hub,
-    async publish(payload, opts = {}) {
-      const subject = hasWildcard
-        ? fillSubject(descriptor.subject, opts.params, descriptor.subjectParams)
-        : descriptor.subject;
-      const userHeaders: Headers = opts.headers ?? {};
-      if (validate && !validate(payload)) {
-        throw new SchemaValidationError(
-          `outbound ${descriptor.message.name} does not match its schema`,
-          validate.errors ?? [],
+    publish(payload, opts = {}) {
+      if (closing) {
+        return Promise.reject(
+          new PublishRejectedError(
+            `publisher of ${descriptor.subject} is closed`,
+            descriptor.subject,
+            opts.msgId ?? "",
+            0,
+          ),
         );
       }
-      if (validateHeaders && !validateHeaders(userHeaders)) {
-        throw new SchemaValidationError(
-          `outbound ${descriptor.message.name} headers do not match their schema`,
-          validateHeaders.errors ?? [],
-        );
-      }
-      const msgId =
-        opts.msgId ?? descriptor.message.idempotencyKey?.(payload, userHeaders) ?? randomUUID();
-      const data = encodePayload(descriptor.message, payload);
-      const started = performance.now();
-      const span = spanTracer.startSpan(`publish ${subject}`, { kind: SpanKind.PRODUCER });
-      // Attributes are built only for a recording span (no SDK registered: no cost).
-      if (span.isRecording()) {
-        span.setAttributes({
-          ...baseAttributes,
-          [Attr.destination]: subject,
-          [Attr.messageId]: msgId,
-          [Attr.bodySize]: data.byteLength,
-        });
-      }
-      // Trace context goes into headers when a span records or a propagator is registered.
-      let carrier: Readonly<Record<string, string>> = userHeaders;
-      if (span.isRecording() || propagation.fields().length > 0) {
-        const withTrace: Record<string, string> = { ...userHeaders };
-        injectTraceContext(trace.setSpan(context.active(), span), withTrace);
-        carrier = withTrace;
-      }
-      const hdrs = recordToHeaders(carrier);
-      try {
-        const result = await publishWithRetry(handles, {
-          subject,
-          data,
-          msgId,
-          headers: hdrs,
-          policy,
-          random,
-          expect: opts.expect,
-          signal: opts.signal,
-          deadlineMs: opts.deadlineMs,
-          onRetry: hub.has("publishRetried")
-            ? (attempt, delayMs, error) =>
-                hub.emit("publishRetried", {
-                  operationId: descriptor.operationId,
-                  subject,
-                  msgId,
-                  attempt,
-                  delayMs,
-                  error,
-                })
-            : undefined,
-        });
-        const durationMs = performance.now() - started;
-        if (span.isRecording()) {
-          span.setAttribute(Attr.stream, result.stream);
-          span.setAttribute(Attr.streamSequence, result.seq);
-          if (result.duplicate) span.setAttribute("jetcontract.duplicate", true);
-        }
-        span.end();
-        const attributes = metricAttributes(subject);
-        metricsSink.count("published", attributes);
-        metricsSink.publishDurationMs.record(durationMs, attributes);
-        if (hub.has("published")) {
-          hub.emit("published", {
-            operationId: descriptor.operationId,
-            subject,
-            msgId,
-            stream: result.stream,
-            seq: result.seq,
-            duplicate: result.duplicate,
-            attempts: result.attempts,
-            durationMs,
-          });
-        }
-        return result;
-      } catch (error) {
-        recordSpanError(span, error);
-        span.end();
-        metricsSink.count("publishFailed", metricAttributes(subject));
-        if (hub.has("publishFailed")) {
-          hub.emit("publishFailed", {
-            operationId: descriptor.operationId,
-            subject,
-            msgId,
-            attempts: (error as { attempts?: number }).attempts ?? 0,
-            error,
-          });
-        }
-        throw error;
-      }
+      pending++;
+      return publishOne(payload, opts).finally(() => {
+        if (--pending === 0) idle?.();
+      });
+    },
+    async close() {
+      closing = true;
+      if (pending > 0) await new Promise<void>((resolve) => (idle = resolve));
+    },
+    [Symbol.asyncDispose]() {
+      return this.close();
     },
   };
 }
@@ -248,6 +305,8 @@ export function fillSubject(
 
 export interface PublishRequest {
   readonly subject: string;
+  /** The stream the contract puts the subject in (named when no stream captures it). */
+  readonly stream?: string | undefined;
   readonly data: Uint8Array;
   readonly msgId: string;
   readonly headers: MsgHdrs;
@@ -261,45 +320,44 @@ export interface PublishRequest {
 
 type FailureKind = "transient" | "no-responders" | "expectation" | "rejected";
 
-function chainNames(e: unknown): string[] {
-  const names: string[] = [];
-  let proto: unknown = e;
-  while (proto !== null && typeof proto === "object") {
-    const ctor = (proto as { constructor?: { name?: string } }).constructor;
-    if (ctor?.name) names.push(ctor.name);
-    proto = Object.getPrototypeOf(proto);
-  }
-  return names;
+/** JetStream API error codes the publish path tells apart (nats.js names only some). */
+const ApiCode = {
+  ...JetStreamApiCodes,
+  StreamWrongLastMsgId: 10070,
+  StreamNameMismatch: 10060,
+} as const;
+
+/** HTTP-like statuses of JetStream API replies that mean "try again". */
+const TRANSIENT_STATUS: ReadonlySet<number> = new Set([
+  408, // request timeout
+  429, // too many requests (2.11+ servers under load)
+  503, // no leader / unavailable
+]);
+
+/** True for "no responders": from nats-core itself, or wrapped by the JetStream client. */
+function isNoResponders(e: unknown): boolean {
+  if (e instanceof NoRespondersError) return true;
+  if (e instanceof RequestError && e.isNoResponders()) return true;
+  const cause = e instanceof Error ? e.cause : undefined;
+  return cause !== undefined && cause !== e && isNoResponders(cause);
 }
 
 /** How a failed JetStream publish should be handled. */
 export function classifyPublishFailure(e: unknown): FailureKind {
-  const names = chainNames(e);
-  const cause = (e as { cause?: unknown })?.cause;
-  const causeNames = cause ? chainNames(cause) : [];
-  if (names.includes("TimeoutError")) return "transient";
-  if (
-    names.includes("NoRespondersError") ||
-    names.includes("JetStreamNotEnabled") ||
-    causeNames.includes("NoRespondersError")
-  ) {
-    return "no-responders";
-  }
-  if (names.includes("ClosedConnectionError") || names.includes("DrainingConnectionError")) {
+  if (e instanceof TimeoutError) return "transient";
+  if (isNoResponders(e)) return "no-responders";
+  if (e instanceof ClosedConnectionError || e instanceof DrainingConnectionError) {
     return "rejected";
   }
-  if (names.includes("JetStreamApiError")) {
-    const code = (e as { code?: number }).code;
-    const status = (e as { status?: number }).status;
-    // 10071 wrong last sequence, 10164 unknown last sequence, 10070 wrong last msg id,
-    // 10060 expected stream does not match
-    if (code === 10071 || code === 10164 || code === 10070 || code === 10060) return "expectation";
-    if (status === 503) return "transient";
-    return "rejected";
-  }
-  if (names.includes("JetStreamError")) {
-    const msg = String((e as Error).message);
-    if (/wrong last|expected stream/i.test(msg)) return "expectation";
+  if (e instanceof JetStreamApiError) {
+    switch (e.code) {
+      case ApiCode.StreamWrongLastSequence:
+      case ApiCode.StreamWrongLastSequenceUnknown:
+      case ApiCode.StreamWrongLastMsgId:
+      case ApiCode.StreamNameMismatch:
+        return "expectation";
+    }
+    return TRANSIENT_STATUS.has(e.status) ? "transient" : "rejected";
   }
   // Connection errors, request errors, unknown failures: worth another try.
   return "transient";
@@ -366,7 +424,7 @@ export async function publishWithRetry(
       if (kind === "no-responders") kind = await streamLookup(handles, req.subject);
       if (kind === "no-stream") {
         throw new StreamNotFoundForSubjectError(
-          `no stream captures subject ${req.subject}`,
+          `no stream captures subject ${req.subject}${req.stream ? ` (the contract puts it in stream ${req.stream})` : ""}: create it with \`jetcontract streams apply <contract>\``,
           req.subject,
           req.msgId,
           attempt,
@@ -430,14 +488,10 @@ async function streamLookup(
     await jsm.streams.find(subject);
     return "transient";
   } catch (e) {
-    const names = chainNames(e);
-    if (
-      names.includes("StreamNotFoundError") ||
-      /no stream matches/i.test(String((e as Error)?.message))
-    ) {
-      return "no-stream";
-    }
-    return "transient";
+    // A definite answer that no stream matches; a failed lookup (no meta leader...) is transient.
+    return e instanceof JetStreamApiError && e.code === ApiCode.StreamNotFound
+      ? "no-stream"
+      : "transient";
   }
 }
 

@@ -1,63 +1,129 @@
 /**
- * OpenTelemetry through `@opentelemetry/api` only: no-op unless the application registers an
- * SDK. Spans follow the messaging semantic conventions; `traceparent` travels in NATS headers
- * through the global propagator.
+ * OpenTelemetry through `@opentelemetry/api`, an optional peer dependency: loaded when the
+ * application has it (so the runtime shares the application's one copy and its registered
+ * SDK), otherwise a no-op stand-in. Spans follow the messaging semantic conventions;
+ * `traceparent` travels in NATS headers through the global propagator.
  */
-import {
-  type Attributes,
-  type Context,
-  type Counter,
-  context,
-  type Histogram,
-  metrics,
-  propagation,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type TextMapGetter,
-  type Tracer,
-  trace,
-} from "@opentelemetry/api";
+import { createRequire } from "node:module";
+import type * as Otel from "@opentelemetry/api";
+import { Attr, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, Metric } from "./semconv.js";
 
-export const INSTRUMENTATION_NAME = "jetcontract";
-const INSTRUMENTATION_VERSION = "0.1.0";
+export { Attr, INSTRUMENTATION_NAME };
+export type Attributes = Otel.Attributes;
+export type Context = Otel.Context;
+export type Span = Otel.Span;
+type Counter = Otel.Counter;
+type Histogram = Otel.Histogram;
 
-/** Semantic-convention attribute names used by the runtime. */
-export const Attr = {
-  system: "messaging.system",
-  destination: "messaging.destination.name",
-  operationType: "messaging.operation.type",
-  operationName: "messaging.operation.name",
-  messageId: "messaging.message.id",
-  bodySize: "messaging.message.body.size",
-  consumerGroup: "messaging.consumer.group.name",
-  stream: "jetcontract.stream",
-  streamSequence: "jetcontract.stream.sequence",
-  deliveryCount: "jetcontract.delivery_count",
-  attempt: "jetcontract.attempt",
-  outcome: "jetcontract.outcome",
-  errorType: "error.type",
-} as const;
-
-export function tracer(): Tracer {
-  return trace.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
+/** The part of `@opentelemetry/api` the runtime uses. */
+interface Api {
+  readonly trace: Pick<typeof Otel.trace, "getTracer" | "setSpan">;
+  readonly context: Pick<typeof Otel.context, "active" | "with">;
+  readonly propagation: Pick<typeof Otel.propagation, "inject" | "extract" | "fields">;
+  readonly metrics: Pick<typeof Otel.metrics, "getMeter">;
+  readonly ROOT_CONTEXT: Otel.Context;
 }
 
-/** Counters per event name plus the handler-duration histogram, created once per meter. */
+/** Without `@opentelemetry/api` installed: spans that record nothing, meters that drop values. */
+function noopApi(): Api {
+  const root = {
+    getValue: () => undefined,
+    setValue: () => root,
+    deleteValue: () => root,
+  } as Otel.Context;
+  const span = {
+    spanContext: () => ({ traceId: "0".repeat(32), spanId: "0".repeat(16), traceFlags: 0 }),
+    setAttribute: () => span,
+    setAttributes: () => span,
+    addEvent: () => span,
+    addLink: () => span,
+    addLinks: () => span,
+    setStatus: () => span,
+    updateName: () => span,
+    end: () => undefined,
+    isRecording: () => false,
+    recordException: () => undefined,
+  } as Otel.Span;
+  const instrument = { add: () => undefined, record: () => undefined };
+  const meter = {
+    createCounter: () => instrument,
+    createHistogram: () => instrument,
+    createUpDownCounter: () => instrument,
+  } as unknown as Otel.Meter;
+  const tracer = {
+    startSpan: () => span,
+    startActiveSpan: (_name: string, ...args: unknown[]) =>
+      (args[args.length - 1] as (s: Otel.Span) => unknown)(span),
+  } as Otel.Tracer;
+  return {
+    trace: { getTracer: () => tracer, setSpan: (ctx) => ctx },
+    context: {
+      active: () => root,
+      with: (_ctx, fn, thisArg, ...args) => fn.call(thisArg, ...args),
+    },
+    propagation: { inject: () => undefined, extract: (ctx) => ctx, fields: () => [] },
+    metrics: { getMeter: () => meter },
+    ROOT_CONTEXT: root,
+  };
+}
+
+/**
+ * Loaded synchronously (no top-level await, so a CommonJS service can `require()` the runtime on
+ * Node >= 22.12). In Node `import` and `require` of `@opentelemetry/api` give the same (CommonJS)
+ * module, and the API keeps its registered SDK on a global anyway.
+ */
+function loadApi(): Api {
+  try {
+    return createRequire(import.meta.url)("@opentelemetry/api") as Api;
+  } catch {
+    return noopApi();
+  }
+}
+
+const api: Api = loadApi();
+
+export const { context, trace, propagation, ROOT_CONTEXT } = api;
+
+/** `SpanKind` values of the API (a numeric enum there; constants here so no import is needed). */
+export const SpanKind = {
+  PRODUCER: 3 as Otel.SpanKind.PRODUCER,
+  CONSUMER: 4 as Otel.SpanKind.CONSUMER,
+  CLIENT: 2 as Otel.SpanKind.CLIENT,
+} as const;
+const STATUS_ERROR = 2 as Otel.SpanStatusCode.ERROR;
+
+export function tracer(): Otel.Tracer {
+  return api.trace.getTracer(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
+}
+
+/**
+ * The messaging conventions' standard instruments, plus a `jetcontract.<event>` counter per
+ * runtime event the conventions have no name for (retries scheduled, dead-lettered, duplicates
+ * skipped, breaker state changes...). Created once per meter.
+ */
 export class RuntimeMetrics {
   readonly #counters = new Map<string, Counter>();
-  readonly #meter = metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
-  readonly handlerDurationMs: Histogram = this.#meter.createHistogram(
-    "jetcontract.handler.duration",
-    { unit: "ms", description: "Handler run time per delivery" },
-  );
-  readonly publishDurationMs: Histogram = this.#meter.createHistogram(
-    "jetcontract.publish.duration",
-    { unit: "ms", description: "Publish time until the stream acknowledged, retries included" },
-  );
+  readonly #meter = api.metrics.getMeter(INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION);
+  readonly sentMessages: Counter = this.#meter.createCounter(Metric.sentMessages, {
+    unit: "{message}",
+    description: "Messages a producer sent (acknowledged by the stream)",
+  });
+  readonly consumedMessages: Counter = this.#meter.createCounter(Metric.consumedMessages, {
+    unit: "{message}",
+    description: "Messages delivered to a consumer",
+  });
+  /** Publish time until the stream acknowledged it, retries included (seconds). */
+  readonly operationDuration: Histogram = this.#meter.createHistogram(Metric.operationDuration, {
+    unit: "s",
+    description: "Duration of a messaging operation (publish, retries included)",
+  });
+  /** Handler run time per delivery (seconds). */
+  readonly processDuration: Histogram = this.#meter.createHistogram(Metric.processDuration, {
+    unit: "s",
+    description: "Duration of processing operation",
+  });
 
-  /** Adds one to the counter of `event` (e.g. `jetcontract.acked`). */
+  /** Adds one to the counter of `event` (e.g. `jetcontract.retryScheduled`). */
   count(event: string, attributes: Attributes): void {
     let counter = this.#counters.get(event);
     if (counter === undefined) {
@@ -72,10 +138,10 @@ export class RuntimeMetrics {
 
 /** Writes the active trace context into a plain header record (W3C `traceparent` by default). */
 export function injectTraceContext(ctx: Context, carrier: Record<string, string>): void {
-  propagation.inject(ctx, carrier);
+  api.propagation.inject(ctx, carrier);
 }
 
-const headerGetter: TextMapGetter<Readonly<Record<string, string>>> = {
+const headerGetter: Otel.TextMapGetter<Readonly<Record<string, string>>> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => {
     const direct = carrier[key];
@@ -88,18 +154,15 @@ const headerGetter: TextMapGetter<Readonly<Record<string, string>>> = {
 
 /** Reads a trace context from message headers. */
 export function extractTraceContext(headers: Readonly<Record<string, string>>): Context {
-  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+  return api.propagation.extract(api.ROOT_CONTEXT, headers, headerGetter);
 }
-
-export type { Attributes, Context, Span };
-export { context, SpanKind, SpanStatusCode, trace };
 
 /** Marks a span failed with the error. */
 export function recordSpanError(span: Span, error: unknown): void {
   if (!span.isRecording()) return;
   if (error instanceof Error) span.recordException(error);
   span.setStatus({
-    code: SpanStatusCode.ERROR,
+    code: STATUS_ERROR,
     message: error instanceof Error ? error.message : String(error),
   });
 }

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { DedupStoreError } from "../errors.js";
 import type { ClaimResult, ClaimToken, DedupStore } from "./types.js";
 

@@ -227,6 +227,21 @@ export interface ConsumerPolicy {
   readonly location: SourceLocation;
 }
 
+/** Thresholds `jetcontract status --check` applies (`x-monitor`); above one: CRITICAL. */
+export interface MonitorPolicy {
+  /** Messages not yet delivered to the consumer (lag). */
+  readonly maxPending: number;
+  /** Delivered and not yet acknowledged. */
+  readonly maxAckPending: number;
+  /** Dead letters of this consumer in its DLQ stream. */
+  readonly maxDlqDepth: number;
+  /** Time since the last delivery or ack, counted only while messages wait. */
+  readonly maxIdleMs: number;
+  /** Fraction of each threshold above which the check warns (0 < warnAt <= 1). */
+  readonly warnAt: number;
+  readonly location: SourceLocation;
+}
+
 export interface DeadLetterPolicy {
   /** Channel the `$ref` points at; its subject is the DLQ subject. */
   readonly channelId: string;
@@ -308,6 +323,8 @@ export interface ReceiveOperation extends OperationBase {
   readonly action: "receive";
   /** Always set by the loader: `x-consumer` with its defaults filled, or all defaults. */
   readonly consumer?: ConsumerPolicy;
+  /** Always set by the loader: `x-monitor` with its defaults filled, or all defaults. */
+  readonly monitor?: MonitorPolicy;
   readonly retry?: RetryPolicy;
   readonly dlq?: DeadLetterPolicy;
   readonly dedup?: DedupPolicy;

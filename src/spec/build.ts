@@ -14,6 +14,7 @@ import type {
   JsonSchema,
   Message,
   MessageExample,
+  MonitorPolicy,
   Operation,
   PublishPolicy,
   RetryPolicy,
@@ -64,7 +65,7 @@ const JETCONTRACT_KEYS = {
   root: ["x-jetstream", "x-compatibility"],
   channel: ["x-jetstream"],
   message: ["x-idempotency-key", "x-compatibility"],
-  receive: ["x-consumer", "x-retry", "x-dlq", "x-dedup", "x-circuit-breaker"],
+  receive: ["x-consumer", "x-retry", "x-dlq", "x-dedup", "x-circuit-breaker", "x-monitor"],
   send: ["x-publish"],
 } as const;
 
@@ -94,6 +95,7 @@ export const DEFAULTS = {
   memoryMaxEntries: 10_000,
   breaker: { failures: 5, windowMs: 60_000, minCalls: 10, halfOpenAfterMs: 30_000, probes: 1 },
   keySeparator: ":",
+  monitor: { maxPending: 10_000, maxDlqDepth: 100, maxIdleMs: 5 * 60_000, warnAt: 0.8 },
 } as const;
 
 interface Ctx {
@@ -666,10 +668,12 @@ function buildOperation(ctx: Ctx, input: OpInput): MutableOperation {
   const breaker = isRecord(value["x-circuit-breaker"])
     ? breakerPolicy(value["x-circuit-breaker"], at("x-circuit-breaker"))
     : undefined;
+  const monitor = monitorPolicy(value["x-monitor"], consumer, at("x-monitor"), input.location);
   return {
     ...base,
     action: "receive",
     consumer,
+    monitor,
     ...opt("retry", retry),
     ...opt("dedup", dedup),
     ...opt("circuitBreaker", breaker),
@@ -706,6 +710,24 @@ function consumerPolicy(
     concurrency,
     handlerTimeoutMs,
     deliverPolicy: (str(r.deliverPolicy) as ConsumerPolicy["deliverPolicy"]) ?? "all",
+    location: isRecord(raw) ? location : opLocation,
+  };
+}
+
+function monitorPolicy(
+  raw: unknown,
+  consumer: ConsumerPolicy,
+  location: SourceLocation,
+  opLocation: SourceLocation,
+): MonitorPolicy {
+  const r = isRecord(raw) ? raw : {};
+  const d = DEFAULTS.monitor;
+  return {
+    maxPending: int(r.maxPending) ?? d.maxPending,
+    maxAckPending: int(r.maxAckPending) ?? consumer.maxAckPending,
+    maxDlqDepth: int(r.maxDlqDepth) ?? d.maxDlqDepth,
+    maxIdleMs: dur(r.maxIdle) ?? d.maxIdleMs,
+    warnAt: num(r.warnAt) ?? d.warnAt,
     location: isRecord(raw) ? location : opLocation,
   };
 }

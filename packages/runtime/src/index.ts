@@ -68,6 +68,7 @@ export {
   type PublishOptions,
   type PublishResult,
 } from "./publisher.js";
+export { messageRef, RedriveHeaders, redriveMsgId, supersededRef } from "./redrive.js";
 export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./telemetry.js";
 export {
   AjvValidationError,

@@ -47,18 +47,7 @@ export const streamsCommand: CliCommand = {
           "Files: json (default), nack or terraform. Plan/apply output: text (default) or json",
       })
       .option("out", { type: "string", describe: "Output directory for files" })
-      .option("server", {
-        type: "string",
-        describe: `NATS server URL(s), comma separated (default ${DEFAULT_SERVER})`,
-      })
-      .option("creds", { type: "string", describe: "User credentials file" })
-      .option("nkey", { type: "string", describe: "NKey seed file" })
-      .option("user", { type: "string", describe: "User name" })
-      .option("password", { type: "string", describe: "Password (with --user)" })
-      .option("token", { type: "string", describe: "Authentication token" })
-      .option("tls-ca", { type: "string", describe: "CA certificate file to verify the server" })
-      .option("tls-cert", { type: "string", describe: "Client certificate file" })
-      .option("tls-key", { type: "string", describe: "Client private key file" })
+      .options(CONNECTION_OPTIONS)
       .option("allow-recreate", {
         type: "boolean",
         default: false,
@@ -163,6 +152,22 @@ async function writeFiles(
   return ExitCode.ok;
 }
 
+/** How to reach the server: the flags of every command that connects (`dlq`, `status` too). */
+export const CONNECTION_OPTIONS = {
+  server: {
+    type: "string",
+    describe: `NATS server URL(s), comma separated (default ${DEFAULT_SERVER})`,
+  },
+  creds: { type: "string", describe: "User credentials file" },
+  nkey: { type: "string", describe: "NKey seed file" },
+  user: { type: "string", describe: "User name" },
+  password: { type: "string", describe: "Password (with --user)" },
+  token: { type: "string", describe: "Authentication token" },
+  "tls-ca": { type: "string", describe: "CA certificate file to verify the server" },
+  "tls-cert": { type: "string", describe: "Client certificate file" },
+  "tls-key": { type: "string", describe: "Client private key file" },
+} as const;
+
 /** Flags that mean nothing in a mode are mistakes, not silently ignored. */
 const CONNECTION_FLAGS = [
   "server",
@@ -194,7 +199,7 @@ function rejectUnusedFlags(action: Action | undefined, args: Record<string, unkn
   }
 }
 
-function connectOptions(args: Record<string, unknown>): JetStreamConnectOptions {
+export function connectOptions(args: Record<string, unknown>): JetStreamConnectOptions {
   const str = (key: string) => (typeof args[key] === "string" ? (args[key] as string) : undefined);
   const options: Record<string, string> = {};
   const map: [keyof JetStreamConnectOptions, string][] = [

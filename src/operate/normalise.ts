@@ -14,9 +14,11 @@ const FOLDS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b\d{4}-\d{2}-\d{2}[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?/g, "<time>"],
   [/\b(?:\d{1,3}\.){3}\d{1,3}(?::\d+)?\b/g, "<ip>"],
   [/\b0x[0-9a-f]+\b/gi, "<hex>"],
-  // Ids: a token with both letters and digits, or a long hex run.
-  [/\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{6,}\b/gi, "<id>"],
+  // A number with its unit stays a number: "after 500ms" → "after <n>ms".
+  [/\b\d+(?:\.\d+)?(ns|us|ms|s|m|h|d|[kmgt]i?b|b)\b/gi, "<n>$1"],
+  // Ids: a long hex run, or a token with both letters and digits (`P17`, `ord_7f3a2c`).
   [/\b[0-9a-f]{16,}\b/gi, "<hex>"],
+  [/\b(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]+\b/gi, "<id>"],
   [/-?\b\d+(?:\.\d+)?\b/g, "<n>"],
 ];
 

@@ -70,7 +70,11 @@ export interface SchemaIssue {
 
 export type SchemaCheck =
   | { readonly status: "valid"; readonly messageId: string }
-  | { readonly status: "invalid"; readonly messageId: string; readonly issues: SchemaIssue[] }
+  | {
+      readonly status: "invalid";
+      readonly messageId: string;
+      readonly issues: readonly SchemaIssue[];
+    }
   /** Not JSON, or no JSON Schema to check against, or an unknown consumer. */
   | { readonly status: "unchecked"; readonly reason: string };
 

@@ -31,6 +31,7 @@ export {
   redriveDeadLetters,
   redriveHeaders,
 } from "./redrive.js";
+export { type Scope, scopeStreams } from "./scope.js";
 export type { OperateSession } from "./session.js";
 export type { DlqStreamStats, FailureGroup } from "./stats.js";
 export {

@@ -12,7 +12,9 @@ export const CORPUS = path.resolve(REPO, "../shared/corpus/asyncapi-spec");
 /** Generated code imports `@jetcontract/runtime`, which resolves to packages/runtime/dist: it must be built. */
 export function requireBuiltRuntime(): void {
   if (!existsSync(path.join(REPO, "packages/runtime/dist/index.d.ts"))) {
-    throw new Error("packages/runtime/dist is missing: run `npm run build` before the codegen tests");
+    throw new Error(
+      "packages/runtime/dist is missing: run `npm run build` before the codegen tests",
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import type { Contract } from "../../model/types.js";
 import {
+  consumerTargets,
   type DlqFilter,
   deadLetterJson,
   dlqStats,
@@ -15,6 +16,7 @@ import {
   parseTimeBound,
   purgeDeadLetters,
   redriveDeadLetters,
+  scopeStreams,
   selectDeadLetters,
   showDeadLetter,
   table,
@@ -183,6 +185,13 @@ export const dlqCommand: CliCommand = {
       ...(stream !== undefined ? { stream } : {}),
       ...(filter.consumers ? { consumers: filter.consumers } : {}),
     };
+    // Names the contract does not know are mistakes too, found before connecting.
+    try {
+      scopeStreams(consumerTargets(contract), scope);
+    } catch (error) {
+      if (error instanceof OperateInputError) throw new UsageError(error.message);
+      throw error;
+    }
     return withServer(args, async (session) => {
       switch (a) {
         case "stats": {

@@ -29,7 +29,8 @@ const n = {
   bucket: "bench_dedup",
 };
 const CAUSES = [
-  (i: number) => `order ord_${i.toString(16)} rejected: customer "c-${i % 97}" is blocked`,
+  (i: number) =>
+    `order ord_${i.toString(36).padStart(6, "0")} rejected: customer "c-${i % 97}" is blocked`,
   (i: number) => `stock service timed out after ${(i % 30) * 100}ms`,
   (i: number) => `connect ECONNREFUSED 10.0.${i % 255}.7:5432`,
   (i: number) => `line ${i % 40} has no SKU`,

@@ -7,6 +7,7 @@ import {
   DeliverPolicy,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   type StreamInfo,
 } from "@nats-io/jetstream";
 import type { MsgHdrs } from "@nats-io/transport-node";
@@ -51,27 +52,52 @@ export async function* readDeadLetters(
     opt_start_seq: start,
     headers_only: options.headersOnly === true,
   });
-  const messages = await consumer.consume({ max_messages: 2_048 });
-  try {
-    for await (const m of messages) {
-      if (options.signal?.aborted) break;
-      const headers = headerRecord(m.headers);
-      const size = options.headersOnly
-        ? Number(m.headers?.get("Nats-Msg-Size") ?? 0)
-        : m.data.length;
-      yield toDeadLetter({
-        stream,
-        seq: m.seq,
-        subject: m.subject,
-        storedAtMs: m.time.getTime(),
-        headers,
-        size,
-        ...(options.headersOnly ? {} : { data: m.data }),
-      });
-      if (m.seq >= last || m.info.pending === 0) break;
+  const toDead = (m: JsMsg) =>
+    toDeadLetter({
+      stream,
+      seq: m.seq,
+      subject: m.subject,
+      storedAtMs: m.time.getTime(),
+      headers: headerRecord(m.headers),
+      size: options.headersOnly ? Number(m.headers?.get("Nats-Msg-Size") ?? 0) : m.data.length,
+      ...(options.headersOnly ? {} : { data: m.data }),
+    });
+  // `consume()` keeps pulls in flight (about twice the speed of fetch after fetch) but waits
+  // for new messages when none is left from `start` on: use it when a message exists at
+  // `start` (the stream's first, or one the caller named that was not deleted).
+  const safe = start === info.state.first_seq || (await messageExists(jsm, stream, start));
+  for (;;) {
+    const batch = safe
+      ? await consumer.consume({ max_messages: 2_048 })
+      : await consumer.fetch({ max_messages: 2_048, expires: 1_000 });
+    let received = 0;
+    let done = false;
+    try {
+      for await (const m of batch) {
+        received++;
+        if (options.signal?.aborted) {
+          done = true;
+          break;
+        }
+        yield toDead(m);
+        if (m.seq >= last || m.info.pending === 0) {
+          done = true;
+          break;
+        }
+      }
+    } finally {
+      await batch.close();
     }
-  } finally {
-    await messages.close();
+    // A fetch that came back empty: nothing is left from `start` on.
+    if (done || received === 0) return;
+  }
+}
+
+async function messageExists(jsm: JetStreamManager, stream: string, seq: number) {
+  try {
+    return (await jsm.streams.getMessage(stream, { seq })) !== null;
+  } catch {
+    return false;
   }
 }
 

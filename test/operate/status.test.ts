@@ -143,6 +143,12 @@ describe("status on a real server", () => {
       seq: number;
     }>;
     expect(left.map((d) => d.seq)).toEqual([oldest + 1, oldest + 2]);
+
+    // Reading from a sequence with nothing left after it ends (no wait for new messages).
+    const last = String(oldest + 2);
+    await cli(["dlq", "purge", ...conn, "--from-seq", last, "--yes"]);
+    const after = await cli(["dlq", "ls", ...conn, "--from-seq", last]);
+    expect(after.out).toBe("no dead letters selected\n");
   }, 60_000);
 
   it("a wrong command line never acts: flags are checked before the contract or the server", async () => {
@@ -157,8 +163,9 @@ describe("status on a real server", () => {
       [["status", spec, "--format", "xml"], "--format xml"],
       [
         ["dlq", "ls", spec, "--consumer", "nobody", "--server", "nats://127.0.0.1:1"],
-        "cannot connect",
+        "the contract has no consumer nobody (did you mean",
       ],
+      [["status", spec, "--server", "nats://127.0.0.1:1"], "cannot connect"],
     ];
     for (const [argv, message] of cases) {
       const r = await cli(argv);

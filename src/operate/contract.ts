@@ -5,7 +5,9 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { stripAnnotations } from "../model/schema.js";
+// The schema exactly as generated validators see it (nullable, x- keys...): the check here and
+// the consumer's validation must agree.
+import { stripForValidation } from "../codegen/schema-utils.js";
 import type {
   Contract,
   DeadLetterPolicy,
@@ -113,7 +115,7 @@ export class PayloadChecker {
     if (cached) return cached;
     const schema = this.#messages.get(messageId);
     if (schema === undefined) return undefined;
-    const compiled = this.#ajv.compile(stripAnnotations(schema) as object);
+    const compiled = this.#ajv.compile(stripForValidation(schema) as object);
     this.#compiled.set(messageId, compiled);
     return compiled;
   }

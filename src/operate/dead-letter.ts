@@ -45,8 +45,13 @@ const H = DeadLetterHeaders;
 
 export function toDeadLetter(raw: RawDeadLetter): DeadLetter {
   const h = raw.headers;
-  return {
-    ...raw,
+  // Built field by field (no spread): this runs once per message of a 100 000-message scan.
+  const d: DeadLetter = {
+    stream: raw.stream,
+    seq: raw.seq,
+    subject: raw.subject,
+    storedAtMs: raw.storedAtMs,
+    headers: h,
     originSubject: h[H.originSubject],
     originStream: h[H.originStream],
     originSequence: positiveInt(h[H.originSequence]),
@@ -58,7 +63,9 @@ export function toDeadLetter(raw: RawDeadLetter): DeadLetter {
     firstFailureAtMs: time(h[H.firstFailure]),
     lastFailureAtMs: time(h[H.lastFailure]),
     redriveCount: positiveInt(h[RedriveHeaders.count]) ?? 0,
+    size: raw.size,
   };
+  return raw.data === undefined ? d : { ...d, data: raw.data };
 }
 
 function positiveInt(v: string | undefined): number | undefined {

@@ -82,6 +82,8 @@ export class DlqStatsBuilder {
   readonly #consumers = new Map<string, MutableConsumer>();
   #count = 0;
   #oldestMs = Number.POSITIVE_INFINITY;
+  /** Group by exact message: a cause repeats, and folding costs a dozen regex passes. */
+  readonly #groupOf = new Map<string, { readonly id: string; readonly pattern: string }>();
 
   constructor(readonly stream: string) {}
 
@@ -110,7 +112,14 @@ export class DlqStatsBuilder {
     c.newestMs = Math.max(c.newestMs, d.storedAtMs);
     c.byReason.set(d.reason, (c.byReason.get(d.reason) ?? 0) + 1);
     c.byErrorClass.set(d.errorClass, (c.byErrorClass.get(d.errorClass) ?? 0) + 1);
-    const { id, pattern } = groupOf(d);
+    const cacheKey = `${name}\u0000${d.errorClass}\u0000${d.errorMessage}`;
+    let group = this.#groupOf.get(cacheKey);
+    if (!group) {
+      if (this.#groupOf.size >= 10_000) this.#groupOf.clear();
+      group = groupOf(d);
+      this.#groupOf.set(cacheKey, group);
+    }
+    const { id, pattern } = group;
     const g = c.groups.get(id);
     if (g) {
       g.count++;

@@ -14,6 +14,7 @@ import type {
   ConsumerSettings,
   DeadLetterTarget,
   DedupConfig,
+  MonitorSettings,
   CircuitBreakerPolicy as RuntimeBreakerPolicy,
   PublishPolicy as RuntimePublishPolicy,
   RetryPolicy as RuntimeRetryPolicy,
@@ -230,6 +231,11 @@ export interface ConsumerPolicy extends ConsumerSettings {
   readonly location: SourceLocation;
 }
 
+/** Thresholds `jetcontract status --check` applies (`x-monitor`); above one: CRITICAL. */
+export interface MonitorPolicy extends MonitorSettings {
+  readonly location: SourceLocation;
+}
+
 export interface DeadLetterPolicy extends DeadLetterTarget {
   /** Channel the `$ref` points at; its subject is the DLQ subject. */
   readonly channelId: string;
@@ -255,6 +261,7 @@ export type OperationAnnotation =
   | "x-dlq"
   | "x-dedup"
   | "x-circuit-breaker"
+  | "x-monitor"
   | "x-publish";
 
 interface OperationBase {
@@ -288,6 +295,8 @@ export interface SendOperation extends OperationBase {
 export interface ReceiveOperation extends OperationBase {
   readonly action: "receive";
   readonly consumer: ConsumerPolicy;
+  /** `x-monitor` resolved over its defaults: what `jetcontract status --check` applies. */
+  readonly monitor: MonitorPolicy;
   readonly retry: RetryPolicy;
   /** Null when the operation has no `x-dlq` (a failed message is then terminated). */
   readonly dlq: DeadLetterPolicy | null;

@@ -51,6 +51,7 @@ describe("the shipped JSON Schema", () => {
       "x-retry",
       "x-dedup",
       "x-circuit-breaker",
+      "x-monitor",
       "x-publish",
     ]) {
       const def = schema.definitions[name];

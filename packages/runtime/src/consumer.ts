@@ -76,6 +76,7 @@ import {
   type ReleasedEvent,
 } from "./events.js";
 import { LruTtlMap } from "./lru.js";
+import { messageRef, supersededRef } from "./redrive.js";
 import { destinationTemplate } from "./semconv.js";
 import {
   Attr,
@@ -854,7 +855,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       }
       let claim: Awaited<ReturnType<DedupStore["claim"]>>;
       try {
-        claim = await store.claim(key, `${d.stream}:${seq}`);
+        claim = await store.claim(key, messageRef(d.stream, seq), supersededRef(headers));
       } catch (error) {
         this.#emitError("dedup-claim", error, seq);
         this.#breaker?.onNeutral();

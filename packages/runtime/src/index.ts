@@ -101,6 +101,7 @@ export {
   type PublishOptions,
   type PublishResult,
 } from "./publisher.js";
+export { messageRef, RedriveHeaders, redriveMsgId, supersededRef } from "./redrive.js";
 export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./semconv.js";
 export { createService, type Service, type ServiceOptions } from "./service.js";
 export {

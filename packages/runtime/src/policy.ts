@@ -69,6 +69,47 @@ export const DEFAULT_BREAKER = {
   halfOpenProbes: 1,
 } as const;
 
+/**
+ * Thresholds operators' tools (`jetcontract status --check`) apply to a consumer when its
+ * `x-monitor` leaves them out; `maxAckPending` defaults to the consumer's own limit.
+ */
+export const DEFAULT_MONITOR = {
+  maxPending: 10_000,
+  maxDlqDepth: 100,
+  maxIdleMs: 5 * 60_000,
+  warnAt: 0.8,
+} as const;
+
+/** A consumer's monitoring thresholds; above one: CRITICAL, above `warnAt` of one: WARNING. */
+export interface MonitorSettings {
+  /** Messages not yet delivered to the consumer (lag). */
+  readonly maxPending: number;
+  /** Delivered and not yet acknowledged. */
+  readonly maxAckPending: number;
+  /** Dead letters of this consumer in its DLQ stream. */
+  readonly maxDlqDepth: number;
+  /** Time since the last delivery or ack, counted only while messages wait. */
+  readonly maxIdleMs: number;
+  /** Fraction of each threshold above which the check warns (0 < warnAt <= 1). */
+  readonly warnAt: number;
+}
+
+export type MonitorInput = Partially<MonitorSettings>;
+
+export function resolveMonitor(
+  given: MonitorInput,
+  consumerMaxAckPending: number,
+): MonitorSettings {
+  const d = DEFAULT_MONITOR;
+  return {
+    maxPending: given.maxPending ?? d.maxPending,
+    maxAckPending: given.maxAckPending ?? consumerMaxAckPending,
+    maxDlqDepth: given.maxDlqDepth ?? d.maxDlqDepth,
+    maxIdleMs: given.maxIdleMs ?? d.maxIdleMs,
+    warnAt: given.warnAt ?? d.warnAt,
+  };
+}
+
 /** Joins the parts of a composite idempotency key. */
 export const DEFAULT_KEY_SEPARATOR = ":";
 

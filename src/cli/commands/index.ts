@@ -10,6 +10,8 @@ const commandLoaders: Readonly<Record<string, () => Promise<CliCommand>>> = {
   generate: async () => (await import("./generate.js")).generateCommand,
   streams: async () => (await import("./streams.js")).streamsCommand,
   diff: async () => (await import("./diff.js")).diffCommand,
+  dlq: async () => (await import("./dlq.js")).dlqCommand,
+  status: async () => (await import("./status.js")).statusCommand,
 };
 
 /** The command names, for messages and "did you mean". */

@@ -45,7 +45,7 @@ export const JETCONTRACT_KEYS = {
   root: ["x-jetstream", "x-compatibility"],
   channel: ["x-jetstream"],
   message: ["x-idempotency-key", "x-compatibility"],
-  receive: ["x-consumer", "x-retry", "x-dlq", "x-dedup", "x-circuit-breaker"],
+  receive: ["x-consumer", "x-retry", "x-dlq", "x-dedup", "x-circuit-breaker", "x-monitor"],
   send: ["x-publish"],
 } as const;
 

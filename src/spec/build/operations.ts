@@ -29,6 +29,7 @@ import {
   breakerPolicy,
   consumerPolicy,
   dedupPolicy,
+  monitorPolicy,
   publishPolicy,
   retryPolicy,
 } from "./policies.js";
@@ -200,6 +201,7 @@ function buildOperation(ctx: BuildContext, input: OperationInput): MutableOperat
     ...base,
     action: "receive",
     consumer,
+    monitor: monitorPolicy(value["x-monitor"], consumer, at("x-monitor")),
     retry: retryPolicy(value["x-retry"], at("x-retry")),
     dlq: null,
     dedup: dedupPolicy(value["x-dedup"], consumer, at("x-dedup")),

@@ -9,6 +9,7 @@ import {
   resolveBreaker,
   resolveConsumer,
   resolveDedup,
+  resolveMonitor,
   resolvePublishPolicy,
   resolveRetryPolicy,
 } from "@jetcontract/runtime/internal";
@@ -16,6 +17,7 @@ import type {
   CircuitBreakerPolicy,
   ConsumerPolicy,
   DedupPolicy,
+  MonitorPolicy,
   PublishPolicy,
   RetryPolicy,
   SourceLocation,
@@ -54,6 +56,26 @@ export function consumerPolicy(
   });
   const description = (op.summary ?? op.title ?? "").trim() || `Consumer of operation ${op.id}`;
   return { ...settings, description, managedBy, location };
+}
+
+/** `x-monitor`: the thresholds `jetcontract status --check` applies to this consumer. */
+export function monitorPolicy(
+  raw: unknown,
+  consumer: ConsumerPolicy,
+  location: SourceLocation,
+): MonitorPolicy {
+  const r = isRecord(raw) ? raw : {};
+  const settings = resolveMonitor(
+    {
+      maxPending: int(r.maxPending),
+      maxAckPending: int(r.maxAckPending),
+      maxDlqDepth: int(r.maxDlqDepth),
+      maxIdleMs: dur(r.maxIdle),
+      warnAt: num(r.warnAt),
+    },
+    consumer.maxAckPending,
+  );
+  return { ...settings, location };
 }
 
 function retryInput(r: Raw): RetryInput {

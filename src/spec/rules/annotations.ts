@@ -21,6 +21,7 @@ const DEFINITION_FOR: Record<AnnotationOwner["kind"], Record<string, string>> = 
     "x-dlq": "x-dlq",
     "x-dedup": "x-dedup",
     "x-circuit-breaker": "x-circuit-breaker",
+    "x-monitor": "x-monitor",
   },
   send: { "x-publish": "x-publish" },
 };
@@ -34,6 +35,7 @@ const PLACE: Record<string, string> = {
   "x-dlq": "a receive operation",
   "x-dedup": "a receive operation",
   "x-circuit-breaker": "a receive operation",
+  "x-monitor": "a receive operation",
   "x-publish": "a send operation",
 };
 const KIND_NAME: Record<AnnotationOwner["kind"], string> = {

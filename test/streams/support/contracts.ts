@@ -1,5 +1,6 @@
 import {
   resolveConsumer,
+  resolveMonitor,
   resolvePublishPolicy,
   resolveRetryPolicy,
 } from "../../../packages/runtime/src/policy.js";
@@ -92,6 +93,10 @@ export function receive(partial: ReceiveInput): ReceiveOperation {
     dlq: partial.dlq ?? null,
     dedup: partial.dedup ?? { store: "none", location },
     circuitBreaker: partial.circuitBreaker ?? null,
+    monitor: partial.monitor ?? {
+      ...resolveMonitor({}, (partial.consumer ?? consumer).maxAckPending),
+      location,
+    },
   };
 }
 

@@ -122,8 +122,10 @@ export class KvDedupStore implements DedupStore {
    * duplicate of the owner (it follows the owner's fate: retried by the owner's redeliveries,
    * dead-lettered with it). Only a redelivery of the owner itself may take an expired claim over.
    * Without `ref`: an expired claim is claimable by anyone, and only `complete()` marks done.
+   * A claim (not a done marker) held by `supersedes`, the failed message a re-driven one
+   * replaces, is taken over at once.
    */
-  async claim(key: string, ref?: string): Promise<ClaimResult> {
+  async claim(key: string, ref?: string, supersedes?: string): Promise<ClaimResult> {
     const kvKey = kvKeyFor(key);
     await this.#batch.wait();
     try {
@@ -138,10 +140,11 @@ export class KvDedupStore implements DedupStore {
         if (entry === null || entry.operation !== "PUT") continue; // gone meanwhile: create again
         const stored = JSON.parse(decoder.decode(entry.value)) as StoredClaim;
         if (stored.s === "d") return { status: "done" };
-        if (ref !== undefined && stored.r !== undefined && stored.r !== ref)
+        const replaced = supersedes !== undefined && stored.r === supersedes;
+        if (!replaced && ref !== undefined && stored.r !== undefined && stored.r !== ref)
           return { status: "done" };
         const leftMs = (stored.u ?? 0) - this.#now();
-        if (leftMs > 0) return { status: "busy", retryAfterMs: leftMs };
+        if (leftMs > 0 && !replaced) return { status: "busy", retryAfterMs: leftMs };
         // The holder's lease ran out (it died or hung): take the claim over, atomically.
         try {
           const revision = await this.kv.update(kvKey, this.#claimValue(ref), entry.revision);

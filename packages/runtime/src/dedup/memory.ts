@@ -13,6 +13,8 @@ export interface MemoryDedupOptions {
 
 interface Entry {
   done: boolean;
+  /** The claiming message (`stream:sequence`), when the consumer said. */
+  ref?: string | undefined;
   leaseUntilMs: number;
   token: ClaimToken;
 }
@@ -33,15 +35,17 @@ export class MemoryDedupStore implements DedupStore {
     return this.#map.size;
   }
 
-  claim(key: string): ClaimResult {
+  /** A live claim held by `supersedes` (the failed message a re-driven one replaces) is taken over. */
+  claim(key: string, ref?: string, supersedes?: string): ClaimResult {
     const now = this.#now();
     const entry = this.#map.get(key);
     if (entry?.done) return { status: "done" };
-    if (entry && entry.leaseUntilMs > now) {
+    const replaced = supersedes !== undefined && entry?.ref === supersedes;
+    if (entry && entry.leaseUntilMs > now && !replaced) {
       return { status: "busy", retryAfterMs: entry.leaseUntilMs - now };
     }
     const token: ClaimToken = { key };
-    this.#map.set(key, { done: false, leaseUntilMs: now + this.leaseMs, token }, this.leaseMs);
+    this.#map.set(key, { done: false, ref, leaseUntilMs: now + this.leaseMs, token }, this.leaseMs);
     return { status: "claimed", token };
   }
 

@@ -24,9 +24,11 @@ export interface DedupStore {
   readonly leaseMs: number;
   /**
    * Claims `key` for the message `ref` (`stream:sequence`, given by the consumer). Stores with
-   * `doneOnAck` treat a claim by another message as a duplicate of it.
+   * `doneOnAck` treat a claim by another message as a duplicate of it. `supersedes`: the ref of
+   * a failed message this one replaces (a re-driven dead letter); a claim that message still
+   * holds is taken over, whatever its lease.
    */
-  claim(key: string, ref?: string): MaybePromise<ClaimResult>;
+  claim(key: string, ref?: string, supersedes?: string): MaybePromise<ClaimResult>;
   /**
    * When true, a claim made with a `ref` already marks the key done once its message is acked;
    * the consumer then calls `complete()` only when it could not confirm the ack, or for the

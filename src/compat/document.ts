@@ -9,6 +9,8 @@ import {
   parseDocument,
 } from "yaml";
 import type { SourceLocation } from "../model/types.js";
+import { nestingTooDeepOffset } from "../spec/source.js";
+import { MAX_NESTING_DEPTH } from "../spec/walk.js";
 
 /**
  * A file the checker could not use. `invalid`: it was read but is not a usable schema or
@@ -68,6 +70,16 @@ function escapeSegment(segment: string): string {
  * Throws `CompatInputError` with the first syntax error's position.
  */
 export function parsePositioned(text: string, file: string): PositionedDocument {
+  // Refused before parsing, as the spec loader does: deeper nesting overflows the parser's stack.
+  const depthLines = new LineCounter();
+  const tooDeep = nestingTooDeepOffset(text, depthLines);
+  if (tooDeep !== undefined) {
+    const at = depthLines.linePos(tooDeep);
+    throw new CompatInputError(
+      `${file}:${at.line}:${at.col}: nested deeper than ${MAX_NESTING_DEPTH} levels`,
+      file,
+    );
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const first = doc.errors[0];

@@ -145,6 +145,11 @@ describe("jetcontract diff (process)", () => {
       "properties: &a1\n  x:\n    type: *a1\n",
       /cyclic\.yaml:3:11: the alias \*a1 refers to a node that contains it/,
     ],
+    [
+      "nesting past the parser's stack (2,000 levels, found by the fuzzer)",
+      `${'{"items":'.repeat(2000)}{}${"}".repeat(2000)}\n`,
+      /deep\.yaml:1:\d+: nested deeper than 256 levels/,
+    ],
   ])("refuses %s with a located message and exit 1", async (_what, text, message) => {
     const name = String(message.source.match(/^(\w+)/)?.[1]);
     write(`${name}.yaml`, text);
@@ -175,7 +180,7 @@ describe("jetcontract diff (process)", () => {
     const config = await jc(["diff", "v1.yaml", "v2.yaml", "--config", "/nope.yaml"], dir);
     expect(config.code).toBe(2);
     expect(config.err.trim()).toBe(
-      "jetcontract diff: cannot read configuration /nope.yaml: no such file",
+      "jetcontract diff: --config /nope.yaml: no such file",
     );
   });
 

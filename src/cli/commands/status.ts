@@ -10,7 +10,7 @@ import type { CliCommand } from "../command.js";
 import { connectionOptions, withConnectionFlags } from "../connection.js";
 import { ExitCode, UsageError } from "../exit.js";
 import type { CliIO } from "../io.js";
-import { formatOption, valueOption } from "../options.js";
+import { formatOption } from "../options.js";
 import { loadContractOrExit, onTerminal, withServer } from "./operate-common.js";
 
 const FORMATS = ["text", "json", "prometheus"] as const;

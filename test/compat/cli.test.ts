@@ -179,9 +179,7 @@ describe("jetcontract diff (process)", () => {
     expect(history.err.trim()).toBe("jetcontract diff: cannot read /nope.yaml: no such file");
     const config = await jc(["diff", "v1.yaml", "v2.yaml", "--config", "/nope.yaml"], dir);
     expect(config.code).toBe(2);
-    expect(config.err.trim()).toBe(
-      "jetcontract diff: --config /nope.yaml: no such file",
-    );
+    expect(config.err.trim()).toBe("jetcontract diff: --config /nope.yaml: no such file");
   });
 
   it("checks earlier versions given with --history under transitive modes", async () => {

@@ -80,12 +80,12 @@ afterAll(async () => {
 /** [command line (URL stands for the private server), the one line it must print]. */
 const table = (url: string): [string[], string][] => [
   // No command, or a typo of one.
-  [[], "jetcontract: name a command: validate, generate, streams, diff"],
+  [[], "jetcontract: name a command: validate, generate, streams, diff, dlq, status"],
   [
     ["vaildate", SPEC],
-    'jetcontract: unknown command "vaildate"; did you mean validate? (commands: validate, generate, streams, diff)',
+    'jetcontract: unknown command "vaildate"; did you mean validate? (commands: validate, generate, streams, diff, dlq, status)',
   ],
-  [["--chek"], "jetcontract: name a command: validate, generate, streams, diff"],
+  [["--chek"], "jetcontract: name a command: validate, generate, streams, diff, dlq, status"],
 
   // validate
   [["validate"], "jetcontract validate: missing <specs..> (usage: jetcontract validate <specs..>)"],
@@ -244,7 +244,7 @@ const table = (url: string): [string[], string][] => [
   [["diff", SPEC, SPEC, "--mode"], "jetcontract diff: --mode needs a value"],
   [
     ["diff", SPEC, SPEC, "--format", "xml"],
-    "jetcontract diff: --format xml is not one of text, json, markdown, github",
+    "jetcontract diff: --format xml is not one of text, json, markdown, github, junit",
   ],
   [
     ["diff", SPEC, SPEC, "--fail-on", "error"],
@@ -261,6 +261,48 @@ const table = (url: string): [string[], string][] => [
   [
     ["diff", SPEC, "--histroy", SPEC],
     "jetcontract diff: unknown option --histroy; did you mean --history?",
+  ],
+
+  // dlq and status (would connect; purge and redrive would change the server)
+  [
+    ["dlq", "frob", SPEC, "--server", url],
+    'jetcontract dlq: unknown action "frob": use stats, ls, show, redrive, purge',
+  ],
+  [
+    ["dlq", "purge", SPEC, "--server", url],
+    "jetcontract dlq: purge deletes dead letters: confirm with --yes (no terminal to ask on), or use --dry-run",
+  ],
+  [
+    ["dlq", "ls", SPEC, "--server", url, "--format", "xml"],
+    "jetcontract dlq: --format xml is not for dlq ls; use table or json or ndjson",
+  ],
+  [
+    ["dlq", "redrive", SPEC, "--server", url, "--rate", "fast"],
+    'jetcontract dlq: --rate "fast": use messages per second, e.g. 50 or 50/s (or 600/m)',
+  ],
+  [
+    ["dlq", "redrive", SPEC, "--server", url, "--older-than", "7d"],
+    "jetcontract dlq: --older-than has no effect with dlq redrive",
+  ],
+  [
+    ["dlq", "show", SPEC, "--server", url],
+    "jetcontract dlq: name the DLQ sequence: jetcontract dlq show <spec> <seq>",
+  ],
+  [
+    ["dlq", "redrive", SPEC, "--server", url, "--stream", "A", "--stream", "B"],
+    'jetcontract dlq: --stream was given 2 times ("A", "B"); give it once',
+  ],
+  [
+    ["status", SPEC, "--server", url, "--format", "xml"],
+    "jetcontract status: --format xml is not one of text, json, prometheus",
+  ],
+  [
+    ["status", SPEC, "--server", url, "--chek"],
+    "jetcontract status: unknown option --chek; did you mean --check?",
+  ],
+  [
+    ["status", SPEC, "--server", url, "--check", "--watch", "2s"],
+    "jetcontract status: --check reads once and exits with the level; drop --watch",
   ],
 ];
 

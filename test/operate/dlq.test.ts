@@ -8,7 +8,6 @@ import {
   ensureConsumer,
   PermanentError,
   RedriveHeaders,
-  startDeadLetterCatcher,
 } from "../../packages/runtime/src/index.js";
 import type { Contract } from "../../src/model/types.js";
 import { loadContract } from "../../src/spec/index.js";
@@ -110,12 +109,8 @@ async function deadLetterEveryKind(n: Names, options: SpecOptions, effects: Map<
       effects.set(order.id, (effects.get(order.id) ?? 0) + 1);
     }),
   );
-  const catcher = await startDeadLetterCatcher(env.nc, {
-    stream: n.stream,
-    consumer: n.durable,
-    dlq: { subject: n.dlqSubject, stream: n.dlqStream },
-  });
-  const caught = catcher.events.once("caught");
+  // The consumer's own max-deliveries catcher (on by default) dead-letters the crash loop.
+  const caught = consumer.events.once("deliveriesExhausted");
   let deadLettered = 0;
   const allDead = new Promise<void>((resolve) =>
     consumer.events.on("deadLettered", () => {
@@ -128,7 +123,6 @@ async function deadLetterEveryKind(n: Names, options: SpecOptions, effects: Map<
   await publish({ id: "S1", qty: 0 });
   for (const id of ["E1", "E2"]) await publish({ id, qty: Number(id.slice(1)) });
   await allDead;
-  await catcher.stop();
   return {
     consumer,
     fix: () => {

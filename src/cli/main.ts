@@ -1,9 +1,9 @@
 import yargs, { type Argv } from "yargs";
+import { JETCONTRACT_BUGS, JETCONTRACT_VERSION } from "../version.js";
 import type { CliAction, CliCommand } from "./command.js";
 import { COMMAND_NAMES, loadCommands } from "./commands/index.js";
 import { ExitCode, UsageError } from "./exit.js";
 import { type CliIO, processIO } from "./io.js";
-import { packageInfo } from "./package-info.js";
 import {
   type DeclaredFlags,
   rephraseYargsFailure,
@@ -57,7 +57,7 @@ async function understand(
     .locale("en")
     .strict()
     .help()
-    .version(packageInfo().version)
+    .version(JETCONTRACT_VERSION)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .showHelpOnFail(false)
@@ -119,7 +119,7 @@ export function reportFailure(
     const kind = error instanceof Error ? error.name : typeof error;
     io.err(`${prefix}: internal error (${kind}): this is a bug in jetcontract, not in your input.`);
     io.err(
-      `Please report it at ${packageInfo().bugs} with the command line; DEBUG=jetcontract prints the details.`,
+      `Please report it at ${JETCONTRACT_BUGS} with the command line; DEBUG=jetcontract prints the details.`,
     );
   }
   if (process.env.DEBUG?.includes("jetcontract")) {

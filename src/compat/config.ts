@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { distance } from "fastest-levenshtein";
+import { closestName } from "../model/suggest.js";
 import type { CompatibilityMode } from "../model/types.js";
 import { isRecord } from "../spec/pointer.js";
 import {
@@ -37,21 +37,6 @@ export interface DiffConfig extends DiffOptions {
   readonly file: string;
 }
 
-function closest(word: string, choices: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const c of choices) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestScore) {
-      bestScore = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(word.length / 3))
-    ? best
-    : undefined;
-}
-
 /** Validates configuration data; throws `CompatInputError` naming file:line:col of the first problem. */
 export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
   const fail: (pointer: string, message: string) => never = (pointer, message) => {
@@ -67,7 +52,7 @@ export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
   ) => {
     for (const key of Object.keys(value)) {
       if (allowed.includes(key)) continue;
-      const hint = closest(key, allowed);
+      const hint = closestName(key, allowed);
       fail(
         `${pointer}/${key}`,
         `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : ""} (allowed: ${allowed.join(", ")})`,
@@ -78,7 +63,7 @@ export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
     if (typeof value === "string" && (COMPATIBILITY_MODES as readonly string[]).includes(value)) {
       return value as CompatibilityMode;
     }
-    const hint = typeof value === "string" ? closest(value, COMPATIBILITY_MODES) : undefined;
+    const hint = typeof value === "string" ? closestName(value, COMPATIBILITY_MODES) : undefined;
     return fail(
       pointer,
       `mode must be one of ${COMPATIBILITY_MODES.join(", ")}${hint ? `; did you mean "${hint}"?` : ""}`,
@@ -92,7 +77,7 @@ export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
   if (root.format !== undefined) {
     if (!(FORMAT_POLICIES as readonly unknown[]).includes(root.format)) {
       const hint =
-        typeof root.format === "string" ? closest(root.format, FORMAT_POLICIES) : undefined;
+        typeof root.format === "string" ? closestName(root.format, FORMAT_POLICIES) : undefined;
       fail(
         "/format",
         `format must be one of ${FORMAT_POLICIES.join(", ")}${hint ? `; did you mean "${hint}"?` : ""}`,
@@ -127,7 +112,7 @@ export function parseDiffConfig(doc: PositionedDocument): DiffConfig {
       checkKeys(entry, pointer, ["rule", "message", "reason"]);
       if (typeof entry.rule !== "string") fail(pointer, "ignore entry without a rule id");
       if (!isRuleId(entry.rule)) {
-        const hint = closest(
+        const hint = closestName(
           entry.rule,
           RULES.map((r) => r.id),
         );

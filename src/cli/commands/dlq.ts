@@ -27,7 +27,7 @@ import { CONNECTION_FLAGS, connectionOptions, withConnectionFlags } from "../con
 import { ExitCode, UsageError } from "../exit.js";
 import type { CliIO } from "../io.js";
 import { listOption, valueOption } from "../options.js";
-import { listFlag, loadContractOrExit, onTerminal, withServer } from "./operate-common.js";
+import { loadContractOrExit, onTerminal, withServer } from "./operate-common.js";
 
 const ACTIONS = ["stats", "ls", "show", "redrive", "purge"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -358,11 +358,11 @@ function parseFilter(args: Record<string, unknown>, nowMs: number): DlqFilter {
   const fromSeq = positiveInt(args.fromSeq, "--from-seq");
   const toSeq = positiveInt(args.toSeq, "--to-seq");
   const lists = {
-    consumers: listFlag(args.consumer),
-    subjects: listFlag(args.subject),
-    reasons: listFlag(args.reason),
-    errorClasses: listFlag(args.errorClass),
-    groups: listFlag(args.group),
+    consumers: args.consumer as string[] | undefined,
+    subjects: args.subject as string[] | undefined,
+    reasons: args.reason as string[] | undefined,
+    errorClasses: args.errorClass as string[] | undefined,
+    groups: args.group as string[] | undefined,
   };
   const filter: Record<string, unknown> = {};
   for (const [k, v] of Object.entries({

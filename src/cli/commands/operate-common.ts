@@ -51,13 +51,3 @@ export async function withServer<T>(
 export function onTerminal(): boolean {
   return process.stdin.isTTY === true && process.stderr.isTTY === true;
 }
-
-/** `--flag a,b --flag c` → ["a", "b", "c"]; undefined when not given. */
-export function listFlag(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  const items = (Array.isArray(value) ? value : [value])
-    .flatMap((v) => String(v).split(","))
-    .map((v) => v.trim())
-    .filter((v) => v !== "");
-  return items.length > 0 ? items : undefined;
-}

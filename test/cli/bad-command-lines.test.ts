@@ -263,6 +263,7 @@ const table = (url: string): [string[], string][] => [
     "jetcontract diff: unknown option --histroy; did you mean --history?",
   ],
 
+  [["validate", SPEC, "--no-such-flag"], "jetcontract validate: unknown option --no-such-flag"],
   // dlq and status (would connect; purge and redrive would change the server)
   [
     ["dlq", "frob", SPEC, "--server", url],

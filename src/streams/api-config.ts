@@ -2,7 +2,7 @@ import {
   type JetStreamConsumerConfig,
   toJetStreamConsumerConfig,
 } from "@jetcontract/runtime/internal";
-import type { DesiredConsumer, DesiredStream } from "./types.js";
+import type { DesiredConsumer, DesiredPlacement, DesiredSource, DesiredStream } from "./types.js";
 import { msToNanos } from "./units.js";
 
 /**
@@ -29,7 +29,18 @@ export interface ApiStreamConfig {
   readonly allow_direct: boolean;
   readonly deny_delete: boolean;
   readonly deny_purge: boolean;
+  readonly placement?: { cluster?: string; tags?: string[] };
+  readonly mirror?: ApiStreamSource;
+  readonly sources?: ApiStreamSource[];
   readonly metadata?: Record<string, string>;
+}
+
+/** `mirror` / `sources[]` entries; a domain becomes the external API prefix. */
+export interface ApiStreamSource {
+  readonly name: string;
+  readonly opt_start_seq?: number;
+  readonly filter_subject?: string;
+  readonly external?: { api: string; deliver: string };
 }
 
 /** The consumer wire object: the runtime's, so files, plan/apply and `ensureConsumer` agree. */
@@ -63,7 +74,33 @@ export function toApiStreamConfig(
     allow_direct: s.allowDirect,
     deny_delete: s.denyDelete,
     deny_purge: s.denyPurge,
+    ...(s.placement ? { placement: apiPlacement(s.placement) } : {}),
+    ...(s.mirror ? { mirror: apiSource(s.mirror) } : {}),
+    ...(s.sources.length > 0 ? { sources: s.sources.map(apiSource) } : {}),
     ...(options.metadata !== false ? { metadata: { ...s.metadata } } : {}),
+  };
+}
+
+function apiPlacement(p: DesiredPlacement): { cluster?: string; tags?: string[] } {
+  return {
+    ...(p.cluster !== undefined ? { cluster: p.cluster } : {}),
+    ...(p.tags.length > 0 ? { tags: [...p.tags] } : {}),
+  };
+}
+
+/** The external API prefix of a JetStream domain (what nats.js and the nats CLI derive too). */
+export function domainApiPrefix(domain: string): string {
+  return `$JS.${domain}.API`;
+}
+
+function apiSource(s: DesiredSource): ApiStreamSource {
+  return {
+    name: s.name,
+    ...(s.startSeq !== undefined ? { opt_start_seq: s.startSeq } : {}),
+    ...(s.filterSubject !== undefined ? { filter_subject: s.filterSubject } : {}),
+    ...(s.domain !== undefined
+      ? { external: { api: domainApiPrefix(s.domain), deliver: "" } }
+      : {}),
   };
 }
 

@@ -24,7 +24,8 @@ export interface ApiStreamConfig {
   readonly discard: string;
   readonly storage: string;
   readonly num_replicas: number;
-  readonly duplicate_window: number;
+  /** Absent for a mirror: it keeps no publish dedup window of its own. */
+  readonly duplicate_window?: number;
   readonly allow_rollup_hdrs: boolean;
   readonly allow_direct: boolean;
   readonly deny_delete: boolean;
@@ -69,7 +70,7 @@ export function toApiStreamConfig(
     discard: s.discard,
     storage: s.storage,
     num_replicas: s.replicas,
-    duplicate_window: msToNanos(s.duplicateWindowMs),
+    ...(s.mirror === undefined ? { duplicate_window: msToNanos(s.duplicateWindowMs) } : {}),
     allow_rollup_hdrs: s.allowRollupHeaders,
     allow_direct: s.allowDirect,
     deny_delete: s.denyDelete,

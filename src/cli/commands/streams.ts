@@ -117,14 +117,18 @@ export const streamsCommand: CliCommand = {
               ? JSON.stringify(plan, null, 2)
               : formatPlanText(plan, { verbose: args.verbose === true }),
           );
-          return plan.pending ? ExitCode.invalid : ExitCode.ok;
+          // Unseen resources leave the plan incomplete: it could not run, whatever else it found.
+          if (plan.items.some((i) => i.action === "unavailable")) return ExitCode.couldNotRun;
+          return plan.pending || plan.refusals.length > 0 ? ExitCode.invalid : ExitCode.ok;
         }
         const result = await applyJetStream(target, config, {
           allowRecreate: args.allowRecreate === true,
           prune: args.prune === true,
         });
         io.out(format === "json" ? JSON.stringify(result, null, 2) : formatApplyText(result));
-        return result.refused.length > 0 ? ExitCode.invalid : ExitCode.ok;
+        if (result.plan.refusals.length > 0 || result.refused.length > 0) return ExitCode.invalid;
+        if (result.plan.items.some((i) => i.action === "unavailable")) return ExitCode.couldNotRun;
+        return ExitCode.ok;
       } catch (error) {
         if (error instanceof StreamsError) throw new UsageError(error.message);
         throw error;

@@ -12,8 +12,8 @@ import { DEDUP_MODES, type DedupMode, isDedupMode } from "./protocol.js";
 import { type ClusterChaosReport, type KillStep, runClusterChaos } from "./scenario.js";
 import { passed } from "./tally.js";
 
-/** A full run: two node kills (stream leader, KV leader) and a consumer kill. */
-const FULL_STEPS: readonly KillStep[] = [
+/** Each run (`--quick` too): two node kills (stream leader, KV leader) and a consumer kill. */
+const KILL_STEPS: readonly KillStep[] = [
   { target: "stream-leader", at: { published: 0.25 } },
   { target: "kv-leader", at: { handled: 0.35 } },
   { target: "consumer", at: { handled: 0.6 } },
@@ -23,11 +23,6 @@ const OUTAGE_MS = 30_000;
 const OUTAGE_GAP_LIMIT_MS = 15_000;
 const OUTAGE_STEPS: readonly KillStep[] = [
   { target: "kv-leader", at: { handled: 0.2 }, outageMs: OUTAGE_MS },
-];
-/** `--quick`: one short run per mode, a leader kill and a consumer kill. */
-const QUICK_STEPS: readonly KillStep[] = [
-  { target: "stream-leader", at: { published: 0.3 } },
-  { target: "consumer", at: { handled: 0.5 } },
 ];
 const POISON = 5;
 
@@ -58,22 +53,20 @@ function planFrom(argv: readonly string[]): Plan {
       throw new Error(`--${flag} must be a whole number above 0, not "${text}"`);
     return n;
   };
-  const modes = (values.modes ?? DEDUP_MODES.join(",")).split(",").map((m) => m.trim());
-  for (const m of modes) {
-    if (!isDedupMode(m))
-      throw new Error(`--modes: unknown mode "${m}" (use ${DEDUP_MODES.join(", ")})`);
-  }
+  const names = (values.modes ?? DEDUP_MODES.join(",")).split(",").map((m) => m.trim());
+  const unknown = names.find((m) => !isDedupMode(m));
+  if (unknown !== undefined)
+    throw new Error(`--modes: unknown mode "${unknown}" (use ${DEDUP_MODES.join(", ")})`);
+  // --quick: one shorter run per mode, without the outage run.
   const quick = values.quick === true;
   const runs = count("runs", values.runs, quick ? 1 : 3);
   return {
-    modes: modes as DedupMode[],
-    messages: count("messages", values.messages, quick ? 1_000 : 5_000),
-    runs: quick
-      ? Array.from({ length: runs }, () => ({ kind: "kills", steps: QUICK_STEPS }))
-      : [
-          ...Array.from({ length: runs }, () => ({ kind: "kills" as const, steps: FULL_STEPS })),
-          { kind: "outage", steps: OUTAGE_STEPS },
-        ],
+    modes: names.filter(isDedupMode),
+    messages: count("messages", values.messages, quick ? 2_500 : 5_000),
+    runs: [
+      ...Array.from({ length: runs }, () => ({ kind: "kills" as const, steps: KILL_STEPS })),
+      ...(quick ? [] : [{ kind: "outage" as const, steps: OUTAGE_STEPS }]),
+    ],
   };
 }
 
@@ -83,7 +76,7 @@ function runLine(mode: DedupMode, label: string, r: ClusterChaosReport, outage: 
     `  ${mode} ${label}:`,
     `published=${r.published} handled=${r.handled} lost=${r.lost.length} duplicates=${r.duplicates} dlq=${r.dlq}`,
     `max-gap-ms=${r.maxGapMs}`,
-    `failed-publishes=${failures} publish-retries=${r.publishRetries}`,
+    `failed-publishes=${failures} publish-retries=${r.publishRetries} failed-starts=${r.startFailures.length}`,
     `kills=[${r.kills.join("; ")}]`,
     `${(r.durationMs / 1_000).toFixed(1)}s`,
   ];
@@ -98,7 +91,12 @@ function runLine(mode: DedupMode, label: string, r: ClusterChaosReport, outage: 
     ...r.dlqMismatches.slice(0, 10),
     failures > 0 ? `first failed publish: ${r.publishFailures[0]?.failure}` : "",
     ...r.missedSteps.map((s) => `step not reached: ${s}`),
+    ...r.startFailures.map((s) => `failed to start: ${s}`),
   ].filter((n) => n !== "");
+  const events = Object.entries(r.consumerEvents)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, n]) => `${name}=${n}`);
+  if (events.length > 0) notes.push(`consumer events: ${events.join(" ")}`);
   return [parts.join(" "), ...notes.map((n) => `    ${n}`)].join("\n");
 }
 

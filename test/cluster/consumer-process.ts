@@ -46,6 +46,11 @@ const nc = await connect({
 });
 const effects = openSync(config.effectsFile, "a");
 
+const counts: Record<string, number> = {};
+const count = (name: string) => {
+  counts[name] = (counts[name] ?? 0) + 1;
+};
+
 let stalled = false;
 /** Stream sequences whose effect was made and whose ack is not settled yet. */
 const unsettled = new Set<number>();
@@ -88,8 +93,14 @@ const consumer = createConsumer<OrderPlaced>(
       // An ack the server did not confirm: settled too (the message may come back; whether it
       // is then skipped is what the run measures).
       error: (e) => {
+        count(`error:${e.stage}`);
         if (e.stage === "ack") settle(e.streamSequence);
       },
+      // What the runtime did besides handling, for the run's report (why a message was lost).
+      released: (e) => count(`released:${e.reason}`),
+      duplicateSkipped: (e) => count(`skipped:${e.reason}`),
+      deadLettered: (e) => count(`dead-lettered:${e.reason}`),
+      deliveriesExhausted: () => count("deliveries-exhausted"),
     },
   },
 );
@@ -105,6 +116,7 @@ process.on("message", (message: ParentMessage) => {
   } else if (message.type === "stop") {
     void (async () => {
       await consumer.stop({ deadlineMs: 5_000 });
+      tell({ type: "events", counts });
       await nc.close();
       closeSync(effects);
       process.exit(0);

@@ -21,8 +21,8 @@ export interface ChildHandle {
   next<K extends ChildMessage["type"]>(type: K): Promise<Extract<ChildMessage, { type: K }>>;
   /** SIGKILL, resolved once the process is gone. */
   kill(): Promise<void>;
-  /** The end of its stderr, for reports of a process that failed. */
-  stderr(): string;
+  /** The last error its stderr names (`TimeoutError: timeout`), for reports. */
+  errorLine(): string;
 }
 
 export function spawnChild(
@@ -64,7 +64,7 @@ export function spawnChild(
       return new Promise<Extract<ChildMessage, { type: K }>>((resolve, reject) => {
         waiters.add({ type, resolve: resolve as (m: ChildMessage) => void });
         void exited.then((code) =>
-          reject(new Error(`${name} exited (${code}) before "${type}": ${stderr.trim()}`)),
+          reject(new Error(`${name} exited (${code}) before "${type}": ${lastError(stderr)}`)),
         );
       });
     },
@@ -72,6 +72,16 @@ export function spawnChild(
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
     },
-    stderr: () => stderr,
+    errorLine: () => lastError(stderr),
   };
+}
+
+/** The last `SomeError: message` line of a stderr (no stack), else its last line. */
+function lastError(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  const errors = lines.filter((l) => /^\w*Error\b.*:/.test(l));
+  return errors[errors.length - 1] ?? lines[lines.length - 1] ?? "(no output)";
 }

@@ -52,7 +52,9 @@ export type ChildMessage =
    * A stalled consumer: every effect it made has its ack settled (confirmed or failed), and
    * `held` handlers are parked before their effect, holding their messages (and KV claims).
    */
-  | { readonly type: "stalled"; readonly held: number; readonly unsettled: number };
+  | { readonly type: "stalled"; readonly held: number; readonly unsettled: number }
+  /** A consumer stopping: how often each notable runtime event happened in it. */
+  | { readonly type: "events"; readonly counts: Readonly<Record<string, number>> };
 
 /** Parent → child. */
 export type ParentMessage =

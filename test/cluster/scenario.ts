@@ -8,8 +8,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
-import { startNatsCluster } from "../support/nats-cluster.js";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { type NatsCluster, startNatsCluster } from "../support/nats-cluster.js";
 import { applyChaosContract, type ChaosContract } from "./contract.js";
 import { type ChildHandle, spawnChild } from "./processes.js";
 import {
@@ -51,6 +51,13 @@ export interface ClusterChaosReport extends Tally {
   /** Steps whose trigger was never reached (the run then proved less than asked). */
   readonly missedSteps: readonly string[];
   readonly publishRetries: number;
+  /** Consumer processes that exited before they were ready (and the error they printed). */
+  readonly startFailures: readonly string[];
+  /**
+   * Notable runtime events of the consumers that ran to the end (`released:dedup-unavailable`,
+   * `skipped:key-done`, `dead-lettered:permanent`, `error:ack`, ...): a killed process's are lost.
+   */
+  readonly consumerEvents: Readonly<Record<string, number>>;
   readonly durationMs: number;
 }
 
@@ -58,42 +65,61 @@ export interface ClusterChaosReport extends Tally {
 const PUBLISH_CONCURRENCY = 16;
 /** A node killed without a set outage comes back after this share of the messages was handled. */
 const PROGRESS_WHILE_DOWN = 0.05;
+/** Starts of a consumer process tried before the run gives up. */
+const MAX_START_ATTEMPTS = 5;
 /** Longest wait for anything the run waits on (progress, elections, the drain). */
 const STALL_LIMIT_MS = 120_000;
 
 export async function runClusterChaos(options: ClusterChaosOptions): Promise<ClusterChaosReport> {
-  const started = Date.now();
+  const startedAt = Date.now();
   const log = options.log ?? (() => {});
   const { contract } = options;
   const dir = await mkdtemp(join(tmpdir(), "jetcontract-chaos-run-"));
-  const cluster = await startNatsCluster();
-  const monitor = await connect({
-    servers: [...cluster.urls],
-    name: "chaos monitor",
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-  });
   const progress = new Progress();
   const children = new Set<ChildHandle>();
+  // What the `finally` tears down, as far as it got.
+  const started: { cluster?: NatsCluster; monitor?: NatsConnection } = {};
   try {
+    const cluster = await startNatsCluster();
+    started.cluster = cluster;
+    const monitor = await connect({
+      servers: [...cluster.urls],
+      name: "chaos monitor",
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
+    started.monitor = monitor;
     await applyChaosContract(cluster.urls, monitor, contract);
     const jsm = await jetstreamManager(monitor, { timeout: 2_000 });
 
     const consumerSlots = ["a", "b"].map((slot) => ({ slot, incarnation: 0 }));
+    const startFailures: string[] = [];
+    /** Spawns the slot's next incarnation; one that dies before it is ready is started again. */
     const startConsumer = async (c: { slot: string; incarnation: number }) => {
-      c.incarnation++;
-      const name = `consumer ${c.slot}#${c.incarnation}`;
-      const config: ConsumerProcessConfig = {
-        servers: cluster.urls,
-        generatedDir: contract.generatedDir,
-        mode: options.mode,
-        effectsFile: join(dir, `effects-${c.slot}-${c.incarnation}.log`),
-        name,
-      };
-      const handle = spawnChild("consumer-process.ts", name, config, (m) => progress.on(m));
-      children.add(handle);
-      await handle.next("ready");
-      return handle;
+      for (let attempt = 1; ; attempt++) {
+        c.incarnation++;
+        const name = `consumer ${c.slot}#${c.incarnation}`;
+        const config: ConsumerProcessConfig = {
+          servers: cluster.urls,
+          generatedDir: contract.generatedDir,
+          mode: options.mode,
+          effectsFile: join(dir, `effects-${c.slot}-${c.incarnation}.log`),
+          name,
+        };
+        const handle = spawnChild("consumer-process.ts", name, config, (m) => progress.on(m));
+        children.add(handle);
+        try {
+          await handle.next("ready");
+          return handle;
+        } catch (error) {
+          // A finding, reported: as a supervisor would, the run starts the process again.
+          children.delete(handle);
+          const why = handle.errorLine();
+          startFailures.push(`${name}: ${why}`);
+          log(`${name} failed to start: ${why}`);
+          if (attempt >= MAX_START_ATTEMPTS) throw error;
+        }
+      }
     };
     const consumers = await Promise.all(consumerSlots.map(startConsumer));
 
@@ -110,6 +136,8 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
     );
     children.add(producer);
     const producerDone = producer.next("done");
+    // Awaited below; a run that fails before then kills the producer, which rejects it.
+    producerDone.catch(() => undefined);
 
     const kills: string[] = [];
     const missedSteps: string[] = [];
@@ -186,10 +214,12 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
         else await killNode(step.target, step.outageMs);
       }
     };
-    await Promise.all([
+    // Both lanes end before the run goes on or is torn down (no kill or restart after it).
+    const lanes = await Promise.allSettled([
       lane(options.steps.filter((s) => s.target !== "consumer")),
       lane(options.steps.filter((s) => s.target === "consumer")),
     ]);
+    for (const l of lanes) if (l.status === "rejected") throw l.reason;
 
     const { publishRetries } = await producerDone;
     log(
@@ -198,10 +228,13 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
     await waitForReplicas(jsm, contract);
     if (!(await drained(jsm, contract))) log("the consumer did not drain; reckoning what was done");
     log(await serverState(jsm, contract));
-    await Promise.all(
+    const events = await Promise.all(
       consumers.map(async (c) => {
+        const stopped = c.next("events");
         c.send({ type: "stop" });
+        const { counts } = await stopped;
         await c.exited;
+        return counts;
       }),
     );
 
@@ -218,14 +251,24 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
       kills,
       missedSteps,
       publishRetries,
-      durationMs: Date.now() - started,
+      startFailures,
+      consumerEvents: sumCounts(events),
+      durationMs: Date.now() - startedAt,
     };
   } finally {
     await Promise.all([...children].map((c) => c.kill()));
-    await monitor.close().catch(() => undefined);
-    await cluster.dispose();
+    await started.monitor?.close().catch(() => undefined);
+    await started.cluster?.dispose();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function sumCounts(all: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const counts of all) {
+    for (const [name, n] of Object.entries(counts)) sum[name] = (sum[name] ?? 0) + n;
+  }
+  return sum;
 }
 
 /** Counts from the children's IPC messages, with waiters woken on each message (no polling). */

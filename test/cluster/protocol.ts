@@ -35,7 +35,7 @@ export interface ProducerProcessConfig {
   readonly poison: number;
   /** Publishes in flight at once. */
   readonly concurrency: number;
-  /** One line per settled publish (see `PublishLogLine`). */
+  /** One line per settled publish (`publishLogLine`). */
   readonly publishedFile: string;
 }
 

@@ -46,12 +46,16 @@ try {
       await untilAcknowledged(act);
       const ms = Date.now() - killedAt;
       out.push(ms);
-      console.log(`run ${i + 1}: ${what} leader ${leader} killed; acknowledged again after ${ms} ms`);
+      console.log(
+        `run ${i + 1}: ${what} leader ${leader} killed; acknowledged again after ${ms} ms`,
+      );
       await node.start();
       await cluster.waitForJetStream(node.url);
     }
   }
-  console.log(`failover stream median=${median(stream)}ms max=${Math.max(...stream)}ms runs=${runs}`);
+  console.log(
+    `failover stream median=${median(stream)}ms max=${Math.max(...stream)}ms runs=${runs}`,
+  );
   console.log(`failover kv median=${median(bucket)}ms max=${Math.max(...bucket)}ms runs=${runs}`);
 } finally {
   await nc.close();

@@ -7,17 +7,13 @@ import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { jetstreamManager, type StreamConfig } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { generateFromContract } from "../../src/codegen/index.js";
 import { loadContract } from "../../src/spec/index.js";
 import {
   type ApplyResult,
   applyJetStream,
-  type DesiredStream,
   deriveJetStreamConfig,
   type JetStreamConfig,
-  toApiStreamConfig,
 } from "../../src/streams/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,21 +75,15 @@ export async function prepareChaosContract(): Promise<ChaosContract> {
 /** `jetcontract streams apply` of the contract against the cluster. */
 export async function applyChaosContract(
   servers: readonly string[],
-  nc: NatsConnection,
   contract: ChaosContract,
 ): Promise<void> {
   const result = await applyOnceAllPeersJoined(servers, contract.config);
   if (result.refused.length > 0) throw new Error("streams apply refused to re-create resources");
 
-  // until x-dedup.replicas lands: the contract cannot ask for an R3 dedup bucket yet and the
-  // streams stage derives it R1, so it is re-created R3 here with the derived settings.
-  const kv = contract.config.streams.find((s) => s.name === contract.kvStream) as DesiredStream;
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.delete(kv.name);
-  await jsm.streams.add(
-    // Our wire object carries plain strings where nats.js has literal unions; same JSON.
-    toApiStreamConfig({ ...kv, replicas: 3 }, { metadata: false }) as unknown as StreamConfig,
-  );
+  if (result.plan.refusals.length > 0) throw new Error(result.plan.refusals.join("; "));
+  // The dedup bucket is as replicated as the stream it guards, by the contract's default.
+  const kv = contract.config.streams.find((s) => s.name === contract.kvStream);
+  if (kv?.replicas !== 3) throw new Error(`dedup bucket ${contract.kvStream} is not R3`);
 }
 
 /**

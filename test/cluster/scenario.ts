@@ -89,7 +89,7 @@ export async function runClusterChaos(options: ClusterChaosOptions): Promise<Clu
       reconnectTimeWait: 250,
     });
     started.monitor = monitor;
-    await applyChaosContract(cluster.urls, monitor, contract);
+    await applyChaosContract(cluster.urls, contract);
     const jsm = await jetstreamManager(monitor, { timeout: 2_000 });
 
     const consumerSlots = ["a", "b"].map((slot) => ({ slot, incarnation: 0 }));

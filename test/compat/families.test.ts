@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noThenProperty: `then` is the JSON Schema keyword under test
 import { describe, expect, it } from "vitest";
-import { diffSchemas } from "../../src/compat/schema-diff.js";
+import { diffSchemas } from "../../src/compat/schema/index.js";
 import type { JsonSchema } from "../../src/model/types.js";
 
 /**

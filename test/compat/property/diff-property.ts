@@ -8,7 +8,7 @@
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
-import { diffSchemas } from "../../../src/compat/schema-diff.js";
+import { diffSchemas } from "../../../src/compat/schema/index.js";
 import type { JsonSchema } from "../../../src/model/types.js";
 
 type Schema = boolean | { [key: string]: unknown };

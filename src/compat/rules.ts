@@ -16,6 +16,7 @@ import { rules as otherKeywords } from "./schema/checks/other-keywords.js";
 import { rules as pattern } from "./schema/checks/pattern.js";
 import { rules as properties } from "./schema/checks/properties.js";
 import { rules as required } from "./schema/checks/required.js";
+import { rules as selfReference } from "./schema/checks/self-reference.js";
 import { rules as sums } from "./schema/checks/sums.js";
 import { rules as types } from "./schema/checks/types.js";
 import { rules as uniqueItems } from "./schema/checks/unique-items.js";
@@ -51,6 +52,7 @@ const SCHEMA_RULES = [
   ...not,
   ...conditional,
   ...otherKeywords,
+  ...selfReference,
 ];
 
 const CONTRACT_RULES = [

@@ -3,9 +3,11 @@ import { type RuleId, ruleById } from "../rules.js";
 import type { SchemaChange } from "../types.js";
 import { compareFalse } from "./checks/false-schema.js";
 import { CHECKS } from "./checks/index.js";
+import { compareLoops } from "./checks/self-reference.js";
 import { compareSums, pureSum } from "./checks/sums.js";
 import { canonicalJson, isObj, type Obj, withoutAnnotations } from "./json.js";
 import { constraintKeys } from "./keywords.js";
+import { isLoopRef, withoutLoopBranches } from "./loops.js";
 import { simplify } from "./normalise.js";
 import { lookupPointer, refWithSiblings, safeDecode } from "./refs.js";
 import { effectiveTypes, typesOverlap } from "./type-sets.js";
@@ -57,6 +59,8 @@ export interface Context {
   readonly ids: WeakMap<object, number>;
   nextId: number;
   readonly normCache: Record<Which, WeakMap<object, JsonSchema>>;
+  /** Nodes with their self-referencing branches read away (`loops.ts`). */
+  readonly loopCache: Record<Which, WeakMap<object, JsonSchema>>;
   readonly relations: Map<string, Relation>;
   /**
    * Pairs on the current walk stack, with their depth: revisiting one is a cycle, assumed
@@ -87,6 +91,7 @@ export function newContext(
     ids: new WeakMap(),
     nextId: 1,
     normCache: { old: new WeakMap(), new: new WeakMap() },
+    loopCache: { old: new WeakMap(), new: new WeakMap() },
     relations: new Map(),
     active: new Map(),
     plain: new WeakMap(),
@@ -146,7 +151,7 @@ export class SchemaWalk {
 
   /** Like `child`, for an optional keyword: an absent one accepts everything. */
   optChild(which: Which, parent: Side, node: unknown, seg: string, path: string): Side {
-    if (node === undefined) return { ...parent, node: true };
+    if (node === undefined) return { node: true, ptr: parent.ptr, loc: parent.loc };
     return this.child(which, parent, node as JsonSchema, seg, path);
   }
 
@@ -204,16 +209,38 @@ export class SchemaWalk {
 
   /** Follows `$ref`s and applies exact simplifications; stable identity per input node. */
   resolve(which: Which, side: Side, path: string): Side {
+    return this.resolveLoops(which, side, path).side;
+  }
+
+  /**
+   * `resolve`, also telling whether a self-reference with nothing in between was read away on
+   * the way (`loops.ts`): such a node is a different question from the same node without one.
+   */
+  private resolveLoops(which: Which, side: Side, path: string): { side: Side; loop: boolean } {
+    const root = this.ctx.roots[which];
+    const cache = this.ctx.normCache[which];
     let current = side;
+    let loop = false;
     for (let i = 0; i < 64; i++) {
       const node = current.node;
-      if (!isObj(node)) return current;
+      if (!isObj(node)) break;
       if (typeof node.$ref === "string") {
-        const target = lookupPointer(this.ctx.roots[which], node.$ref);
-        if (target === undefined || (typeof target !== "boolean" && !isObj(target))) {
-          return current;
-        }
         const siblings = constraintKeys(node).filter((k) => k !== "$ref");
+        if (isLoopRef(root, node)) {
+          // Adds nothing: the siblings alone, or (with none) nothing to follow.
+          loop = true;
+          if (siblings.length === 0) break;
+          current = {
+            ...current,
+            node: this.cached(cache, node, () => {
+              const { $ref: _ref, ...rest } = node;
+              return rest;
+            }),
+          };
+          continue;
+        }
+        const target = lookupPointer(root, node.$ref);
+        if (target === undefined || (typeof target !== "boolean" && !isObj(target))) break;
         const ptr = node.$ref.startsWith("#/") ? safeDecode(node.$ref.slice(1)) : "";
         if (siblings.length === 0) {
           current = {
@@ -225,24 +252,35 @@ export class SchemaWalk {
         }
         current = {
           ...current,
-          node: this.cached(which, node, () => refWithSiblings(node, target)),
+          node: this.cached(cache, node, () => refWithSiblings(node, target)),
         };
         continue;
       }
-      const root = this.ctx.roots[which];
-      const simplified = this.cached(which, node, () => simplify(node, root));
-      if (simplified === node) return current;
+      const cut = this.cached(this.ctx.loopCache[which], node, () =>
+        withoutLoopBranches(node, root),
+      );
+      const next = cut !== node ? cut : this.cached(cache, node, () => simplify(node, root));
+      if (next === node) break;
+      if (cut !== node) loop = true;
       current = {
-        node: simplified,
+        node: next,
         ptr: current.ptr,
-        loc: this.locOf(which, simplified, current.ptr, current.loc, path),
+        loc: this.locOf(which, next, current.ptr, current.loc, path),
       };
     }
-    return current;
+    return { side: current, loop };
   }
 
-  private cached(which: Which, node: Obj, make: () => JsonSchema): JsonSchema {
-    const cache = this.ctx.normCache[which];
+  /** The memo key of a resolved pair. */
+  private keyOf(o: { side: Side; loop: boolean }, n: { side: Side; loop: boolean }): string {
+    return `${this.id(o.side.node)}${o.loop ? "~" : ""}|${this.id(n.side.node)}${n.loop ? "~" : ""}`;
+  }
+
+  private cached(
+    cache: WeakMap<object, JsonSchema>,
+    node: Obj,
+    make: () => JsonSchema,
+  ): JsonSchema {
     const hit = cache.get(node);
     if (hit !== undefined) return hit;
     const made = make();
@@ -252,14 +290,12 @@ export class SchemaWalk {
 
   /** Whether old ⊆ new (`bw`) and new ⊆ old (`fw`), without reporting. */
   relation(oIn: Side, nIn: Side): Relation {
-    const o = this.resolve("old", oIn, "");
-    const n = this.resolve("new", nIn, "");
-    const key = `${this.id(o.node)}|${this.id(n.node)}`;
+    const key = this.keyOf(this.resolveLoops("old", oIn, ""), this.resolveLoops("new", nIn, ""));
     const hit = this.known(key);
     if (hit) return hit;
     const sub = new SchemaWalk(this.ctx, true);
     sub.base = this.ctx.active.size;
-    sub.compare(o, n, "");
+    sub.compare(oIn, nIn, "");
     const result = {
       bw: !sub.changes.some((c) => c.backward === "breaking"),
       fw: !sub.changes.some((c) => c.forward === "breaking"),
@@ -306,32 +342,14 @@ export class SchemaWalk {
     if (depth < this.base) this.anchor = Math.min(this.anchor, depth);
   }
 
-  /** Relation where `a` lives in the new root and `b` in the old one. */
-  relationSwapped(a: Side, b: Side): Relation {
-    const swappedCtx: Context = {
-      ...this.ctx,
-      roots: { old: this.ctx.roots.new, new: this.ctx.roots.old },
-      positions: { old: this.ctx.positions.new, new: this.ctx.positions.old },
-      normCache: { old: this.ctx.normCache.new, new: this.ctx.normCache.old },
-      relations: new Map(),
-      active: new Map(),
-      provisional: new Map(),
-      breaks: new Map(),
-    };
-    const sub = new SchemaWalk(swappedCtx, true);
-    sub.compare(a, b, "");
-    return {
-      bw: !sub.changes.some((c) => c.backward === "breaking"),
-      fw: !sub.changes.some((c) => c.forward === "breaking"),
-    };
-  }
-
   /** Compares two subschemas at `path`, once per resolved pair. */
   compare(oIn: Side, nIn: Side, path: string): void {
-    const o = this.resolve("old", oIn, path);
-    const n = this.resolve("new", nIn, path);
-    if (this.identical(o.node, n.node)) return;
-    const key = `${this.id(o.node)}|${this.id(n.node)}`;
+    const oR = this.resolveLoops("old", oIn, path);
+    const nR = this.resolveLoops("new", nIn, path);
+    const o = oR.side;
+    const n = nR.side;
+    if (oR.loop === nR.loop && this.identical(o.node, n.node)) return;
+    const key = this.keyOf(oR, nR);
     const depth = this.ctx.active.get(key);
     if (depth !== undefined) {
       this.dependOn(depth);
@@ -347,7 +365,7 @@ export class SchemaWalk {
     }
     this.ctx.active.set(key, this.ctx.active.size);
     try {
-      this.compareResolved(o, n, path);
+      this.compareResolved(o, n, { old: oR.loop, new: nR.loop }, path);
     } finally {
       this.ctx.active.delete(key);
       this.done.add(key);
@@ -376,7 +394,13 @@ export class SchemaWalk {
     return plain;
   }
 
-  private compareResolved(o: Side, n: Side, path: string): void {
+  private compareResolved(
+    o: Side,
+    n: Side,
+    loops: { readonly old: boolean; readonly new: boolean },
+    path: string,
+  ): void {
+    compareLoops(this, o, n, loops, path);
     if (compareFalse(this, o, n, path)) return;
     const oNode: Obj = isObj(o.node) ? o.node : {};
     const nNode: Obj = isObj(n.node) ? n.node : {};

@@ -9,6 +9,7 @@ import {
   withoutAnnotations,
 } from "./json.js";
 import { constraintKeys, isAnnotation } from "./keywords.js";
+import { isLoopRef } from "./loops.js";
 import { lookupPointer } from "./refs.js";
 import { declaredTypes, JSON_TYPES, typesWithin } from "./type-sets.js";
 
@@ -78,6 +79,8 @@ function flattenBranch(
 ): JsonSchema | undefined {
   let branch = raw;
   for (let i = 0; i < 16 && isObj(branch) && typeof branch.$ref === "string"; i++) {
+    // A reference back to itself with nothing in between stays for the walk to read.
+    if (isLoopRef(root, branch)) return undefined;
     const target = lookupPointer(root, branch.$ref);
     if (target === undefined) return undefined;
     const extra = constraintKeys(branch).filter((k) => k !== "$ref");

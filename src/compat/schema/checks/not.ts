@@ -2,7 +2,11 @@ import type { JsonSchema } from "../../../model/types.js";
 import { B, C, schemaRule } from "../../rule.js";
 import type { Check } from "./check.js";
 
-/** `not`: old ⊆ new exactly when new.not ⊆ old.not, so the `not` schemas compare swapped. */
+/**
+ * `not`: old ⊆ new exactly when new.not ⊆ old.not, so the relation of the two `not` schemas
+ * is read with its directions swapped. (It is computed in the same walk as everything else,
+ * so a schema that recurses through `not` meets its own pairs again and terminates.)
+ */
 
 export const rules = [
   schemaRule({
@@ -62,7 +66,8 @@ export const not: Check = {
     }
     const oNot = walk.child("old", o, oNode.not as JsonSchema, "/not", at);
     const nNot = walk.child("new", n, nNode.not as JsonSchema, "/not", at);
-    const swapped = walk.relationSwapped(nNot, oNot);
+    const inner = walk.relation(oNot, nNot);
+    const swapped = { bw: inner.fw, fw: inner.bw };
     if (swapped.bw && swapped.fw) return;
     const rule = swapped.bw ? "not-narrowed" : swapped.fw ? "not-extended" : "not-changed";
     const text =

@@ -199,6 +199,39 @@ const rows: [string, Row][] = [
       forward: false,
     },
   ],
+  [
+    // Property run seed 99, pair 2491: the `if` reads the same, but `D` it refers to widened.
+    "if unchanged in text, its $ref target changed",
+    {
+      old: {
+        if: { oneOf: [{ $ref: "#/$defs/D" }, true] },
+        then: { enum: [1] },
+        $defs: { D: { type: "null" } },
+      },
+      new: { if: { oneOf: [{ $ref: "#/$defs/D" }, true] }, then: { enum: [1] }, $defs: { D: {} } },
+      backward: false,
+      forward: false,
+    },
+  ],
+  [
+    "contentSchema unchanged in text, its $ref target changed",
+    {
+      old: {
+        type: "string",
+        contentMediaType: "application/json",
+        contentSchema: { $ref: "#/$defs/D" },
+        $defs: { D: { type: "object" } },
+      },
+      new: {
+        type: "string",
+        contentMediaType: "application/json",
+        contentSchema: { $ref: "#/$defs/D" },
+        $defs: { D: { type: "array" } },
+      },
+      backward: false,
+      forward: false,
+    },
+  ],
 ];
 
 function verdicts(oldSchema: unknown, newSchema: unknown) {

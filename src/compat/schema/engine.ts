@@ -321,6 +321,12 @@ export class SchemaWalk {
     return result;
   }
 
+  /** Whether two subschemas are proven to accept the same values (inclusion both ways). */
+  sameValues(o: Side, n: Side): boolean {
+    const r = this.relation(o, n);
+    return r.bw && r.fw;
+  }
+
   /** A remembered relation for a pair, if any still holds. */
   private known(key: string): Relation | undefined {
     const sure = this.ctx.relations.get(key);

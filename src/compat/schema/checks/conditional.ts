@@ -1,11 +1,13 @@
+import type { JsonSchema } from "../../../model/types.js";
 import { B, schemaRule } from "../../rule.js";
-import { sameValue } from "../json.js";
 import type { Check } from "./check.js";
 
 /**
  * `if`/`then`/`else`. With the same `if` on both sides the accepted set is
  * `(if ∧ then) ∨ (¬if ∧ else)`, which grows or shrinks with `then` and `else`: those are
- * compared. A changed `if` is not analysed.
+ * compared. "The same" means proven to accept the same values, not written the same: the
+ * text of an `if` can stay while a definition it refers to changes. A changed `if` is not
+ * analysed.
  */
 
 export const rules = [
@@ -22,7 +24,14 @@ export const rules = [
 export const conditional: Check = {
   keywords: ["if", "then", "else"],
   compare(walk, { o, n, oNode, nNode, path }) {
-    if (oNode.if !== undefined && nNode.if !== undefined && sameValue(oNode.if, nNode.if)) {
+    const sameIf =
+      oNode.if !== undefined &&
+      nNode.if !== undefined &&
+      walk.sameValues(
+        walk.child("old", o, oNode.if as JsonSchema, "/if", `${path}/if`),
+        walk.child("new", n, nNode.if as JsonSchema, "/if", `${path}/if`),
+      );
+    if (sameIf) {
       for (const key of ["then", "else"]) {
         if (oNode[key] === undefined && nNode[key] === undefined) continue;
         const at = `${path}/${key}`;

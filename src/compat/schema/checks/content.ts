@@ -1,5 +1,4 @@
 import { B, C, schemaRule } from "../../rule.js";
-import { sameValue } from "../json.js";
 import type { Check } from "./check.js";
 import { compareStringKeyword } from "./string-keyword.js";
 
@@ -44,16 +43,14 @@ export const content: Check = {
     if (!pair.applies(["string"])) return;
     compareStringKeyword(walk, pair, "contentMediaType", "content");
     compareStringKeyword(walk, pair, "contentEncoding", "content");
-    const { n, oNode, nNode, path } = pair;
-    if (!sameValue(oNode.contentSchema, nNode.contentSchema)) {
-      walk.emit(
-        "content-changed",
-        `${path}/contentSchema`,
-        "contentSchema changed",
-        "new",
-        n,
-        "/contentSchema",
-      );
+    const { o, n, oNode, nNode, path } = pair;
+    const at = `${path}/contentSchema`;
+    const same = walk.sameValues(
+      walk.optChild("old", o, oNode.contentSchema, "/contentSchema", at),
+      walk.optChild("new", n, nNode.contentSchema, "/contentSchema", at),
+    );
+    if (!same) {
+      walk.emit("content-changed", at, "contentSchema changed", "new", n, "/contentSchema");
     }
   },
 };

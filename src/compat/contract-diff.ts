@@ -11,7 +11,7 @@ import type {
 } from "../model/types.js";
 import { buildReport, judge, type MessageMode, messageMode } from "./report.js";
 import { type RuleId, ruleById } from "./rules.js";
-import { diffSchemas } from "./schema-diff.js";
+import { diffSchemas } from "./schema/index.js";
 import type { Change, DiffOptions, DiffReport, ReportedChange } from "./types.js";
 import { isTransitive } from "./types.js";
 import { gateOnVersion } from "./version-gate.js";

@@ -12,7 +12,7 @@ import {
   readErrorText,
 } from "./document.js";
 import { buildReport, judge, messageMode } from "./report.js";
-import { diffSchemas } from "./schema-diff.js";
+import { diffSchemas } from "./schema/index.js";
 import type { DiffOptions, DiffReport, ReportedChange } from "./types.js";
 import { isTransitive } from "./types.js";
 

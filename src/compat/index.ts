@@ -4,7 +4,7 @@
  */
 import type { CompatibilityMode, JsonSchema } from "../model/types.js";
 import { judge } from "./report.js";
-import { diffSchemas, type SchemaDiffOptions } from "./schema-diff.js";
+import { diffSchemas, type SchemaDiffOptions } from "./schema/index.js";
 import type { ReportedChange } from "./types.js";
 
 export { subjectCovers } from "../model/subjects.js";
@@ -43,7 +43,7 @@ export {
 } from "./format.js";
 export { fails } from "./report.js";
 export { isRuleId, RULES, type Rule, ruleById } from "./rules.js";
-export { diffSchemas, type PositionLookup, type SchemaDiffOptions } from "./schema-diff.js";
+export { diffSchemas, type PositionLookup, type SchemaDiffOptions } from "./schema/index.js";
 export * from "./types.js";
 
 /**

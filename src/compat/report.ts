@@ -1,5 +1,4 @@
 import type { CompatibilityMode } from "../model/types.js";
-import { fixFor } from "./fixes.js";
 import { ruleById } from "./rules.js";
 import type {
   Change,
@@ -33,7 +32,7 @@ export function judge(
   const ignored = (options.ignore ?? []).find(
     (i) => i.rule === change.ruleId && (i.message === undefined || i.message === messageId),
   );
-  const fix = breaks.length > 0 ? fixFor(change.ruleId) : undefined;
+  const fix = breaks.length > 0 ? rule.fix : undefined;
   return {
     ...change,
     scope,

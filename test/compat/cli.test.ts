@@ -173,6 +173,24 @@ describe("jetcontract diff (process)", () => {
     expect(changed.err).toBe("");
   });
 
+  it("compares a property that refers to itself through oneOf (fuzz seed 20261201, case 791)", async () => {
+    const total = (extra: string) =>
+      `type: object\nproperties:\n  total:\n    type: number\n    minimum: 0\n${extra}`;
+    write("total.yaml", total(""));
+    write(
+      "total-self.yaml",
+      total('    oneOf: [{ $ref: "#/properties/total" }, { type: string }]\n'),
+    );
+    const added = await jc(["diff", "total.yaml", "total-self.yaml"], dir);
+    expect(added.code).toBe(1);
+    expect(added.out).toMatch(/error self-reference-added/);
+    expect(added.err).toBe("");
+    const removed = await jc(["diff", "total-self.yaml", "total.yaml", "--mode", "FORWARD"], dir);
+    expect(removed.code).toBe(1);
+    expect(removed.out).toMatch(/error self-reference-removed/);
+    expect(removed.err).toBe("");
+  });
+
   it("names the file and the reason when --history or --config cannot be read", async () => {
     const history = await jc(["diff", "v1.yaml", "--history", "/nope.yaml"], dir);
     expect(history.code).toBe(2);

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noThenProperty: `then` is the JSON Schema keyword under test
 import { describe, expect, it } from "vitest";
-import { diffSchemas } from "../../src/compat/schema-diff.js";
+import { diffSchemas } from "../../src/compat/schema/index.js";
 import type { JsonSchema } from "../../src/model/types.js";
 
 /**
@@ -196,6 +196,39 @@ const rows: [string, Row][] = [
       old: { oneOf: [{ type: "string" }, { type: "string" }] },
       new: { oneOf: [{ type: "string" }] },
       backward: true,
+      forward: false,
+    },
+  ],
+  [
+    // Property run seed 99, pair 2491: the `if` reads the same, but `D` it refers to widened.
+    "if unchanged in text, its $ref target changed",
+    {
+      old: {
+        if: { oneOf: [{ $ref: "#/$defs/D" }, true] },
+        then: { enum: [1] },
+        $defs: { D: { type: "null" } },
+      },
+      new: { if: { oneOf: [{ $ref: "#/$defs/D" }, true] }, then: { enum: [1] }, $defs: { D: {} } },
+      backward: false,
+      forward: false,
+    },
+  ],
+  [
+    "contentSchema unchanged in text, its $ref target changed",
+    {
+      old: {
+        type: "string",
+        contentMediaType: "application/json",
+        contentSchema: { $ref: "#/$defs/D" },
+        $defs: { D: { type: "object" } },
+      },
+      new: {
+        type: "string",
+        contentMediaType: "application/json",
+        contentSchema: { $ref: "#/$defs/D" },
+        $defs: { D: { type: "array" } },
+      },
+      backward: false,
       forward: false,
     },
   ],

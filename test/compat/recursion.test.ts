@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffSchemas } from "../../src/compat/schema-diff.js";
+import { diffSchemas } from "../../src/compat/schema/index.js";
 import type { JsonSchema } from "../../src/model/types.js";
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { diffSchemas } from "../../src/compat/schema-diff.js";
+import { diffSchemas } from "../../src/compat/schema/index.js";
 import type { JsonSchema } from "../../src/model/types.js";
 
 /**

@@ -66,7 +66,8 @@ interface Seed {
   readonly kind: "asyncapi" | "schema";
 }
 
-const SCHEMAS: readonly unknown[] = [
+/** The JSON Schema seeds, after the example contracts in `seeds()`. */
+export const SCHEMAS: readonly unknown[] = [
   {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     type: "object",

@@ -40,6 +40,27 @@ function containers(root: Json): { value: Container; path: (string | number)[] }
   return out;
 }
 
+/**
+ * Deepest nesting a mutated document may reach. Well past what jetcontract accepts (256, see
+ * src/spec/walk.ts) and what the YAML and AsyncAPI parsers survive (about 1,000), so deep
+ * input is still tried; well below where `JSON.stringify`, which writes the case, runs out of
+ * stack (between 4,000 and 6,000 levels). Two deep nestings in one case used to pass it.
+ */
+export const MAX_MUTATED_DEPTH = 3000;
+
+/** How many mappings and lists enclose the deepest value (a scalar root is at 0). */
+export function nestingDepth(root: Json): number {
+  let deepest = 0;
+  const stack: { value: Json; depth: number }[] = [{ value: root, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop() as { value: Json; depth: number };
+    if (!isContainer(value)) continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(value)) stack.push({ value: child, depth: depth + 1 });
+  }
+  return deepest;
+}
+
 /** A random entry of a random container: its parent and key. */
 function entry(rng: Rng, root: Json): { parent: Container; key: string | number } | undefined {
   const withEntries = containers(root).filter((c) => Object.keys(c.value).length > 0);
@@ -214,8 +235,11 @@ const DATA: Record<string, (rng: Rng, root: Json) => Json> = {
     const e = entry(rng, root);
     if (!e) return root;
     let value = get(e.parent, e.key) as Json;
-    const depth = pick(rng, [10, 30, 60, 300, 2000]);
+    const wanted = pick(rng, [10, 30, 60, 300, 2000]);
     const wrap = pick(rng, ["list", "oneOf", "allOf", "properties"]);
+    // Each wrap adds one level (a list) or two (a mapping holding a list or a mapping).
+    const room = Math.floor((MAX_MUTATED_DEPTH - nestingDepth(root)) / (wrap === "list" ? 1 : 2));
+    const depth = Math.min(wanted, Math.max(room, 0));
     for (let i = 0; i < depth; i++) {
       if (wrap === "list") value = [value];
       else if (wrap === "properties") value = { type: "object", properties: { p: value } };

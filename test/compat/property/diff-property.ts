@@ -8,7 +8,7 @@
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
 import fc from "fast-check";
-import { diffSchemas } from "../../../src/compat/schema-diff.js";
+import { diffSchemas } from "../../../src/compat/schema/index.js";
 import type { JsonSchema } from "../../../src/model/types.js";
 
 type Schema = boolean | { [key: string]: unknown };
@@ -199,15 +199,19 @@ function compile(s: Schema): ((value: unknown) => boolean) | undefined {
 }
 
 /**
- * Schemas the judge gets wrong: ajv 8 does not count the items a trivial `contains` (`{}`,
- * `true`) matched as evaluated, so `{contains: {}, unevaluatedItems: false}` rejects `[null]`
- * (JSON Schema 2020-12 accepts it). Pairs with `contains` beside `unevaluatedItems` are left
- * out rather than judged wrongly; the checker compares them without the rewrite to `items`.
+ * Schemas the judge gets wrong, left out rather than judged wrongly:
+ * - ajv 8 does not count the items a trivial `contains` (`{}`, `true`) matched as evaluated,
+ *   so `{contains: {}, unevaluatedItems: false}` rejects `[null]` (JSON Schema 2020-12 accepts
+ *   it); the checker compares these without the rewrite to `items`.
+ * - ajv 8.20 skips `contains` on an empty array beside `prefixItems` (the generated code leaves
+ *   prefixItems' result unset when there is no item), so `{prefixItems: [{type: string}],
+ *   contains: {}}` accepts `[]` (2020-12 rejects it: nothing is contained). Seed 42, pair 1115.
  */
 function ajvMisjudges(s: unknown): boolean {
   if (typeof s !== "object" || s === null) return false;
   const node = s as Record<string, unknown>;
   if (node.contains !== undefined && node.unevaluatedItems !== undefined) return true;
+  if (node.contains !== undefined && node.prefixItems !== undefined) return true;
   return Object.values(node).some(ajvMisjudges);
 }
 

@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Parser } from "@asyncapi/parser";
 import type { Problem, Severity } from "../model/problem.js";
 import type { SourceLocation } from "../model/types.js";
+import { loadCompiled } from "./compiled.js";
 import { isRecord, toPointer } from "./pointer.js";
+import { SPEC_SCHEMA_ID, spectralAjv } from "./spectral.js";
 import type { Workspace } from "./workspace.js";
 
 interface ParserContext {
@@ -127,36 +128,32 @@ function cleanMessage(message: string): string {
   return first.trim();
 }
 
-type CompileFn = (
-  schema: { $id?: unknown } | undefined,
-  dialect: unknown,
-  allErrors: unknown,
-) => unknown;
-
 /**
  * Spectral (inside @asyncapi/parser) makes new ajv instances for every document it checks, so
- * each parse compiles the whole AsyncAPI JSON Schema again (about a second). The AsyncAPI
- * schemas never change, so they are compiled once per process and shared; every other schema
- * (the user's) still gets the per-document instances. If the internals move, this does nothing.
+ * each parse would compile the whole AsyncAPI JSON Schema again (about a second). Those
+ * schemas never change: their validators come compiled from the build (compiled.ts) when it
+ * was made with the parser, specifications and ajv installed now, else they are compiled
+ * once per process and shared. Every other schema (the user's) still gets the per-document
+ * instances. If the internals move, this does nothing.
  */
 function shareSpecSchemaCompilation(): void {
-  try {
-    const require = createRequire(import.meta.url);
-    const parserRequire = createRequire(require.resolve("@asyncapi/parser"));
-    const mod = parserRequire("@stoplight/spectral-functions/dist/schema/ajv") as {
-      createAjvInstances?: () => CompileFn;
+  const spectral = spectralAjv();
+  const original = spectral?.module.createAjvInstances;
+  if (!spectral || typeof original !== "function") return;
+  const sharedCompile = original();
+  spectral.module.createAjvInstances = () => {
+    const own = original();
+    return (schema, dialect, allErrors) => {
+      const id = schema?.$id;
+      if (typeof id !== "string" || !id.startsWith("http://asyncapi.com/")) {
+        return own(schema, dialect, allErrors);
+      }
+      const [, version, variant] = SPEC_SCHEMA_ID.exec(id) ?? [];
+      const compiled =
+        version && variant
+          ? loadCompiled(`asyncapi-${version}`, spectral.key, spectral.require)?.[variant]
+          : undefined;
+      return compiled ?? sharedCompile(schema, dialect, allErrors);
     };
-    const original = mod.createAjvInstances;
-    if (typeof original !== "function") return;
-    const sharedCompile = original();
-    mod.createAjvInstances = () => {
-      const own = original();
-      return (schema, dialect, allErrors) =>
-        typeof schema?.$id === "string" && schema.$id.startsWith("http://asyncapi.com/")
-          ? sharedCompile(schema, dialect, allErrors)
-          : own(schema, dialect, allErrors);
-    };
-  } catch {
-    // Slower, but correct.
-  }
+  };
 }

@@ -5,7 +5,13 @@ import type { Problem, Severity } from "../model/problem.js";
 import type { SourceLocation } from "../model/types.js";
 import { loadCompiled } from "./compiled.js";
 import { isRecord, toPointer } from "./pointer.js";
-import { SPEC_SCHEMA_ID, spectralAjv } from "./spectral.js";
+import {
+  RULESET_CHECKED,
+  SPEC_SCHEMA_ID,
+  type SpectralInternals,
+  spectralInternals,
+  withCheckedRuleset,
+} from "./spectral.js";
 import type { Workspace } from "./workspace.js";
 
 interface ParserContext {
@@ -28,34 +34,41 @@ function parser(): Promise<Parser> {
 }
 
 async function createParser(): Promise<Parser> {
-  shareSpecSchemaCompilation();
+  const spectral = spectralInternals();
+  if (spectral) shareSpecSchemaCompilation(spectral);
   // Imported on first use: the CLI's failure paths (bad flags, missing files) stay fast.
   const { Parser } = await import("@asyncapi/parser");
-  return new Parser({
-    __unstable: {
-      resolver: {
-        cache: false,
-        resolvers: [
-          {
-            schema: "file",
-            order: 1,
-            read: async (uri) => {
-              const ws = context.getStore()?.ws;
-              return dataOf(ws, fileURLToPath(`file://${uri.path()}`));
-            },
-          },
-          ...(["http", "https"] as const).map((scheme) => ({
-            schema: scheme,
-            order: 1,
-            // Never fetched here: the workspace fetched it or refused it.
-            read: async (uri: { toString(): string }) =>
-              dataOf(context.getStore()?.ws, uri.toString()),
-          })),
-        ],
-      },
-    },
-  });
+  // The parser's ruleset is checked as the parser is made (about 0.2 s): skipped when the
+  // build checked it with these versions.
+  const checked = spectral && loadCompiled(RULESET_CHECKED, spectral.key, spectral.require);
+  const make = () => new Parser(PARSER_OPTIONS);
+  return spectral && checked ? withCheckedRuleset(spectral, make) : make();
 }
+
+const PARSER_OPTIONS: NonNullable<ConstructorParameters<typeof Parser>[0]> = {
+  __unstable: {
+    resolver: {
+      cache: false,
+      resolvers: [
+        {
+          schema: "file",
+          order: 1,
+          read: async (uri) => {
+            const ws = context.getStore()?.ws;
+            return dataOf(ws, fileURLToPath(`file://${uri.path()}`));
+          },
+        },
+        ...(["http", "https"] as const).map((scheme) => ({
+          schema: scheme,
+          order: 1,
+          // Never fetched here: the workspace fetched it or refused it.
+          read: async (uri: { toString(): string }) =>
+            dataOf(context.getStore()?.ws, uri.toString()),
+        })),
+      ],
+    },
+  },
+};
 
 /**
  * What the parser reads for a file: the data the workspace parsed and checked, as JSON. It never
@@ -136,12 +149,11 @@ function cleanMessage(message: string): string {
  * once per process and shared. Every other schema (the user's) still gets the per-document
  * instances. If the internals move, this does nothing.
  */
-function shareSpecSchemaCompilation(): void {
-  const spectral = spectralAjv();
-  const original = spectral?.module.createAjvInstances;
-  if (!spectral || typeof original !== "function") return;
+function shareSpecSchemaCompilation(spectral: SpectralInternals): void {
+  const original = spectral.ajvModule.createAjvInstances;
+  if (typeof original !== "function") return;
   const sharedCompile = original();
-  spectral.module.createAjvInstances = () => {
+  spectral.ajvModule.createAjvInstances = () => {
     const own = original();
     return (schema, dialect, allErrors) => {
       const id = schema?.$id;

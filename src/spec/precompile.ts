@@ -7,7 +7,9 @@
  * - asyncapi-<version>.cjs: the AsyncAPI specification's schemas, exactly as the parser
  *   hands them to Spectral (captured from a parse of a minimal document), compiled as
  *   Spectral's ajv compiles them, with Spectral's ajv and plugins;
- * - annotations.cjs: jetcontract's annotation vocabulary.
+ * - annotations.cjs: jetcontract's annotation vocabulary;
+ * - spectral-ruleset.cjs: a record that the parser's own ruleset passed Spectral's check of
+ *   rulesets, so a run need not check it again.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -19,7 +21,7 @@ import {
   annotationsAjv,
   annotationsKey,
 } from "./rules/annotation-schema.js";
-import { specSchemas, spectralAjv, spectralLikeAjv } from "./spectral.js";
+import { RULESET_CHECKED, specSchemas, spectralInternals, spectralLikeAjv } from "./spectral.js";
 
 /**
  * The AsyncAPI versions compiled ahead: those the loader recommends. Documents of other
@@ -37,7 +39,7 @@ function write(name: string, what: string, key: string, code: string): void {
 
 async function main(): Promise<void> {
   mkdirSync(COMPILED_DIR, { recursive: true });
-  const spectral = spectralAjv();
+  const spectral = spectralInternals();
   if (!spectral) throw new Error("@asyncapi/parser's Spectral internals were not found");
   const specStandalone = (spectral.require("ajv/dist/standalone") as { default: Standalone })
     .default;
@@ -57,6 +59,16 @@ async function main(): Promise<void> {
       specStandalone(ajv, refs),
     );
   }
+  // Spectral checks the parser's built-in ruleset as a parser is made; made here with the
+  // check, a ruleset it refuses fails the build.
+  const { Parser } = await import("@asyncapi/parser");
+  new Parser();
+  write(
+    RULESET_CHECKED,
+    "a record that Spectral's check passed the parser's own ruleset",
+    spectral.key,
+    "exports.checked = true;",
+  );
   const ownStandalone = (await import("ajv/dist/standalone/index.js"))
     .default as unknown as Standalone;
   write(

@@ -1,13 +1,18 @@
 import { createRequire } from "node:module";
+import path from "node:path";
 import type { Ajv, Options } from "ajv";
 import { packageVersion } from "./compiled.js";
 
 /**
- * How @asyncapi/parser's Spectral compiles JSON Schemas: `createAjvInstances()` returns a
- * compile function `(schema, dialect, allErrors) => validator`, one per document it checks.
- * jetcontract reaches into it (asyncapi.ts) so the AsyncAPI specification's own schemas are
- * not compiled again for every document, and compiled at build time (precompile.ts). If
- * these internals move, `spectralAjv` returns undefined and the parser runs as it ships.
+ * The parts of @asyncapi/parser's Spectral that jetcontract reaches into, so work that does
+ * not depend on the input is not done on every run (asyncapi.ts) but once, by the build
+ * (precompile.ts):
+ * - `createAjvInstances()` returns a compile function `(schema, dialect, allErrors) =>
+ *   validator`, one per document checked: the AsyncAPI specification's schemas come compiled;
+ * - `assertValidRuleset` checks a ruleset when a parser is created, compiling a JSON Schema
+ *   of rulesets first: the parser's own ruleset was checked by the build.
+ * If these internals move, `spectralInternals` returns undefined and the parser runs as it
+ * ships.
  */
 export type CompileFn = (
   schema: { $id?: unknown } | undefined,
@@ -15,14 +20,16 @@ export type CompileFn = (
   allErrors: unknown,
 ) => unknown;
 
-export interface SpectralAjv {
-  /** Spectral's module; `createAjvInstances` may be replaced. */
-  readonly module: { createAjvInstances?: (() => CompileFn) | undefined };
+export interface SpectralInternals {
+  /** Spectral's ajv module; `createAjvInstances` may be replaced. */
+  readonly ajvModule: { createAjvInstances?: (() => CompileFn) | undefined };
   /** Resolves modules as that module does (its ajv, ajv-formats, ajv-errors). */
   readonly require: NodeRequire;
+  /** Spectral's ruleset assertions module; `assertValidRuleset` may be replaced. */
+  readonly assertions: { assertValidRuleset?: unknown };
   /**
-   * What shapes the code Spectral's ajv makes for the AsyncAPI schemas: the versions of the
-   * parser (it edits the schemas), the specifications, Spectral and ajv with its plugins.
+   * The versions of what shapes the work done ahead: the parser (its ruleset, its edits to
+   * the schemas), the specifications, Spectral, and ajv with its plugins.
    */
   readonly key: string;
 }
@@ -33,24 +40,30 @@ export const SPEC_SCHEMA_ID =
 
 const AJV_MODULE = "@stoplight/spectral-functions/dist/schema/ajv";
 
-let found: SpectralAjv | null | undefined;
+let found: SpectralInternals | null | undefined;
 
-export function spectralAjv(): SpectralAjv | undefined {
+export function spectralInternals(): SpectralInternals | undefined {
   if (found === undefined) {
     try {
       const require = createRequire(import.meta.url);
       const parserRequire = createRequire(require.resolve("@asyncapi/parser"));
       const spectralRequire = createRequire(parserRequire.resolve(AJV_MODULE));
+      // Not among the package's exports: reached by its file, next to the entry point.
+      const core = parserRequire.resolve("@stoplight/spectral-core");
+      const assertions = path.join(path.dirname(core), "ruleset/validation/assertions.js");
       const versions = [
         packageVersion(require, "@asyncapi/parser"),
-        packageVersion(parserRequire, "@asyncapi/specs"),
+        ...["@asyncapi/specs", "@stoplight/spectral-core"].map((name) =>
+          packageVersion(parserRequire, name),
+        ),
         ...["@stoplight/spectral-functions", "ajv", "ajv-formats", "ajv-errors"].map((name) =>
           packageVersion(spectralRequire, name),
         ),
       ];
       found = {
-        module: parserRequire(AJV_MODULE) as SpectralAjv["module"],
+        ajvModule: parserRequire(AJV_MODULE) as SpectralInternals["ajvModule"],
         require: spectralRequire,
+        assertions: parserRequire(assertions) as SpectralInternals["assertions"],
         key: versions.join(" "),
       };
     } catch {
@@ -60,12 +73,31 @@ export function spectralAjv(): SpectralAjv | undefined {
   return found ?? undefined;
 }
 
+/** Name of the build's record that the parser's own ruleset passed Spectral's check. */
+export const RULESET_CHECKED = "spectral-ruleset";
+
+/**
+ * Runs `make` (which creates a parser) without Spectral checking the parser's built-in
+ * ruleset, for a ruleset the build has checked (`RULESET_CHECKED` current for `key`).
+ */
+export function withCheckedRuleset<T>(spectral: SpectralInternals, make: () => T): T {
+  const { assertions } = spectral;
+  const check = assertions.assertValidRuleset;
+  if (typeof check !== "function") return make();
+  assertions.assertValidRuleset = () => undefined;
+  try {
+    return make();
+  } finally {
+    assertions.assertValidRuleset = check;
+  }
+}
+
 /**
  * An ajv instance that makes the code Spectral's does for the AsyncAPI schemas (its
  * `createAjvInstance` for draft-07 with `allErrors`, which it does not export), keeping the
  * source for ajv's standalone output. Used at build time only.
  */
-export function spectralLikeAjv(spectral: SpectralAjv): Ajv {
+export function spectralLikeAjv(spectral: SpectralInternals): Ajv {
   const req = spectral.require;
   const AjvClass = (req("ajv") as { default: new (options: Options) => Ajv }).default;
   const ajv = new AjvClass({
@@ -93,13 +125,13 @@ export function spectralLikeAjv(spectral: SpectralAjv): Ajv {
  * order: captured from a validation of a minimal document, with nothing compiled.
  */
 export async function specSchemas(
-  spectral: SpectralAjv,
+  spectral: SpectralInternals,
   version: string,
 ): Promise<Map<string, object>> {
   const { Parser } = await import("@asyncapi/parser");
   const captured = new Map<string, object>();
-  const original = spectral.module.createAjvInstances;
-  spectral.module.createAjvInstances = (): CompileFn => (schema) => {
+  const original = spectral.ajvModule.createAjvInstances;
+  spectral.ajvModule.createAjvInstances = (): CompileFn => (schema) => {
     const id = typeof schema?.$id === "string" ? SPEC_SCHEMA_ID.exec(schema.$id) : null;
     if (id?.[1] === version && id[2] && schema) captured.set(id[2], schema);
     return () => true;
@@ -108,7 +140,7 @@ export async function specSchemas(
     const minimal = { asyncapi: version, info: { title: "t", version: "1" }, channels: {} };
     await new Parser().validate(JSON.stringify(minimal));
   } finally {
-    spectral.module.createAjvInstances = original;
+    spectral.ajvModule.createAjvInstances = original;
   }
   if (captured.size !== 2) {
     throw new Error(

@@ -9,7 +9,13 @@ import {
   annotationsAjv,
   annotationsKey,
 } from "../../src/spec/rules/annotation-schema.js";
-import { type CompileFn, specSchemas, spectralAjv } from "../../src/spec/spectral.js";
+import {
+  type CompileFn,
+  RULESET_CHECKED,
+  specSchemas,
+  spectralInternals,
+  withCheckedRuleset,
+} from "../../src/spec/spectral.js";
 import { fixture, repoPath } from "./helpers.js";
 
 /**
@@ -79,8 +85,8 @@ function verdicts(validate: CompiledValidator, values: readonly unknown[]): unkn
   });
 }
 
-describe("validators compiled by the build", () => {
-  const spectral = spectralAjv();
+describe("work the build does ahead (dist/spec/compiled)", () => {
+  const spectral = spectralInternals();
 
   it("are current for the installed packages", () => {
     expect(spectral).toBeDefined();
@@ -90,10 +96,25 @@ describe("validators compiled by the build", () => {
       ).toBeDefined();
     }
     expect(loadCompiled(ANNOTATIONS_COMPILED, annotationsKey(), undefined, DIST)).toBeDefined();
+    expect(loadCompiled(RULESET_CHECKED, spectral?.key ?? "", spectral?.require, DIST)).toEqual({
+      checked: true,
+    });
     // A file compiled for other packages is not used.
     expect(
       loadCompiled("asyncapi-3.0.0", "other versions", spectral?.require, DIST),
     ).toBeUndefined();
+  });
+
+  it("a parser made with its checked ruleset skips Spectral's check only while it is made", () => {
+    if (!spectral) throw new Error("Spectral's internals not found");
+    const check = () =>
+      (spectral.assertions.assertValidRuleset as (ruleset: unknown, format: string) => void)(
+        { rules: { r: { given: 42 } } },
+        "js",
+      );
+    expect(check).toThrow();
+    expect(withCheckedRuleset(spectral, () => check())).toBeUndefined();
+    expect(check).toThrow();
   });
 
   const corpus = files(repoPath("../shared/corpus/asyncapi-spec")).map(
@@ -114,7 +135,7 @@ describe("validators compiled by the build", () => {
       const documents = cases.filter((d) => d.asyncapi === version);
       expect(documents.length).toBeGreaterThan(3);
       const values = documents.flatMap((d, i) => [...mutants(d, i + 1, 40)]);
-      const compile = (spectral.module.createAjvInstances as () => CompileFn)();
+      const compile = (spectral.ajvModule.createAjvInstances as () => CompileFn)();
       for (const [variant, schema] of await specSchemas(spectral, version)) {
         const atRunTime = compile(schema, "draft7", true) as CompiledValidator;
         const ahead = compiled?.[variant] as CompiledValidator;

@@ -3,10 +3,11 @@
  * nested objects, enums, shared `$ref` schemas) and a second version of it with 30 messages
  * changed. Runs `validate`, `generate` and `diff` as whole processes beside the baseline they
  * stand on, measured in the same run: a bare `@asyncapi/parser` parse of the same file (and
- * of both files, for diff). Prints median wall time and peak RSS (from `/usr/bin/time -v`
- * when present, else `process.resourceUsage().maxRSS` of a wrapper process), then the ratios
- * the project tracks (`ratio validate/parser=X.XX`, ...). Runs are interleaved (one of each
- * step per round) so a busy machine slows every step alike.
+ * of both files, for diff). Prints median wall time, median CPU time (user + system, from
+ * `/usr/bin/time -v`; n/a without it) and peak RSS (from `/usr/bin/time -v` when present, else
+ * `process.resourceUsage().maxRSS` of a wrapper process), then the ratios the project tracks (`ratio validate/parser=X.XX`, ...) and the
+ * same ratios of CPU time, which a machine busy with other work disturbs less than wall time.
+ * Runs are interleaved (one of each step per round) so a busy machine slows every step alike.
  *
  *   npm run build && npx tsx bench/codegen.bench.ts [--runs 5] [--channels 200] [--quick]
  *
@@ -149,6 +150,8 @@ function buildSpec(channels: number, changed = 0): Record<string, unknown> {
 
 interface Measure {
   wallMs: number;
+  /** User + system CPU time of the whole process (all its threads). */
+  cpuMs: number;
   maxRssMb: number;
   code: number | null;
   stderr: string;
@@ -190,7 +193,10 @@ async function measure(nodeArgs: string[]): Promise<Measure> {
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   const wallMs = performance.now() - t0;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-  return { wallMs, maxRssMb: rss ? Number(rss[1]) / 1024 : Number.NaN, code, stderr };
+  const seconds = (label: string) =>
+    Number(new RegExp(`${label} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? Number.NaN);
+  const cpuMs = (seconds("User") + seconds("System")) * 1000;
+  return { wallMs, cpuMs, maxRssMb: rss ? Number(rss[1]) / 1024 : Number.NaN, code, stderr };
 }
 
 function median(values: number[]): number {
@@ -248,25 +254,33 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `\n${"step".padEnd(18)} ${"median wall".padStart(12)} ${"min".padStart(8)} ${"peak RSS".padStart(10)}  (${RUNS} runs each, interleaved)`,
+    `\n${"step".padEnd(18)} ${"median wall".padStart(12)} ${"min".padStart(8)} ${"median CPU".padStart(11)} ${"peak RSS".padStart(10)}  (${RUNS} runs each, interleaved)`,
   );
-  const medians = new Map<string, number>();
+  const seconds = (ms: number) => (Number.isNaN(ms) ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
+  const wallMedians = new Map<string, number>();
+  const cpuMedians = new Map<string, number>();
   for (const step of steps) {
     const measured = runs.get(step.name) ?? [];
     const wall = median(measured.map((r) => r.wallMs));
-    medians.set(step.name, wall);
+    const cpu = median(measured.map((r) => r.cpuMs));
+    wallMedians.set(step.name, wall);
+    cpuMedians.set(step.name, cpu);
     const min = Math.min(...measured.map((r) => r.wallMs));
     const rss = Math.max(...measured.map((r) => r.maxRssMb));
     console.log(
-      `${step.name.padEnd(18)} ${`${(wall / 1000).toFixed(2)} s`.padStart(12)} ${`${(min / 1000).toFixed(2)} s`.padStart(8)} ${`${rss.toFixed(0)} MiB`.padStart(10)}`,
+      `${step.name.padEnd(18)} ${seconds(wall).padStart(12)} ${seconds(min).padStart(8)} ${seconds(cpu).padStart(11)} ${`${rss.toFixed(0)} MiB`.padStart(10)}`,
     );
   }
-  const ratio = (a: string, b: string) =>
-    ((medians.get(a) ?? Number.NaN) / (medians.get(b) ?? Number.NaN)).toFixed(2);
+  const ratios = (label: string, medians: ReadonlyMap<string, number>) => {
+    const ratio = (a: string, b: string) =>
+      ((medians.get(a) ?? Number.NaN) / (medians.get(b) ?? Number.NaN)).toFixed(2);
+    console.log(`${label}validate/parser=${ratio("validate", "parser (1 file)")}`);
+    console.log(`${label}generate/parser=${ratio("generate (write)", "parser (1 file)")}`);
+    console.log(`${label}diff/parser2=${ratio("diff v1 v2", "parser (2 files)")}`);
+  };
   console.log("");
-  console.log(`ratio validate/parser=${ratio("validate", "parser (1 file)")}`);
-  console.log(`ratio generate/parser=${ratio("generate (write)", "parser (1 file)")}`);
-  console.log(`ratio diff/parser2=${ratio("diff v1 v2", "parser (2 files)")}`);
+  ratios("cpu ratio ", cpuMedians);
+  ratios("ratio ", wallMedians);
 }
 
 await main();

@@ -4,7 +4,7 @@
  * startup, loading and validating both documents, diffing, formatting) and its peak memory,
  * plus the library diff alone on already-loaded contracts.
  *
- *   npm run build && npx tsx bench/compat.bench.ts
+ *   npm run build && npx tsx bench/compat.bench.ts [--runs 3]
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,7 +15,8 @@ import { diffContracts } from "../src/compat/index.js";
 import { loadContract } from "../src/spec/index.js";
 
 const MESSAGES = 200;
-const RUNS = 3;
+const runsAt = process.argv.indexOf("--runs");
+const RUNS = runsAt >= 0 ? Number(process.argv[runsAt + 1]) : 3;
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outDir = path.join(root, "bench", "out", "compat");
 mkdirSync(outDir, { recursive: true });
@@ -112,41 +113,11 @@ writeFileSync(oldFile, stringify(spec("old")));
 writeFileSync(newFile, stringify(spec("new")));
 const changed = Array.from({ length: MESSAGES }, (_, i) => change(i)).filter(Boolean).length;
 
-// Whole process: the CLI as users run it, with its peak resident set size reported at exit.
+// Whole process: the CLI as users run it, with its peak resident set size and CPU time (user +
+// system, all threads; a busy machine disturbs it less than wall time) reported at exit.
 const probe =
-  "data:text/javascript,process.on('exit',()=>process.stderr.write('JC_MAXRSS_KB '+process.resourceUsage().maxRSS+'\\n'))";
-const wall: number[] = [];
-const rss: number[] = [];
-let exitCode = -1;
-let breaking = 0;
-for (let run = 0; run < RUNS; run++) {
-  const started = performance.now();
-  const result = spawnSync(
-    process.execPath,
-    [
-      "--import",
-      probe,
-      path.join(root, "bin", "jetcontract.js"),
-      "diff",
-      oldFile,
-      newFile,
-      "--format",
-      "json",
-    ],
-    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
-  );
-  wall.push(performance.now() - started);
-  exitCode = result.status ?? -1;
-  const match = /JC_MAXRSS_KB (\d+)/.exec(result.stderr);
-  if (match?.[1]) rss.push(Number(match[1]) / 1024);
-  if (exitCode === 1) {
-    const report = JSON.parse(result.stdout) as { changes: { level: string }[] };
-    breaking = report.changes.filter((c) => c.level === "error").length;
-  } else {
-    console.error(result.stderr);
-  }
-}
-
+  "data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('JC_MAXRSS_KB '+u.maxRSS+' JC_CPU_US '+(u.userCPUTime+u.systemCPUTime)+'\\n')})";
+const cpuOf = (stderr: string) => Number(/JC_CPU_US (\d+)/.exec(stderr)?.[1] ?? Number.NaN) / 1000;
 // Baseline: a process that only parses the two documents with @asyncapi/parser (what any
 // AsyncAPI tool pays), run the same way.
 const baselineScript = path.join(outDir, "parse-only.mjs");
@@ -162,14 +133,54 @@ writeFileSync(
     "}",
   ].join("\n"),
 );
+
+const wall: number[] = [];
+const cpu: number[] = [];
+const rss: number[] = [];
 const baseline: number[] = [];
+const baselineCpu: number[] = [];
+let exitCode = -1;
+let breaking = 0;
+// Interleaved (one diff, one baseline per round) so a busy machine slows both alike.
 for (let run = 0; run < RUNS; run++) {
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [baselineScript, oldFile, newFile], {
-    encoding: "utf8",
-  });
+  let started = performance.now();
+  const result = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      probe,
+      path.join(root, "bin", "jetcontract.js"),
+      "diff",
+      oldFile,
+      newFile,
+      "--format",
+      "json",
+    ],
+    { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  wall.push(performance.now() - started);
+  cpu.push(cpuOf(result.stderr));
+  exitCode = result.status ?? -1;
+  const match = /JC_MAXRSS_KB (\d+)/.exec(result.stderr);
+  if (match?.[1]) rss.push(Number(match[1]) / 1024);
+  if (exitCode === 1) {
+    const report = JSON.parse(result.stdout) as { changes: { level: string }[] };
+    breaking = report.changes.filter((c) => c.level === "error").length;
+  } else {
+    console.error(result.stderr);
+  }
+
+  started = performance.now();
+  const parsed = spawnSync(
+    process.execPath,
+    ["--import", probe, baselineScript, oldFile, newFile],
+    {
+      encoding: "utf8",
+    },
+  );
   baseline.push(performance.now() - started);
-  if (result.status !== 0) console.error(result.stderr);
+  baselineCpu.push(cpuOf(parsed.stderr));
+  if (parsed.status !== 0) console.error(parsed.stderr);
 }
 
 // Library only: load both once, then time the diff itself.
@@ -193,6 +204,9 @@ console.log(
 );
 console.log(
   `  ratio whole diff / parser alone   ${(median(wall) / median(baseline)).toFixed(2)}x (target <= 1.2x)`,
+);
+console.log(
+  `  CPU time (user + system): diff ${median(cpu).toFixed(0)} ms, parser alone ${median(baselineCpu).toFixed(0)} ms, ratio ${(median(cpu) / median(baselineCpu)).toFixed(2)}x`,
 );
 console.log(`  library load of both (spec loader, once)  ${loadMs.toFixed(0)} ms`);
 console.log(`  peak RSS (max of ${RUNS})         ${Math.max(...rss).toFixed(1)} MiB`);

@@ -261,11 +261,44 @@ function nameFunctions(source: string, names: ReadonlyMap<string, string>): stri
     },
   );
   const exported = new Set(renames.values());
-  return body
-    .replace(/("(?:[^"\\\n]|\\.)*")|\b(validate\d+)\b/g, (match, text?: string, fn?: string) =>
-      text !== undefined || fn === undefined ? match : (renames.get(fn) ?? fn),
-    )
-    .replace(/^function ([^\s(]+)\(/gm, (match, name: string) =>
-      exported.has(name) ? `export ${match}` : match,
-    );
+  return renameOutsideStrings(body, renames).replace(/^function ([^\s(]+)\(/gm, (match, name) =>
+    exported.has(name) ? `export ${match}` : match,
+  );
+}
+
+/**
+ * Replaces each `validate<N>` that `renames` names, except inside a double-quoted string.
+ * Only the lines holding one are tokenised: a string never spans lines in ajv's output (nor
+ * in this pattern), and tokenising all 4 MB of a large contract's validators cost more than
+ * everything else done to them.
+ */
+function renameOutsideStrings(source: string, renames: ReadonlyMap<string, string>): string {
+  const parts: string[] = [];
+  let copied = 0;
+  let lineStart = -1;
+  let strings: [number, number][] = [];
+  for (const match of source.matchAll(/\bvalidate\d+\b/g)) {
+    const name = renames.get(match[0]);
+    if (name === undefined) continue;
+    const at = match.index;
+    const start = source.lastIndexOf("\n", at) + 1;
+    if (start !== lineStart) {
+      lineStart = start;
+      const end = source.indexOf("\n", at);
+      strings = stringsIn(source.slice(start, end < 0 ? source.length : end), start);
+    }
+    if (strings.some(([from, to]) => from <= at && at < to)) continue;
+    parts.push(source.slice(copied, at), name);
+    copied = at + match[0].length;
+  }
+  parts.push(source.slice(copied));
+  return parts.join("");
+}
+
+/** The double-quoted string literals of one line, as [start, end) offsets in the source. */
+function stringsIn(line: string, offset: number): [number, number][] {
+  return Array.from(line.matchAll(/"(?:[^"\\\n]|\\.)*"/g), (m) => [
+    offset + m.index,
+    offset + m.index + m[0].length,
+  ]);
 }

@@ -1,15 +1,6 @@
-import {
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-} from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node } from "yaml";
 import type { SourceLocation } from "../model/types.js";
-import { nestingTooDeepOffset } from "../spec/source.js";
+import { parseYaml } from "../spec/source.js";
 import { MAX_NESTING_DEPTH } from "../spec/walk.js";
 
 /**
@@ -70,18 +61,17 @@ function escapeSegment(segment: string): string {
  * Throws `CompatInputError` with the first syntax error's position.
  */
 export function parsePositioned(text: string, file: string): PositionedDocument {
-  // Refused before parsing, as the spec loader does: deeper nesting overflows the parser's stack.
-  const depthLines = new LineCounter();
-  const tooDeep = nestingTooDeepOffset(text, depthLines);
-  if (tooDeep !== undefined) {
-    const at = depthLines.linePos(tooDeep);
+  // Refused before composing, as the spec loader does: deeper nesting overflows the composer's stack.
+  const parsed = parseYaml(text, { uniqueKeys: false });
+  const lineCounter = parsed.lines;
+  if ("tooDeepAt" in parsed) {
+    const at = lineCounter.linePos(parsed.tooDeepAt);
     throw new CompatInputError(
       `${file}:${at.line}:${at.col}: nested deeper than ${MAX_NESTING_DEPTH} levels`,
       file,
     );
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const { doc } = parsed;
   const first = doc.errors[0];
   if (first) {
     const at = lineCounter.linePos(first.pos[0]);

@@ -3,7 +3,8 @@ import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import type { Problem } from "../model/problem.js";
 import type { CompatibilityMode, JsonSchema } from "../model/types.js";
-import { FILE_UNREADABLE, loadContract } from "../spec/index.js";
+import { FILE_UNREADABLE } from "../spec/index.js";
+import { type OpenedContract, openContract } from "../spec/load.js";
 import { type ContractVersion, diffContractHistory } from "./contract-diff.js";
 import {
   CompatInputError,
@@ -132,17 +133,16 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The text of a source: from the revision's reader when it has one, else from disk. */
 async function readSource(
   source: DiffSource,
   cwd: string,
-): Promise<{ text: string; reader?: GitRevisionReader }> {
+  reader: GitRevisionReader | undefined,
+): Promise<string> {
   const absolute = path.resolve(cwd, source.path);
-  if (source.revision !== undefined) {
-    const reader = new GitRevisionReader(source.revision, path.dirname(absolute));
-    return { text: await reader.readFile(absolute), reader };
-  }
+  if (reader) return reader.readFile(absolute);
   try {
-    return { text: await readFile(absolute, "utf8") };
+    return await readFile(absolute, "utf8");
   } catch (error) {
     throw new CompatInputError(`cannot read ${source.path}: ${readErrorText(error)}`, source.path, {
       cause: error,
@@ -167,11 +167,11 @@ function problemText(problem: Problem): string {
   return `${where}: ${problem.message} (${problem.ruleId})`;
 }
 
+/** A version to compare: an AsyncAPI document opened by the spec loader, or a plain schema. */
 interface LoadedSource {
   readonly source: DiffSource;
   readonly label: string;
-  readonly doc: PositionedDocument;
-  readonly reader?: GitRevisionReader;
+  readonly input: { contract: OpenedContract } | { schema: PositionedDocument };
 }
 
 /**
@@ -198,20 +198,15 @@ export async function diffFiles(
   const all = [...previous, current];
   const loaded: LoadedSource[] = [];
   for (const source of all) {
-    const { text, reader } = await readSource(source, cwd);
-    const label = sourceLabel(source);
     loaded.push({
       source,
-      label,
-      doc: parsePositioned(text, label),
-      ...(reader ? { reader } : {}),
+      label: sourceLabel(source),
+      input: await openSource(source, cwd, options),
     });
   }
-  const kinds = new Set(loaded.map((l) => isAsyncApi(l.doc.value)));
+  const kinds = new Set(loaded.map(isContract));
   if (kinds.size > 1) {
-    const odd = loaded.find(
-      (l) => isAsyncApi(l.doc.value) !== isAsyncApi(loaded.at(-1)?.doc.value),
-    );
+    const odd = loaded.find((l) => isContract(l) !== isContract(loaded.at(-1) as LoadedSource));
     throw new CompatInputError(
       `cannot compare an AsyncAPI document with a plain JSON Schema (${odd?.label ?? "?"} differs from ${current.path})`,
       odd?.label ?? current.path,
@@ -220,16 +215,8 @@ export async function diffFiles(
   if (kinds.has(true)) {
     const versions: ContractVersion[] = [];
     for (const l of loaded) {
-      const result = await loadContract(l.source.path, {
-        cwd,
-        ...(options.allowRemoteRefs !== undefined
-          ? { allowRemoteRefs: options.allowRemoteRefs }
-          : {}),
-        ...(options.allowOutsideRefs !== undefined
-          ? { allowOutsideRefs: options.allowOutsideRefs }
-          : {}),
-        ...(l.reader ? { readFile: l.reader.readFile } : {}),
-      });
+      if (!("contract" in l.input)) continue;
+      const result = await l.input.contract.load();
       const error = firstError(result.problems);
       if (!result.contract || error) {
         const prefix = l.source.revision !== undefined ? `at ${l.source.revision}: ` : "";
@@ -252,10 +239,51 @@ export async function diffFiles(
       { kind: "could-not-run" },
     );
   }
-  for (const l of loaded) checkSchemaRoot(l.doc);
-  const currentDoc = loaded.pop();
+  const schemas = loaded.map((l) => ({ label: l.label, source: l.source, doc: schemaOf(l) }));
+  for (const s of schemas) checkSchemaRoot(s.doc);
+  const currentDoc = schemas.pop();
   if (!currentDoc) throw new CompatInputError("no current version", current.path);
-  return markRevisions(diffSchemaDocuments(loaded, currentDoc, options), all);
+  return markRevisions(diffSchemaDocuments(schemas, currentDoc, options), all);
+}
+
+/**
+ * Reads one version. The spec loader reads and parses it first, as it would to load it; when
+ * that gives an AsyncAPI document, the loader goes on from there, so the file is read and
+ * parsed once. Anything else (a plain schema, or a file the loader could not read or parse)
+ * is read and parsed as a positioned document, which reports why it cannot be used.
+ */
+async function openSource(
+  source: DiffSource,
+  cwd: string,
+  options: Pick<DiffFilesOptions, "allowRemoteRefs" | "allowOutsideRefs">,
+): Promise<LoadedSource["input"]> {
+  const reader =
+    source.revision !== undefined
+      ? new GitRevisionReader(source.revision, path.dirname(path.resolve(cwd, source.path)))
+      : undefined;
+  const contract = await openContract(source.path, {
+    cwd,
+    ...(options.allowRemoteRefs !== undefined ? { allowRemoteRefs: options.allowRemoteRefs } : {}),
+    ...(options.allowOutsideRefs !== undefined
+      ? { allowOutsideRefs: options.allowOutsideRefs }
+      : {}),
+    ...(reader ? { readFile: reader.readFile } : {}),
+  });
+  if (isAsyncApi(contract.root)) return { contract };
+  // Read as diff reads it, with diff's messages when it cannot be read or parsed.
+  const schema = parsePositioned(await readSource(source, cwd, reader), sourceLabel(source));
+  // An AsyncAPI document the loader refused (a duplicate key, a file too large...): its
+  // `load` reports why.
+  return isAsyncApi(schema.value) ? { contract } : { schema };
+}
+
+function isContract(l: LoadedSource): boolean {
+  return "contract" in l.input;
+}
+
+function schemaOf(l: LoadedSource): PositionedDocument {
+  if ("schema" in l.input) return l.input.schema;
+  throw new CompatInputError("not a plain schema", l.label); // kinds are checked before
 }
 
 /** A plain JSON Schema file holds an object or a boolean; anything else is not a schema. */
@@ -300,9 +328,15 @@ function markRevisions(report: DiffReport, sources: readonly DiffSource[]): Diff
   };
 }
 
+interface SchemaSource {
+  readonly source: DiffSource;
+  readonly label: string;
+  readonly doc: PositionedDocument;
+}
+
 function diffSchemaDocuments(
-  history: readonly LoadedSource[],
-  current: LoadedSource,
+  history: readonly SchemaSource[],
+  current: SchemaSource,
   options: DiffOptions,
 ): DiffReport {
   const messageId = current.source.path;

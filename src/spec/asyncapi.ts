@@ -1,10 +1,17 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Parser } from "@asyncapi/parser";
 import type { Problem, Severity } from "../model/problem.js";
 import type { SourceLocation } from "../model/types.js";
+import { loadCompiled } from "./compiled.js";
 import { isRecord, toPointer } from "./pointer.js";
+import {
+  RULESET_CHECKED,
+  SPEC_SCHEMA_ID,
+  type SpectralInternals,
+  spectralInternals,
+  withCheckedRuleset,
+} from "./spectral.js";
 import type { Workspace } from "./workspace.js";
 
 interface ParserContext {
@@ -27,34 +34,41 @@ function parser(): Promise<Parser> {
 }
 
 async function createParser(): Promise<Parser> {
-  shareSpecSchemaCompilation();
+  const spectral = spectralInternals();
+  if (spectral) shareSpecSchemaCompilation(spectral);
   // Imported on first use: the CLI's failure paths (bad flags, missing files) stay fast.
   const { Parser } = await import("@asyncapi/parser");
-  return new Parser({
-    __unstable: {
-      resolver: {
-        cache: false,
-        resolvers: [
-          {
-            schema: "file",
-            order: 1,
-            read: async (uri) => {
-              const ws = context.getStore()?.ws;
-              return dataOf(ws, fileURLToPath(`file://${uri.path()}`));
-            },
-          },
-          ...(["http", "https"] as const).map((scheme) => ({
-            schema: scheme,
-            order: 1,
-            // Never fetched here: the workspace fetched it or refused it.
-            read: async (uri: { toString(): string }) =>
-              dataOf(context.getStore()?.ws, uri.toString()),
-          })),
-        ],
-      },
-    },
-  });
+  // The parser's ruleset is checked as the parser is made (about 0.2 s): skipped when the
+  // build checked it with these versions.
+  const checked = spectral && loadCompiled(RULESET_CHECKED, spectral.key, spectral.require);
+  const make = () => new Parser(PARSER_OPTIONS);
+  return spectral && checked ? withCheckedRuleset(spectral, make) : make();
 }
+
+const PARSER_OPTIONS: NonNullable<ConstructorParameters<typeof Parser>[0]> = {
+  __unstable: {
+    resolver: {
+      cache: false,
+      resolvers: [
+        {
+          schema: "file",
+          order: 1,
+          read: async (uri) => {
+            const ws = context.getStore()?.ws;
+            return dataOf(ws, fileURLToPath(`file://${uri.path()}`));
+          },
+        },
+        ...(["http", "https"] as const).map((scheme) => ({
+          schema: scheme,
+          order: 1,
+          // Never fetched here: the workspace fetched it or refused it.
+          read: async (uri: { toString(): string }) =>
+            dataOf(context.getStore()?.ws, uri.toString()),
+        })),
+      ],
+    },
+  },
+};
 
 /**
  * What the parser reads for a file: the data the workspace parsed and checked, as JSON. It never
@@ -127,36 +141,31 @@ function cleanMessage(message: string): string {
   return first.trim();
 }
 
-type CompileFn = (
-  schema: { $id?: unknown } | undefined,
-  dialect: unknown,
-  allErrors: unknown,
-) => unknown;
-
 /**
  * Spectral (inside @asyncapi/parser) makes new ajv instances for every document it checks, so
- * each parse compiles the whole AsyncAPI JSON Schema again (about a second). The AsyncAPI
- * schemas never change, so they are compiled once per process and shared; every other schema
- * (the user's) still gets the per-document instances. If the internals move, this does nothing.
+ * each parse would compile the whole AsyncAPI JSON Schema again (about a second). Those
+ * schemas never change: their validators come compiled from the build (compiled.ts) when it
+ * was made with the parser, specifications and ajv installed now, else they are compiled
+ * once per process and shared. Every other schema (the user's) still gets the per-document
+ * instances. If the internals move, this does nothing.
  */
-function shareSpecSchemaCompilation(): void {
-  try {
-    const require = createRequire(import.meta.url);
-    const parserRequire = createRequire(require.resolve("@asyncapi/parser"));
-    const mod = parserRequire("@stoplight/spectral-functions/dist/schema/ajv") as {
-      createAjvInstances?: () => CompileFn;
+function shareSpecSchemaCompilation(spectral: SpectralInternals): void {
+  const original = spectral.ajvModule.createAjvInstances;
+  if (typeof original !== "function") return;
+  const sharedCompile = original();
+  spectral.ajvModule.createAjvInstances = () => {
+    const own = original();
+    return (schema, dialect, allErrors) => {
+      const id = schema?.$id;
+      if (typeof id !== "string" || !id.startsWith("http://asyncapi.com/")) {
+        return own(schema, dialect, allErrors);
+      }
+      const [, version, variant] = SPEC_SCHEMA_ID.exec(id) ?? [];
+      const compiled =
+        version && variant
+          ? loadCompiled(`asyncapi-${version}`, spectral.key, spectral.require)?.[variant]
+          : undefined;
+      return compiled ?? sharedCompile(schema, dialect, allErrors);
     };
-    const original = mod.createAjvInstances;
-    if (typeof original !== "function") return;
-    const sharedCompile = original();
-    mod.createAjvInstances = () => {
-      const own = original();
-      return (schema, dialect, allErrors) =>
-        typeof schema?.$id === "string" && schema.$id.startsWith("http://asyncapi.com/")
-          ? sharedCompile(schema, dialect, allErrors)
-          : own(schema, dialect, allErrors);
-    };
-  } catch {
-    // Slower, but correct.
-  }
+  };
 }

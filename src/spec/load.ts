@@ -32,12 +32,32 @@ export interface LoadResult {
 /** Rule id of the problem reported when the spec itself cannot be read (the CLI exits 2). */
 export const FILE_UNREADABLE = "file-unreadable";
 
+/** A spec whose root file has been read and parsed, and nothing more (see `openContract`). */
+export interface OpenedContract {
+  /** The root file's data; undefined when it could not be read or parsed (`load` says why). */
+  readonly root: unknown;
+  /** Finishes what `loadContract` does: references, validation, the model. */
+  load(): Promise<LoadResult>;
+}
+
 /**
  * Loads an AsyncAPI document (2.6, 3.0, 3.1; YAML or JSON) with its local `$ref`s, validates
  * it (AsyncAPI, annotations, semantic rules) and builds the Contract model.
  * Never throws for a problem in the input: problems are returned as data.
  */
 export async function loadContract(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  return (await openContract(file, options)).load();
+}
+
+/**
+ * The first step of `loadContract`: reads and parses the root file only, so a caller can look
+ * at its data (is it an AsyncAPI document at all?) before paying for the rest, without the
+ * file being read or parsed a second time.
+ */
+export async function openContract(
+  file: string,
+  options: LoadOptions = {},
+): Promise<OpenedContract> {
   const cwd = options.cwd ?? process.cwd();
   const rootPath = path.resolve(cwd, file);
   const ws = new Workspace(
@@ -58,8 +78,17 @@ export async function loadContract(file: string, options: LoadOptions = {}): Pro
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
     ws.problems.push({ ruleId: FILE_UNREADABLE, severity: "error", message: error.message, file });
-    return done();
   }
+  const root = hasErrors(ws.problems) ? undefined : ws.get(rootPath, "");
+  return { root, load: () => loadOpened(ws, rootPath, file, done) };
+}
+
+async function loadOpened(
+  ws: Workspace,
+  rootPath: string,
+  file: string,
+  done: (contract?: Contract) => LoadResult,
+): Promise<LoadResult> {
   if (hasErrors(ws.problems)) return done();
 
   const root = ws.get(rootPath, "");

@@ -1,5 +1,8 @@
 import {
+  Composer,
   type CST,
+  type Document,
+  type DocumentOptions,
   isAlias,
   isMap,
   isScalar,
@@ -7,8 +10,10 @@ import {
   LineCounter,
   type Node,
   type Pair,
+  type ParseOptions,
   Parser,
-  parseDocument,
+  type SchemaOptions,
+  YAMLParseError,
 } from "yaml";
 import type { Problem } from "../model/problem.js";
 import type { SourceLocation } from "../model/types.js";
@@ -42,7 +47,6 @@ export function parseSource(
 ): { file: SourceFile; problems: Problem[] } {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input; // byte-order mark
   const problems: Problem[] = [];
-  const lineCounter = new LineCounter();
   const fileLoc = (line = 1, column = 1): SourceLocation => ({
     file: displayPath,
     line,
@@ -79,11 +83,10 @@ export function parseSource(
     return { file: failed(), problems };
   }
 
-  // The YAML composer recurses once per level: refuse deep nesting before it runs out of stack.
-  const scanLines = new LineCounter();
-  const deepAt = nestingTooDeepOffset(text, scanLines);
-  if (deepAt !== undefined) {
-    const pos = scanLines.linePos(deepAt);
+  const parsed = parseYaml(text, { uniqueKeys: true, keepSourceTokens: false });
+  const lineCounter = parsed.lines;
+  if ("tooDeepAt" in parsed) {
+    const pos = lineCounter.linePos(parsed.tooDeepAt);
     problems.push({
       ruleId: "nesting-too-deep",
       severity: "error",
@@ -98,13 +101,7 @@ export function parseSource(
     });
     return { file: failed(), problems };
   }
-
-  const doc = parseDocument(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    keepSourceTokens: false,
-  });
+  const { doc } = parsed;
   const position = (offset: number): { line: number; column: number } => {
     const pos = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
     return { line: Math.max(1, pos.line), column: Math.max(1, pos.col) };
@@ -284,18 +281,45 @@ function describe(value: unknown): string {
 }
 
 /**
- * Offset of the first mapping or list nested deeper than `max`, read from the YAML concrete
- * syntax tree (its parser keeps an explicit stack, so this never overflows), or undefined.
- * Run it before `parseDocument`, whose composer recurses once per level. `lines`, when given,
- * learns the text's line starts (for `linePos`).
+ * Parses YAML (or JSON, as YAML 1.2) once, as `parseDocument` would: the concrete syntax tree
+ * is built first and checked for nesting deeper than `max` (its parser keeps an explicit
+ * stack, so this never overflows), and only then composed (the composer recurses once per
+ * level). `lines` has learnt every line start of the text, for `linePos`.
  */
-export function nestingTooDeepOffset(
+export function parseYaml(
   text: string,
-  lines = new LineCounter(),
+  options: DocumentOptions & ParseOptions & SchemaOptions,
   max = MAX_NESTING_DEPTH,
-): number | undefined {
-  const stack: { token: CST.Token | null | undefined; depth: number }[] = [];
-  for (const token of new Parser(lines.addNewLine).parse(text)) stack.push({ token, depth: 0 });
+): { doc: Document.Parsed; lines: LineCounter } | { tooDeepAt: number; lines: LineCounter } {
+  const lines = new LineCounter();
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(text));
+  const tooDeepAt = nestingTooDeepOffset(tokens, max);
+  if (tooDeepAt !== undefined) return { tooDeepAt, lines };
+  // What `parseDocument` does with its own parser: the first document, an error for a second.
+  let doc: Document.Parsed | undefined;
+  for (const next of new Composer(options).compose(tokens, true, text.length)) {
+    if (!doc) {
+      doc = next;
+      continue;
+    }
+    doc.errors.push(
+      new YAMLParseError(
+        next.range.slice(0, 2) as [number, number],
+        "MULTIPLE_DOCS",
+        "Source contains multiple documents; please use YAML.parseAllDocuments()",
+      ),
+    );
+    break;
+  }
+  return { doc: doc as Document.Parsed, lines };
+}
+
+/** Offset of the first mapping or list of the syntax tree nested deeper than `max`, if any. */
+function nestingTooDeepOffset(tokens: readonly CST.Token[], max: number): number | undefined {
+  const stack: { token: CST.Token | null | undefined; depth: number }[] = tokens.map((token) => ({
+    token,
+    depth: 0,
+  }));
   while (stack.length > 0) {
     const { token, depth } = stack.pop() as { token: CST.Token | null | undefined; depth: number };
     if (!token) continue;

@@ -38,8 +38,6 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
  */
 export class Workspace {
   readonly files = new Map<string, SourceFile>();
-  /** The text of each loaded file, for handing to the AsyncAPI parser. */
-  readonly texts = new Map<string, string>();
   /** Files in load order (root first). */
   readonly order: string[] = [];
   readonly problems: Problem[] = [];
@@ -142,7 +140,6 @@ export class Workspace {
       absolutePath,
       this.display(absolutePath, displayPath),
     );
-    this.texts.set(absolutePath, text);
     this.files.set(absolutePath, file);
     this.order.push(absolutePath);
     this.problems.push(...problems);

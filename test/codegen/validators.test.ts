@@ -175,6 +175,32 @@ describe("ajv helpers come from @jetcontract/runtime", () => {
     );
     expect(() => esmFromAjv('const f = require("fs");')).toThrow(/unexpected require/);
   });
+
+  it("names exported functions after their exports, leaving string literals alone", () => {
+    const out = esmFromAjv(
+      [
+        "export const v0 = validate3;",
+        "export const v1 = validate3;",
+        "export const v2 = validate12;",
+        'const schema1 = {"enum":["validate3","a \\"validate12\\" b"]};',
+        'function validate3(data){if(data === "validate3"){return validate12(data);} return validate12.errors;}',
+        "function validate12(data){return validate120(data) && validate3x;}",
+      ].join("\n"),
+      new Map([
+        ["v0", "validateOrder"],
+        ["v1", "validateOrderAgain"],
+        ["v2", "validateLine"],
+      ]),
+    );
+    expect(out).toBe(
+      [
+        "export const v1 = validateOrder;",
+        'const schema1 = {"enum":["validate3","a \\"validate12\\" b"]};',
+        'export function validateOrder(data){if(data === "validate3"){return validateLine(data);} return validateLine.errors;}',
+        "export function validateLine(data){return validate120(data) && validate3x;}",
+      ].join("\n"),
+    );
+  });
 });
 
 describe("validator formats and nested shapes (orders)", () => {

@@ -1,15 +1,10 @@
-import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
 import { closest, distance } from "fastest-levenshtein";
 import { ALL_ANNOTATION_KEYS, type AnnotationOwner } from "../build.js";
 import { joinPointer, unescapeSegment } from "../pointer.js";
 import { DURATION_FORMS, SIZE_FORMS } from "../units.js";
+import { annotationValidator } from "./annotation-schema.js";
 import { type DocumentRule, documentRule, type Finding, type RuleContext } from "./types.js";
-
-/** The annotation vocabulary's JSON Schema, as shipped in the package. */
-const annotationSchema: Record<string, unknown> = JSON.parse(
-  readFileSync(new URL("../../../schema/annotations.schema.json", import.meta.url), "utf8"),
-);
 
 const DEFINITION_FOR: Record<AnnotationOwner["kind"], Record<string, string>> = {
   root: { "x-jetstream": "x-jetstream-root", "x-compatibility": "x-compatibility" },
@@ -45,19 +40,6 @@ const KIND_NAME: Record<AnnotationOwner["kind"], string> = {
   receive: "a receive operation",
   send: "a send operation",
 };
-
-let validators: Map<string, ValidateFunction> | undefined;
-function validator(definition: string): ValidateFunction {
-  if (!validators) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: false });
-    ajv.addSchema(annotationSchema, "annotations");
-    validators = new Map();
-    for (const name of Object.keys(annotationSchema.definitions as object)) {
-      validators.set(name, ajv.getSchema(`annotations#/definitions/${name}`) as ValidateFunction);
-    }
-  }
-  return validators.get(definition) as ValidateFunction;
-}
 
 /** A close known name, for "did you mean". */
 function suggest(word: string, candidates: readonly string[]): string | undefined {
@@ -97,7 +79,7 @@ function* annotationErrors(ctx: RuleContext): Iterable<Finding> {
     for (const [key, value] of Object.entries(owner.value)) {
       const definition = defs[key];
       if (!definition) continue;
-      const validate = validator(definition);
+      const validate = annotationValidator(definition);
       if (validate(value)) continue;
       const base = joinPointer(owner.pointer, key);
       for (const error of simplify(validate.errors ?? [])) {

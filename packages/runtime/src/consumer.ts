@@ -33,7 +33,6 @@ import {
   type ReleaseOutcome,
   release,
   type SettleKind,
-  storeRetryDelayMs,
   whenBreakerRefuses,
   whenDeadLetterFails,
 } from "./consumer/decisions.js";
@@ -89,6 +88,7 @@ import {
   trace,
   tracer,
 } from "./telemetry.js";
+import { unansweredPauseMs } from "./unanswered.js";
 
 export type {
   ConsumerFaults,
@@ -1022,7 +1022,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       } catch (error) {
         this.#emitError(done ? "dedup-complete" : "dedup-release", error);
         if (!done || !this.#running || attempt >= DONE_MARKER_TRIES) return;
-        await sleepMs(storeRetryDelayMs(attempt));
+        await sleepMs(unansweredPauseMs(attempt));
       }
     }
   }

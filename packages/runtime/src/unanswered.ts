@@ -44,3 +44,8 @@ export function describeUnanswered(e: unknown): string {
       return e instanceof Error ? e.message : String(e);
   }
 }
+
+/** Pause before try `round + 1` of something unanswered: 100 ms doubling to 1 s. */
+export function unansweredPauseMs(round: number): number {
+  return Math.min(1_000, 100 * 2 ** Math.max(0, round - 1));
+}

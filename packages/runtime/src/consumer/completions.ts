@@ -12,7 +12,7 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import type { ClaimToken, DedupStore } from "../dedup/types.js";
 import { sleepMs } from "../duration.js";
 import { LruTtlMap } from "../lru.js";
-import { storeRetryDelayMs } from "./decisions.js";
+import { unansweredPauseMs } from "../unanswered.js";
 
 /** A message this process handled and acked. */
 interface Completed {
@@ -132,7 +132,7 @@ export class CompletionGuard {
               } catch (error) {
                 onError("dedup-complete", error, seq);
                 if (!running() || attempt >= 60) break;
-                await sleepMs(storeRetryDelayMs(attempt));
+                await sleepMs(unansweredPauseMs(attempt));
               }
             }
             c.sweeping = false;

@@ -202,16 +202,6 @@ export function shouldResend(
   return !(kind === "nak" && failure === "timeout");
 }
 
-/** Pause before re-sending round `round` (1-based) of unconfirmed settles: 100 ms doubling to 1 s. */
-export function resendPauseMs(round: number): number {
-  return Math.min(1_000, 100 * 2 ** Math.max(0, round - 1));
-}
-
-/** Pause after failed try `attempt` of a dedup-store write: 50 ms doubling, at most 1 s. */
-export function storeRetryDelayMs(attempt: number): number {
-  return Math.min(1_000, 50 * 2 ** (attempt - 1));
-}
-
 /** Whether a JetStream API error says the durable or its stream does not exist. */
 export function goneReason(error: unknown): ClosedReason | undefined {
   if (!(error instanceof JetStreamApiError)) return undefined;

@@ -15,8 +15,8 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { msToNanos } from "../duration.js";
 import { ConfigurationError } from "../errors.js";
-import { unanswered } from "../unanswered.js";
-import { resendPauseMs, type SettleKind, shouldResend } from "./decisions.js";
+import { unanswered, unansweredPauseMs } from "../unanswered.js";
+import { type SettleKind, shouldResend } from "./decisions.js";
 
 /** How long one confirmation request waits for its reply (at most; less near the deadline). */
 const CONFIRM_TIMEOUT_MS = 5_000;
@@ -155,7 +155,8 @@ export class Settler {
         const now = Date.now();
         const again = sent.filter((i) => shouldResend(i.kind, failure, now, i.deadlineAtMs));
         for (const item of sent) if (!again.includes(item)) item.reject(error);
-        if (again.length > 0) setTimeout(() => this.#send(again, round + 1), resendPauseMs(round));
+        if (again.length > 0)
+          setTimeout(() => this.#send(again, round + 1), unansweredPauseMs(round));
       },
     );
   }

@@ -111,6 +111,8 @@ const DONE_MARKER_TRIES = 120;
 interface MessageTrace {
   readonly creation: Context;
   process?: Span;
+  /** Whether the process span recorded when it started (an ended span no longer says). */
+  recording?: boolean;
 }
 
 /**
@@ -618,8 +620,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       traced.creation,
     );
     traced.process = span;
+    traced.recording = span.isRecording();
     // Attributes are built only for a recording span (no SDK registered: no cost).
-    if (span.isRecording()) {
+    if (traced.recording) {
       span.setAttributes({
         ...this.#attrs,
         [Attr.destination]: m.subject,
@@ -969,8 +972,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   }
 
   #settleSpan(op: SettleKind, m: JsMsg, traced: MessageTrace): Span | undefined {
-    // Tracing is off when the process span does not record: no settle span either.
-    if (traced.process && !traced.process.isRecording()) return undefined;
+    // Tracing is off when the process span did not record: no settle span either.
+    if (traced.recording === false) return undefined;
     const parent = traced.process
       ? trace.setSpan(traced.creation, traced.process)
       : traced.creation;

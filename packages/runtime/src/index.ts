@@ -104,11 +104,3 @@ export {
 export { messageRef, RedriveHeaders, redriveMsgId, supersededRef } from "./redrive.js";
 export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./semconv.js";
 export { createService, type Service, type ServiceOptions } from "./service.js";
-export {
-  AjvValidationError,
-  ajvEqual,
-  ajvFastFormats,
-  ajvFullFormats,
-  ajvUcs2length,
-  ajvUri,
-} from "./validation-support.js";

@@ -239,7 +239,7 @@ describe("whenBreakerRefuses and whenDeadLetterFails", () => {
   it("a failed dead-letter publish gives the message back for a later delivery", () => {
     expect(whenDeadLetterFails(retry, never)).toEqual({
       action: "release",
-      reason: "dlq-unavailable",
+      reason: "dead-letter-unavailable",
       delayMs: 100,
     });
   });

@@ -282,11 +282,11 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       });
       this.#completions.watch(this.#nc);
     }
-    if (d.dlq && this.options.catchExhausted !== false) {
+    if (d.deadLetter && this.options.catchExhausted !== false) {
       this.#catcher = await startDeadLetterCatcher(this.#nc, {
         stream: d.stream,
         consumer: d.durable,
-        dlq: d.dlq,
+        deadLetter: d.deadLetter,
         ...(this.options.deadLetterPublish ? { publish: this.options.deadLetterPublish } : {}),
         hooks: {
           caught: (event) => {
@@ -868,13 +868,13 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const now = Date.now();
     const errorClass = errorClassName(error);
     const message = errorMessage(error);
-    let dlqSeq: number | undefined;
+    let deadLetterSeq: number | undefined;
     let duplicate = false;
-    if (d.dlq) {
+    if (d.deadLetter) {
       try {
         const result = await publishDeadLetter(
           this.#handles,
-          d.dlq,
+          d.deadLetter,
           m.data,
           m.headers,
           {
@@ -893,7 +893,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
           this.options.deadLetterPublish ?? DEFAULT_DEAD_LETTER_PUBLISH,
           this.#random,
         );
-        dlqSeq = result.seq;
+        deadLetterSeq = result.seq;
         duplicate = result.duplicate;
       } catch (publishError) {
         this.#emitError("dead-letter", publishError, m.seq);
@@ -926,9 +926,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         if (this.#hub.has("deadLettered")) {
           this.#hub.emit("deadLettered", {
             ...this.#base(m, attempt),
-            dlqSubject: d.dlq?.subject,
-            dlqStream: d.dlq?.stream,
-            dlqSeq,
+            deadLetterSubject: d.deadLetter?.subject,
+            deadLetterStream: d.deadLetter?.stream,
+            deadLetterSeq,
             duplicate,
             reason,
             errorClass,

@@ -102,7 +102,7 @@ export function afterClaim(
 
 /** A dead-letter publish that failed: give the message back; a later delivery dead-letters it. */
 export function whenDeadLetterFails(retry: RetryPolicy, random: RandomSource): ReleaseOutcome {
-  return release("dlq-unavailable", backoffDelayMs(retry, 1, random));
+  return release("dead-letter-unavailable", backoffDelayMs(retry, 1, random));
 }
 
 export interface FailureInput {

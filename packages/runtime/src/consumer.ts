@@ -5,10 +5,12 @@
  * Failures: permanent → dead-letter now; transient → `nak(delay)` with the next backoff delay
  * until the attempts are spent, then dead-letter.
  *
- * This module wires the pieces and does the IO of one message; the decisions are pure functions
- * (consumer/decisions.ts), around them: the attempt ledger (consumer/ledger.ts), the pull loop
- * (consumer/puller.ts), the ack protocol with confirmation and re-sending (consumer/settler.ts),
- * redelivered completions (consumer/completions.ts) and the handler's run (consumer/handler.ts).
+ * This module holds the lifecycle (start, stop, a durable gone) and one message's way through
+ * the steps. The decisions are pure functions (consumer/decisions.ts); around them: the attempt
+ * ledger (consumer/ledger.ts), the pull loop (consumer/puller.ts), the handler's run
+ * (consumer/handler.ts), applying an outcome (consumer/settlements.ts) over the ack protocol
+ * with confirmation and re-sending (consumer/settler.ts), redelivered completions
+ * (consumer/completions.ts) and the spans (consumer/tracing.ts).
  */
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -32,63 +34,42 @@ import {
   pullSize,
   type ReleaseOutcome,
   release,
-  type SettleKind,
   whenBreakerRefuses,
-  whenDeadLetterFails,
 } from "./consumer/decisions.js";
 import { type InFlight, inFlight, MessageContext, runHandler } from "./consumer/handler.js";
 import { AttemptLedger, type LedgerEntry } from "./consumer/ledger.js";
 import { PullLoop } from "./consumer/puller.js";
+import { Settlements } from "./consumer/settlements.js";
 import { Settler } from "./consumer/settler.js";
+import { ConsumerTracing, type MessageTrace } from "./consumer/tracing.js";
 import type {
   ConsumerOptions,
   MessageConsumer,
   MessageHandler,
   StopOptions,
 } from "./consumer/types.js";
-import {
-  DEFAULT_DEAD_LETTER_PUBLISH,
-  type DeadLetterReason,
-  publishDeadLetter,
-} from "./dead-letter.js";
 import { createKvDedupStore } from "./dedup/kv.js";
 import { MemoryDedupStore } from "./dedup/memory.js";
-import type { ClaimResult, ClaimToken, DedupStore } from "./dedup/types.js";
+import type { ClaimResult, DedupStore } from "./dedup/types.js";
 import type { ConsumerDescriptor, MessageHeaders } from "./descriptors.js";
-import { nanosToMs, sleepMs } from "./duration.js";
+import { nanosToMs } from "./duration.js";
 import { ensureConsumer } from "./ensure.js";
 import {
   ConfigurationError,
   DecodeError,
   errorClassName,
-  errorMessage,
   SchemaValidationError,
 } from "./errors.js";
 import {
   type ClosedEvent,
   type ClosedReason,
   type ConsumerEvents,
-  type DuplicateSkippedEvent,
   EventHub,
   type EventSource,
-  type MessageEventBase,
 } from "./events.js";
 import { messageRef, supersededRef } from "./redrive.js";
 import { destinationTemplate } from "./semconv.js";
-import {
-  Attr,
-  type Attributes,
-  type Context,
-  creationLinks,
-  extractTraceContext,
-  RuntimeMetrics,
-  recordSpanError,
-  type Span,
-  SpanKind,
-  trace,
-  tracer,
-} from "./telemetry.js";
-import { unansweredPauseMs } from "./unanswered.js";
+import { Attr, type Attributes, RuntimeMetrics, recordSpanError } from "./telemetry.js";
 
 export type {
   ConsumerFaults,
@@ -104,16 +85,6 @@ export type {
 const DEFAULT_STOP_DEADLINE_MS = 10_000;
 /** Default delay of the nak that gives a message back on stop (see `stopReleaseDelayMs`). */
 const DEFAULT_STOP_RELEASE_DELAY_MS = 1;
-/** Tries of a done marker before giving up (the store is down for about two minutes). */
-const DONE_MARKER_TRIES = 120;
-
-/** The trace contexts of one message: its creation context and, once started, its process span. */
-interface MessageTrace {
-  readonly creation: Context;
-  process?: Span;
-  /** Whether the process span recorded when it started (an ended span no longer says). */
-  recording?: boolean;
-}
 
 /**
  * Creates a consumer for one operation; call `start()` to begin.
@@ -147,9 +118,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   readonly #inflight = new Map<number, InFlight>();
   readonly #random: RandomSource;
   readonly #attrs: Attributes;
-  /** The subject pattern that names spans (low-cardinality). */
-  readonly #template: string;
-  readonly #tracer = tracer();
+  readonly #tracing: ConsumerTracing;
+  readonly #settled: Settlements;
   /** Work a stop waits for: ack confirmations, naks, terms, dead-letters outside a slot. */
   readonly #pending = new Set<Promise<void>>();
   #consumer: Consumer | undefined;
@@ -194,16 +164,46 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     });
     this.#bulkhead = new Bulkhead(Math.max(1, Math.min(d.concurrency, d.maxAckPending)));
     this.#random = options.random ?? Math.random;
-    this.#template = destinationTemplate(d.subject);
+    const template = destinationTemplate(d.subject);
     this.#attrs = {
       [Attr.system]: "nats",
       ...(d.subject.split(".").includes("*")
-        ? { [Attr.destinationTemplate]: this.#template }
+        ? { [Attr.destinationTemplate]: template }
         : { [Attr.destination]: d.subject }),
       [Attr.consumerGroup]: d.durable,
       [Attr.operationName]: "process",
       [Attr.operationType]: "process",
     };
+    this.#tracing = new ConsumerTracing(template, this.#attrs, d.stream);
+    // The scope reads the settings `start()` learns from the server when they are used.
+    const self = this;
+    this.#settled = new Settlements({
+      d,
+      options,
+      handles: this.#handles,
+      settler: this.#settler,
+      ledger: this.#ledger,
+      tracing: this.#tracing,
+      hub: this.#hub,
+      metrics: this.#metrics,
+      attrs: this.#attrs,
+      random: this.#random,
+      get ackWaitMs() {
+        return self.#ackWaitMs;
+      },
+      get termWithReason() {
+        return self.#termWithReason;
+      },
+      get store() {
+        return self.#store;
+      },
+      get completions() {
+        return self.#completions;
+      },
+      running: () => this.#running,
+      hold: (task) => this.#hold(task),
+      emitError: (stage, error, seq) => this.#emitError(stage, error, seq),
+    });
     if (d.breaker) {
       this.#breaker = new CircuitBreaker(d.breaker, (state, previous) =>
         this.#onBreakerChange(state, previous),
@@ -355,7 +355,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         if (entry.released) continue;
         entry.released = true;
         entry.controller?.abort(new Error("consumer stopped"));
-        this.#release(entry.msg, this.#stopRelease(), undefined);
+        this.#settled.released(entry.msg, this.#stopRelease(), undefined);
         released++;
       }
     }
@@ -425,7 +425,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
   #dispatch(m: JsMsg): void {
     if (!this.#running) {
-      this.#release(m, this.#stopRelease(), undefined);
+      this.#settled.released(m, this.#stopRelease(), undefined);
       return;
     }
     const running = this.#inflight.get(m.seq);
@@ -438,7 +438,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       // counted, so the next attempt number stays right.
       this.#ledger.superseded(m.seq);
       running.lastBeatMs = Date.now();
-      this.#working(running.msg);
+      this.#settled.working(running.msg);
       return;
     }
     const breaker = this.#breaker;
@@ -449,14 +449,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         this.d.retry.maxAttempts,
         breaker.msUntilHalfOpen(),
       );
-      if (outcome.action === "release") this.#release(m, outcome, attempt);
+      if (outcome.action === "release") this.#settled.released(m, outcome, attempt);
       else this.#deadLetterSpent(m, attempt);
       return;
     }
     if (!this.#bulkhead.tryAcquire()) {
       // Cannot happen when pulls respect the free slots; be safe anyway.
       breaker?.onNeutral();
-      this.#release(m, release("stopping", 100), undefined);
+      this.#settled.released(m, release("stopping", 100), undefined);
       return;
     }
     const entry = inFlight(m);
@@ -477,9 +477,16 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       `attempts spent (${spent} of ${this.d.retry.maxAttempts}) while the circuit breaker refused new work`,
     );
     this.#hold(
-      this.#deadLetter(inFlight(m), error, "attempts-exhausted", spent, this.#ledger.get(m.seq), {
-        creation: this.#creation(m),
-      }).catch((e: unknown) => this.#emitError("dead-letter", e, m.seq)),
+      this.#settled
+        .deadLettered(
+          inFlight(m),
+          error,
+          "attempts-exhausted",
+          spent,
+          this.#ledger.get(m.seq),
+          this.#tracing.traceOf(m),
+        )
+        .catch((e: unknown) => this.#emitError("dead-letter", e, m.seq)),
     );
   }
 
@@ -491,7 +498,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       if (entry.released) continue;
       if (now - entry.lastBeatMs >= this.#heartbeatMs) {
         entry.lastBeatMs = now;
-        this.#working(entry.msg);
+        this.#settled.working(entry.msg);
       }
       if (store && entry.token && now - entry.lastRenewMs >= store.leaseMs / 2) {
         entry.lastRenewMs = now;
@@ -505,35 +512,23 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
   // ---------------------------------------------------------------- one message
 
-  #base(m: JsMsg, attempt: number): MessageEventBase {
-    return {
-      operationId: this.d.operationId,
-      stream: this.d.stream,
-      consumer: this.d.durable,
-      subject: m.subject,
-      streamSequence: m.seq,
-      deliveryCount: m.info.deliveryCount,
-      attempt,
-    };
-  }
-
   async #process(entry: InFlight): Promise<void> {
     const m = entry.msg;
     const seq = m.seq;
     const history = this.#ledger.get(seq);
     const attempt = this.#ledger.attemptOf(seq, m.info.deliveryCount);
-    if (this.#hub.has("received")) this.#hub.emit("received", this.#base(m, attempt));
+    if (this.#hub.has("received")) this.#hub.emit("received", this.#settled.base(m, attempt));
     this.#metrics.consumedMessages.add(1, this.#attrs);
 
     const headers = headersToRecord(m.headers);
-    const traced: MessageTrace = { creation: extractTraceContext(headers) };
+    const traced = this.#tracing.trace(headers);
     let payload: T;
     let key: string | undefined;
     try {
       ({ payload, key } = this.#decode(m, headers));
     } catch (error) {
       this.#breaker?.onNeutral();
-      await this.#deadLetter(entry, error, "permanent", attempt, history, traced);
+      await this.#settled.deadLettered(entry, error, "permanent", attempt, history, traced);
       return;
     }
 
@@ -542,7 +537,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       if (this.#completions?.handled(seq, key)) {
         // Handled and acked here already: the server lost the ack. Ack again, do not re-run.
         this.#breaker?.onNeutral();
-        await this.#skip(m, attempt, key, "redelivered", traced);
+        await this.#settled.skipped(m, attempt, key, "redelivered", traced);
         return;
       }
       let claim: ClaimResult | undefined;
@@ -558,8 +553,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
           retry: this.d.retry,
           random: this.#random,
         });
-        if (outcome.action === "skip") await this.#skip(m, attempt, key, outcome.reason, traced);
-        else if (outcome.action === "release") this.#release(m, outcome, attempt, traced);
+        if (outcome.action === "skip")
+          await this.#settled.skipped(m, attempt, key, outcome.reason, traced);
+        else if (outcome.action === "release") this.#settled.released(m, outcome, attempt, traced);
         return;
       }
       entry.token = claim.token;
@@ -567,7 +563,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     }
     if (entry.released) {
       // Stopped past the deadline while claiming.
-      if (entry.token) await this.#settleClaim(entry.token, false);
+      if (entry.token) await this.#settled.endClaim(entry.token, false);
       return;
     }
     await this.#handle(entry, payload, key, headers, attempt, history, traced);
@@ -614,27 +610,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
   ): Promise<void> {
     const m = entry.msg;
     const hub = this.#hub;
-    const span = this.#tracer.startSpan(
-      `process ${this.#template}`,
-      { kind: SpanKind.CONSUMER, links: creationLinks(traced.creation) },
-      traced.creation,
-    );
-    traced.process = span;
-    traced.recording = span.isRecording();
-    // Attributes are built only for a recording span (no SDK registered: no cost).
-    if (traced.recording) {
-      span.setAttributes({
-        ...this.#attrs,
-        [Attr.destination]: m.subject,
-        [Attr.stream]: this.d.stream,
-        [Attr.streamSequence]: m.seq,
-        [Attr.deliveryCount]: m.info.deliveryCount,
-        [Attr.attempt]: attempt,
-        ...(key !== undefined ? { [Attr.messageId]: key } : {}),
-      });
-    }
+    const span = this.#tracing.startProcess(traced, m, attempt, key);
     if (hub.has("handlerStarted")) {
-      hub.emit("handlerStarted", { ...this.#base(m, attempt), idempotencyKey: key });
+      hub.emit("handlerStarted", { ...this.#settled.base(m, attempt), idempotencyKey: key });
     }
     const started = performance.now();
     let failure: unknown;
@@ -648,7 +626,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         key,
         headers,
         span,
-        () => this.#working(m),
+        () => this.#settled.working(m),
       );
       const pending = runHandler(this.handler, payload, ctx, entry, span, this.d.handlerTimeoutMs);
       if (pending) await pending;
@@ -675,12 +653,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const m = entry.msg;
     const store = this.#store;
     this.#breaker?.onSuccess();
-    // A `doneOnAck` store needs no done marker when the ack goes through (checked in #ack).
+    // A `doneOnAck` store needs no done marker when the ack goes through (checked on its confirmation).
     if (entry.token && !(store?.doneOnAck && !entry.released)) {
-      await this.#settleClaim(entry.token, true);
+      await this.#settled.endClaim(entry.token, true);
     }
     if (this.#hub.has("handlerSucceeded")) {
-      this.#hub.emit("handlerSucceeded", { ...this.#base(m, attempt), durationMs });
+      this.#hub.emit("handlerSucceeded", { ...this.#settled.base(m, attempt), durationMs });
     }
     traced.process?.end();
     if (entry.released) return;
@@ -689,9 +667,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       // Remembered before the ack goes out: a redelivery can only follow the ack.
       this.#completions?.remember(m.seq, key, doneOnAckToken);
     }
-    // The handler's slot is free once the ack is on its way: its confirmation (one round trip,
-    // more while a consumer leader is elected) runs on without holding a slot.
-    this.#hold(this.#ack(m, doneOnAckToken, attempt, entry.lastBeatMs, traced));
+    this.#settled.acked(m, doneOnAckToken, attempt, entry.lastBeatMs, traced);
   }
 
   async #failed(
@@ -710,10 +686,14 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       span.end();
     }
     if (this.#hub.has("handlerFailed")) {
-      this.#hub.emit("handlerFailed", { ...this.#base(m, attempt), durationMs, error: failure });
+      this.#hub.emit("handlerFailed", {
+        ...this.#settled.base(m, attempt),
+        durationMs,
+        error: failure,
+      });
     }
     this.#metrics.count("handlerFailed", this.#attrs);
-    if (entry.token) await this.#settleClaim(entry.token, false);
+    if (entry.token) await this.#settled.endClaim(entry.token, false);
     if (entry.released) return;
 
     const breaker = this.#breaker;
@@ -733,300 +713,16 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const outcome = decision.outcome;
     switch (outcome.action) {
       case "dead-letter":
-        await this.#deadLetter(entry, failure, outcome.reason, attempt, record, traced);
+        await this.#settled.deadLettered(entry, failure, outcome.reason, attempt, record, traced);
         return;
       case "release":
-        this.#release(m, outcome, attempt, traced, entry.lastBeatMs);
+        this.#settled.released(m, outcome, attempt, traced, entry.lastBeatMs);
         return;
       case "retry":
-        this.#retry(entry, outcome.delayMs, failure, attempt, traced);
+        this.#settled.retried(entry, outcome.delayMs, failure, attempt, traced);
         return;
       default:
         return;
-    }
-  }
-
-  // ---------------------------------------------------------------- outcomes
-
-  /** Spent attempt, another follows: `nak(delay)`. */
-  #retry(
-    entry: InFlight,
-    delayMs: number,
-    failure: unknown,
-    attempt: number,
-    traced: MessageTrace,
-  ): void {
-    const m = entry.msg;
-    this.#ledger.delayed(m.seq, delayMs);
-    this.#hold(
-      this.#settle(
-        "nak",
-        "nak",
-        m,
-        (deadline) => this.#settler.nak(m, delayMs, deadline),
-        entry.lastBeatMs,
-        traced,
-      ).then((sent) => {
-        if (!sent) return;
-        if (this.#hub.has("retryScheduled")) {
-          this.#hub.emit("retryScheduled", { ...this.#base(m, attempt), delayMs, error: failure });
-        }
-        this.#metrics.count("retryScheduled", this.#attrs);
-      }),
-    );
-  }
-
-  /** Gives a delivery back without spending an attempt. */
-  #release(
-    m: JsMsg,
-    outcome: ReleaseOutcome,
-    attempt: number | undefined,
-    traced?: MessageTrace,
-    sinceMs?: number,
-  ): void {
-    const a = attempt ?? this.#ledger.attemptOf(m.seq, m.info.deliveryCount);
-    this.#ledger.released(m.seq);
-    this.#hold(
-      this.#settle(
-        "nak",
-        "release",
-        m,
-        (deadline) => this.#settler.nak(m, outcome.delayMs, deadline),
-        sinceMs ?? Date.now(),
-        traced ?? { creation: this.#creation(m) },
-      ).then((sent) => {
-        if (!sent) return;
-        if (this.#hub.has("released")) {
-          this.#hub.emit("released", {
-            ...this.#base(m, a),
-            delayMs: outcome.delayMs,
-            reason: outcome.reason,
-          });
-        }
-        this.#metrics.count("released", this.#attrs);
-      }),
-    );
-  }
-
-  /** Acks a duplicate without running the handler (awaited: a slot holds it). */
-  async #skip(
-    m: JsMsg,
-    attempt: number,
-    key: string,
-    reason: DuplicateSkippedEvent["reason"],
-    traced: MessageTrace,
-  ): Promise<void> {
-    await this.#ack(m, undefined, attempt, Date.now(), traced);
-    this.#ledger.forget(m.seq);
-    if (this.#hub.has("duplicateSkipped")) {
-      this.#hub.emit("duplicateSkipped", {
-        ...this.#base(m, attempt),
-        idempotencyKey: key,
-        reason,
-      });
-    }
-    this.#metrics.count("duplicateSkipped", this.#attrs);
-  }
-
-  /** Acks `m`; `doneOnAckToken`: a claim to mark done if the ack cannot be confirmed. */
-  async #ack(
-    m: JsMsg,
-    doneOnAckToken: ClaimToken | undefined,
-    attempt: number,
-    sinceMs: number,
-    traced: MessageTrace,
-  ): Promise<void> {
-    const sent = await this.#settle(
-      "ack",
-      "ack",
-      m,
-      (deadline) => this.#settler.ack(m, deadline),
-      sinceMs,
-      traced,
-    );
-    if (!sent) {
-      // Unconfirmed: the message may come back; the dedup store makes that a skip.
-      if (doneOnAckToken) await this.#settleClaim(doneOnAckToken, true);
-      return;
-    }
-    this.#ledger.forget(m.seq);
-    this.#completions?.ackConfirmed();
-    if (this.#hub.has("acked")) this.#hub.emit("acked", this.#base(m, attempt));
-    this.#metrics.count("acked", this.#attrs);
-  }
-
-  async #deadLetter(
-    entry: InFlight,
-    error: unknown,
-    reason: DeadLetterReason,
-    attempt: number,
-    ledger: LedgerEntry | undefined,
-    traced: MessageTrace,
-  ): Promise<void> {
-    const m = entry.msg;
-    const d = this.d;
-    const now = Date.now();
-    const errorClass = errorClassName(error);
-    const message = errorMessage(error);
-    let deadLetterSeq: number | undefined;
-    let duplicate = false;
-    if (d.deadLetter) {
-      try {
-        const result = await publishDeadLetter(
-          this.#handles,
-          d.deadLetter,
-          m.data,
-          m.headers,
-          {
-            originSubject: m.subject,
-            originStream: d.stream,
-            originSequence: m.seq,
-            originConsumer: d.durable,
-            attempts: attempt,
-            deliveries: m.info.deliveryCount,
-            errorClass,
-            errorMessage: message,
-            firstFailureAt: new Date(ledger?.firstFailureAtMs ?? now),
-            lastFailureAt: new Date(ledger?.lastFailureAtMs ?? now),
-            reason,
-          },
-          this.options.deadLetterPublish ?? DEFAULT_DEAD_LETTER_PUBLISH,
-          this.#random,
-        );
-        deadLetterSeq = result.seq;
-        duplicate = result.duplicate;
-      } catch (publishError) {
-        this.#emitError("dead-letter", publishError, m.seq);
-        // Not lost: it comes back and is dead-lettered on a later delivery.
-        this.#release(m, whenDeadLetterFails(d.retry, this.#random), attempt, traced);
-        return;
-      }
-    } else {
-      this.options.logger?.warn("message terminated without a dead-letter target", {
-        stream: d.stream,
-        seq: m.seq,
-        errorClass,
-      });
-    }
-    await this.options.faults?.beforeTerm?.(m.seq);
-    if (entry.released) return;
-    // Servers before 2.10.4 ignore `term(reason)` and redeliver: bare term there.
-    const termReason = this.#termWithReason ? `${reason}: ${errorClass}` : undefined;
-    this.#hold(
-      this.#settle(
-        "term",
-        "term",
-        m,
-        (deadline) => this.#settler.term(m, termReason, deadline),
-        entry.lastBeatMs,
-        traced,
-      ).then((sent) => {
-        if (!sent) return;
-        this.#ledger.forget(m.seq);
-        if (this.#hub.has("deadLettered")) {
-          this.#hub.emit("deadLettered", {
-            ...this.#base(m, attempt),
-            deadLetterSubject: d.deadLetter?.subject,
-            deadLetterStream: d.deadLetter?.stream,
-            deadLetterSeq,
-            duplicate,
-            reason,
-            errorClass,
-            errorMessage: message,
-          });
-        }
-        this.#metrics.count("deadLettered", this.#attrs);
-      }),
-    );
-  }
-
-  // ---------------------------------------------------------------- IO helpers
-
-  /**
-   * Sends an ack, nak or term in its settle span (`{op} {destination template}`, a child of the
-   * process span, linked to the creation context). Re-sent while unanswered until the ack wait,
-   * counted from `sinceMs` (the delivery's last heartbeat), has passed. True once the server
-   * confirmed it (or it was sent, without confirmation); false after an error event.
-   */
-  async #settle(
-    op: SettleKind,
-    stage: string,
-    m: JsMsg,
-    send: (deadlineAtMs: number) => Promise<void>,
-    sinceMs: number,
-    traced: MessageTrace,
-  ): Promise<boolean> {
-    const span = this.#settleSpan(op, m, traced);
-    try {
-      await send(sinceMs + this.#ackWaitMs);
-      span?.end();
-      return true;
-    } catch (error) {
-      if (span) {
-        recordSpanError(span, error);
-        span.end();
-      }
-      this.#emitError(stage, error, m.seq);
-      return false;
-    }
-  }
-
-  #settleSpan(op: SettleKind, m: JsMsg, traced: MessageTrace): Span | undefined {
-    // Tracing is off when the process span did not record: no settle span either.
-    if (traced.recording === false) return undefined;
-    const parent = traced.process
-      ? trace.setSpan(traced.creation, traced.process)
-      : traced.creation;
-    const span = this.#tracer.startSpan(
-      `${op} ${this.#template}`,
-      { kind: SpanKind.CLIENT, links: creationLinks(traced.creation) },
-      parent,
-    );
-    if (!span.isRecording()) return undefined;
-    span.setAttributes({
-      ...this.#attrs,
-      [Attr.operationName]: op,
-      [Attr.operationType]: "settle",
-      [Attr.destination]: m.subject,
-      [Attr.stream]: this.d.stream,
-      [Attr.streamSequence]: m.seq,
-    });
-    return span;
-  }
-
-  /** The creation context of a message not (yet) decoded. */
-  #creation(m: JsMsg): Context {
-    return extractTraceContext(headersToRecord(m.headers));
-  }
-
-  /** A heartbeat for `m` (a refused one is an error event). */
-  #working(m: JsMsg): void {
-    try {
-      this.#settler.working(m);
-    } catch (error) {
-      this.#emitError("working", error, m.seq);
-    }
-  }
-
-  /**
-   * Ends a claim. Recording done is retried (the message stays in flight, heartbeating, with its
-   * lease renewed) until it succeeds or the consumer stops: acking without a done marker would
-   * let a redelivery after a server crash run the handler again. A release is tried once (a
-   * lost release only delays the key until the lease ends).
-   */
-  async #settleClaim(token: ClaimToken, done: boolean): Promise<void> {
-    const store = this.#store;
-    if (!store) return;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (done) await store.complete(token);
-        else await store.release(token);
-        return;
-      } catch (error) {
-        this.#emitError(done ? "dedup-complete" : "dedup-release", error);
-        if (!done || !this.#running || attempt >= DONE_MARKER_TRIES) return;
-        await sleepMs(unansweredPauseMs(attempt));
-      }
     }
   }
 

@@ -54,6 +54,12 @@ afterAll(async () => {
   await cluster?.dispose();
 });
 
+/** The test publisher without its short policy: the runtime's default (30 s deadline). */
+function defaultPolicy(n: ReturnType<typeof names>) {
+  const { publish: _short, ...descriptor } = publisherDescriptor(n);
+  return descriptor;
+}
+
 /** A client connected only to nodes other than `leader` (its connection survives the kill). */
 async function clientAvoiding(leader: string): Promise<NatsConnection> {
   const others = cluster.nodes.filter((n) => n.name !== leader).map((n) => n.url);
@@ -168,8 +174,7 @@ describe("publishers through a stream leader election (3-node cluster)", () => {
     const leader = await settledLeader(streamLeader);
     const nc = await clientAvoiding(leader);
     // The contract's default publish policy: 10 attempts, 30 s deadline.
-    const { publish: _testPolicy, ...descriptor } = publisherDescriptor(n);
-    const publisher = createPublisher<Order>(nc, descriptor);
+    const publisher = createPublisher<Order>(nc, defaultPolicy(n));
     const retried: string[] = [];
     publisher.events.on("publishRetried", (e) => retried.push(String(e.error)));
     const failures: unknown[] = [];
@@ -244,7 +249,8 @@ describe("KV dedup through a bucket leader election (3-node cluster)", () => {
     c.events.on("acked", (e) => acked.add(e.streamSequence));
     consumers.push(c);
     await c.start();
-    const publisher = createPublisher<Order>(admin, publisherDescriptor(n));
+    // The default publish policy (30 s deadline): the bucket's node may lead the stream too.
+    const publisher = createPublisher<Order>(admin, defaultPolicy(n));
     const total = 60;
     for (let i = 0; i < 20; i++) await publisher.publish({ id: `K${i}`, qty: 1 });
     await waitFor(() => acked.size >= 10, 10_000, "consuming under way");

@@ -14,6 +14,7 @@ import {
   createConsumer,
   createKvDedupStore,
   createPublisher,
+  DEFAULT_PUBLISH_POLICY,
   ensureConsumer,
   type MessageConsumer,
 } from "../../packages/runtime/src/index.js";
@@ -137,10 +138,12 @@ describe("consumers through a consumer leader election (3-node cluster)", () => 
     };
     const acked = new Set<number>();
     const errors: string[] = [];
+    const closed: string[] = [];
     for (const nc of [await clientAvoiding(leader), await clientAvoiding(leader)]) {
       const c = createConsumer<Order>(nc, d, handler, { catchExhausted: false });
       c.events.on("acked", (e) => acked.add(e.streamSequence));
       c.events.on("error", (e) => errors.push(`${e.stage}: ${String(e.error)}`));
+      c.events.on("closed", (e) => closed.push(e.reason));
       consumers.push(c);
       await c.start();
     }
@@ -163,18 +166,27 @@ describe("consumers through a consumer leader election (3-node cluster)", () => 
     expect([...runs.values()]).toEqual(Array.from({ length: total }, () => 1));
     // The election was seen (acks went unanswered) and ridden through, not reported as lost.
     expect(errors.filter((e) => e.startsWith("ack"))).toEqual([]);
+    // Both consumers rode through: neither took the election for a deleted durable.
+    expect(closed).toEqual([]);
+    await publisher.publish({ id: "E-after", qty: 1 });
+    await waitFor(() => runs.get("E-after") === 1, 15_000, "a message after the election");
   }, 60_000);
 });
 
 describe("publishers through a stream leader election (3-node cluster)", () => {
-  it("no publish fails while the stream leader is elected (the default 30 s deadline)", async () => {
+  it("no publish fails while the stream leader is elected (30 s deadline, 10 attempts)", async () => {
     const n = names("pe");
     await r3Streams(n);
     const streamLeader = async () => (await jsm.streams.info(n.stream)).cluster?.leader;
     const leader = await settledLeader(streamLeader);
     const nc = await clientAvoiding(leader);
-    // The contract's default publish policy: 10 attempts, 30 s deadline.
-    const publisher = createPublisher<Order>(nc, defaultPolicy(n));
+    // The runtime's default policy (10 attempts, 30 s deadline) with a 500 ms attempt timeout,
+    // so that publishes lost with the old leader are tried again within the election, which
+    // answers "no responders" at once: what used to spend the attempts in well under a second.
+    const publisher = createPublisher<Order>(nc, {
+      ...defaultPolicy(n),
+      publish: { ...DEFAULT_PUBLISH_POLICY, timeoutMs: 500 },
+    });
     const retried: string[] = [];
     publisher.events.on("publishRetried", (e) => retried.push(String(e.error)));
     const failures: unknown[] = [];
@@ -246,6 +258,7 @@ describe("KV dedup through a bucket leader election (3-node cluster)", () => {
       },
     );
     c.events.on("released", (e) => released.push(e.reason));
+    c.events.on("closed", (e) => released.push(`closed: ${e.reason}`));
     c.events.on("acked", (e) => acked.add(e.streamSequence));
     consumers.push(c);
     await c.start();

@@ -653,7 +653,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     const m = entry.msg;
     const store = this.#store;
     this.#breaker?.onSuccess();
-    // A `doneOnAck` store needs no done marker when the ack goes through (checked on its confirmation).
+    // A `doneOnAck` store needs no done marker when the ack goes through (see Settlements.acked).
     if (entry.token && !(store?.doneOnAck && !entry.released)) {
       await this.#settled.endClaim(entry.token, true);
     }

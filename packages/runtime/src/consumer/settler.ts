@@ -60,8 +60,6 @@ export interface SettlerOptions {
 export class Settler {
   #queue: Pending[] = [];
   #flushScheduled = false;
-  /** Settles not yet confirmed or given up (so a stop can wait for them). */
-  readonly #unsettled = new Set<Promise<void>>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -91,31 +89,16 @@ export class Settler {
     this.nc.publish(replySubject(m), WORKING);
   }
 
-  /** Resolves when every settle sent so far is confirmed or given up. */
-  async idle(): Promise<void> {
-    while (this.#unsettled.size > 0) await Promise.allSettled([...this.#unsettled]);
-  }
-
   #enqueue(kind: SettleKind, m: JsMsg, payload: Uint8Array, deadlineAtMs: number): Promise<void> {
-    const settled = new Promise<void>((resolve, reject) => {
-      this.#queue.push({
-        kind,
-        seq: m.seq,
-        reply: replySubject(m),
-        payload,
-        deadlineAtMs,
-        resolve,
-        reject,
-      });
+    // The caller holds the promise until it settles (a stop waits for it).
+    return new Promise<void>((resolve, reject) => {
+      const reply = replySubject(m);
+      this.#queue.push({ kind, seq: m.seq, reply, payload, deadlineAtMs, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
       }
     });
-    this.#unsettled.add(settled);
-    const forget = () => void this.#unsettled.delete(settled);
-    settled.then(forget, forget);
-    return settled;
   }
 
   #flush(): void {

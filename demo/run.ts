@@ -156,7 +156,7 @@ async function run(nc: NatsConnection): Promise<void> {
         deadLettered: (e) =>
           log(
             "consumer",
-            `dead-letter seq=${e.streamSequence} → ${e.dlqSubject} (${e.dlqStream} #${e.dlqSeq}), ${e.reason}: ${e.errorMessage}`,
+            `dead-letter seq=${e.streamSequence} → ${e.deadLetterSubject} (${e.deadLetterStream} #${e.deadLetterSeq}), ${e.reason}: ${e.errorMessage}`,
           ),
         breakerOpened: () => log("consumer", "circuit breaker opened"),
         breakerClosed: () => log("consumer", "circuit breaker closed"),
@@ -204,12 +204,12 @@ async function run(nc: NatsConnection): Promise<void> {
   const dl = await deadLettered;
 
   const jsm = await jetstreamManager(nc);
-  const stored = await jsm.streams.getMessage(dl.dlqStream ?? "ORDERS_DLQ", {
-    seq: dl.dlqSeq ?? 0,
+  const stored = await jsm.streams.getMessage(dl.deadLetterStream ?? "ORDERS_DLQ", {
+    seq: dl.deadLetterSeq ?? 0,
   });
   log(
     "dlq",
-    `${dl.dlqStream} #${dl.dlqSeq} on ${stored?.subject}: payload orderId=${stored?.json<OrderPlacedPayload>().orderId}`,
+    `${dl.deadLetterStream} #${dl.deadLetterSeq} on ${stored?.subject}: payload orderId=${stored?.json<OrderPlacedPayload>().orderId}`,
   );
   for (const [key, values] of stored?.header ?? []) {
     if (Object.values(DeadLetterHeaders).includes(key as never))

@@ -112,7 +112,7 @@ export const fulfilOrderConsumerDescriptor: ConsumerDescriptor<OrderPlacedPayloa
     multiplier: 2,
     jitter: "full",
   },
-  dlq: {
+  deadLetter: {
     subject: "dlq.orders",
     stream: "ORDERS_DLQ",
   },
@@ -178,7 +178,7 @@ export const recordPaymentConsumerDescriptor: ConsumerDescriptor<PaymentCaptured
     multiplier: 3,
     jitter: "decorrelated",
   },
-  dlq: {
+  deadLetter: {
     subject: "dlq.payments",
     stream: "ORDERS_DLQ",
   },
@@ -222,7 +222,7 @@ export const releaseStockConsumerDescriptor: ConsumerDescriptor<OrderCancelledPa
     jitter: "none",
     delaysMs: [500, 2000, 10000],
   },
-  dlq: {
+  deadLetter: {
     subject: "dlq.orders",
     stream: "ORDERS_DLQ",
   },

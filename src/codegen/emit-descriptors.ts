@@ -102,7 +102,7 @@ function addConsumer(file: GeneratedFile, op: ReceivePlan): void {
     subject: op.subject,
     message: code(op.messageDescriptor),
     retry: data(o.retry),
-    dlq: o.dlq ? { subject: o.dlq.subject, stream: o.dlq.stream } : undefined,
+    deadLetter: o.dlq ? { subject: o.dlq.subject, stream: o.dlq.stream } : undefined,
     dedup: data(o.dedup),
     breaker: o.circuitBreaker ? data(o.circuitBreaker) : undefined,
     concurrency: consumer.concurrency,

@@ -95,7 +95,7 @@ function receivePolicies(op: ReceivePlan): string[] {
   );
   out.push(
     o.dlq
-      ? `Dead letters: ${codeSpan(o.dlq.subject)} (stream ${codeSpan(o.dlq.stream)})`
+      ? `Dead letters: ${codeSpan(o.dlq.subject)} (stream ${codeSpan(o.dlq.stream)}), with the max-deliveries catcher (\`catchExhausted: false\` turns it off)`
       : "Dead letters: none (exhausted messages are terminated)",
   );
   const d = o.dedup;
@@ -153,6 +153,8 @@ export function emitReadme(ctx: CodegenContext): EmittedFile {
           ? sendPolicies(op as SendPlan)
           : receivePolicies(op as ReceivePlan),
     })),
+    // Consumers with a DLQ start the max-deliveries catcher with themselves.
+    catcher: consumers.some((op) => op.operation.dlq !== null),
     consumers: consumers.map((op) => ({
       factory: op.factory,
       payloadType: op.payloadType,

@@ -5,7 +5,12 @@ import type { JsonSchema, JsonSchemaObject, SourceLocation } from "../model/type
 import type { CodegenContext } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
 import { type NameScope, safeDocText, stringLiteral, toValueName } from "./names.js";
-import { RUNTIME_MODULE, type RuntimeSymbol, runtime } from "./runtime-symbols.js";
+import {
+  RUNTIME_INTERNAL_MODULE,
+  type RuntimeSymbol,
+  runtime,
+  runtimeInternal,
+} from "./runtime-symbols.js";
 import { acceptsEverything, canonicalJson, stripForValidation } from "./schema-utils.js";
 
 /**
@@ -14,8 +19,8 @@ import { acceptsEverything, canonicalJson, stripForValidation } from "./schema-u
  *
  * Two modules:
  * - `validators.ajv.ts`: ajv's standalone output, verbatim apart from its `require()` calls,
- *   which become imports of the helpers `@jetcontract/runtime` re-exports (no direct `ajv` or
- *   `ajv-formats` import in generated code). It is untyped JavaScript, so it starts with
+ *   which become imports of the helpers `@jetcontract/runtime/internal` re-exports (no direct
+ *   `ajv` or `ajv-formats` import in generated code). It is untyped JavaScript, so it starts with
  *   `// @ts-nocheck`.
  * - `validators.ts`: the typed face, one `SchemaValidator<T>` per payload and headers schema,
  *   type-checked under `--strict`. Everything else imports validators from here.
@@ -200,23 +205,23 @@ function sharedSchemas(
 
 /**
  * What ajv's standalone code reaches with `require("<module>").<property>` (even in ESM mode),
- * and the `@jetcontract/runtime` export that stands for it. The runtime re-exports these so
- * generated code needs no direct dependency on `ajv` or `ajv-formats` (pnpm keeps a
+ * and the `@jetcontract/runtime/internal` export that stands for it. The runtime re-exports
+ * these so generated code needs no direct dependency on `ajv` or `ajv-formats` (pnpm keeps a
  * dependency's dependencies out of the user's reach). JTD-only helpers (`parseJson`, `quote`,
  * `timestamp`) and `re2` never appear with the generator's ajv options.
  */
 const AJV_HELPERS: Readonly<Record<string, RuntimeSymbol>> = {
-  "ajv/dist/runtime/ucs2length#default": runtime.ajvUcs2length,
-  "ajv/dist/runtime/equal#default": runtime.ajvEqual,
-  "ajv/dist/runtime/uri#default": runtime.ajvUri,
-  "ajv/dist/runtime/validation_error#default": runtime.AjvValidationError,
-  "ajv-formats/dist/formats#fullFormats": runtime.ajvFullFormats,
-  "ajv-formats/dist/formats#fastFormats": runtime.ajvFastFormats,
+  "ajv/dist/runtime/ucs2length#default": runtimeInternal.ajvUcs2length,
+  "ajv/dist/runtime/equal#default": runtimeInternal.ajvEqual,
+  "ajv/dist/runtime/uri#default": runtimeInternal.ajvUri,
+  "ajv/dist/runtime/validation_error#default": runtimeInternal.AjvValidationError,
+  "ajv-formats/dist/formats#fullFormats": runtimeInternal.ajvFullFormats,
+  "ajv-formats/dist/formats#fastFormats": runtimeInternal.ajvFastFormats,
 };
 
 /**
  * Turns ajv's standalone output into an ES module: each `require("<ajv module>").<property>`
- * becomes the runtime export standing for it, imported once from `@jetcontract/runtime`.
+ * becomes the runtime export standing for it, imported once from `@jetcontract/runtime/internal`.
  * Anything else it requires is an error (a new ajv helper must be added to the runtime first).
  */
 export function esmFromAjv(source: string, names?: ReadonlyMap<string, string>): string {
@@ -237,9 +242,10 @@ export function esmFromAjv(source: string, names?: ReadonlyMap<string, string>):
   const cleaned = nameFunctions(body.replace(/^"use strict";\n?/, ""), names ?? new Map());
   if (used.size === 0) return cleaned;
   const helpers = [...used].sort();
-  return [`import { ${helpers.join(", ")} } from ${stringLiteral(RUNTIME_MODULE)};`, cleaned].join(
-    "\n\n",
-  );
+  return [
+    `import { ${helpers.join(", ")} } from ${stringLiteral(RUNTIME_INTERNAL_MODULE)};`,
+    cleaned,
+  ].join("\n\n");
 }
 
 /**

@@ -5,9 +5,12 @@
  * generator, not a broken import in users' generated code.
  */
 import type * as Runtime from "@jetcontract/runtime";
+import type * as RuntimeInternal from "@jetcontract/runtime/internal";
 
 /** Module specifier generated code imports the runtime from (its own package). */
 export const RUNTIME_MODULE = "@jetcontract/runtime";
+/** The runtime's subpath for what only generated code calls (ajv's helpers). */
+export const RUNTIME_INTERNAL_MODULE = "@jetcontract/runtime/internal";
 
 export interface RuntimeSymbol {
   readonly name: string;
@@ -62,14 +65,29 @@ export const runtime = {
   PublisherDescriptor: type("PublisherDescriptor"),
   PublisherOptions: type("PublisherOptions"),
   SchemaValidator: type("SchemaValidator"),
-  // Helpers of ajv's standalone validator code (see emit-validators.ts).
-  ajvUcs2length: value("ajvUcs2length"),
-  ajvEqual: value("ajvEqual"),
-  ajvUri: value("ajvUri"),
-  AjvValidationError: value("AjvValidationError"),
-  ajvFullFormats: value("ajvFullFormats"),
-  ajvFastFormats: value("ajvFastFormats"),
+} as const;
+
+function internal<const N extends keyof typeof RuntimeInternal>(
+  name: N,
+): RuntimeSymbol & { name: N } {
+  return { name, typeOnly: false };
+}
+
+/**
+ * Exports of `RUNTIME_INTERNAL_MODULE` generated code uses: the helpers of ajv's standalone
+ * validator code (see emit-validators.ts), kept off the public entry point.
+ */
+export const runtimeInternal = {
+  ajvUcs2length: internal("ajvUcs2length"),
+  ajvEqual: internal("ajvEqual"),
+  ajvUri: internal("ajvUri"),
+  AjvValidationError: internal("AjvValidationError"),
+  ajvFullFormats: internal("ajvFullFormats"),
+  ajvFastFormats: internal("ajvFastFormats"),
 } as const;
 
 /** Every name generated code may import from the runtime (reserved in generated scopes). */
-export const RUNTIME_SYMBOL_NAMES: readonly string[] = Object.values(runtime).map((s) => s.name);
+export const RUNTIME_SYMBOL_NAMES: readonly string[] = [
+  ...Object.values(runtime),
+  ...Object.values(runtimeInternal),
+].map((s) => s.name);

@@ -120,11 +120,11 @@ describe("generated producers and consumers on a real nats-server", () => {
     const dl = await deadLettered;
     expect(dl).toMatchObject({
       reason: "permanent",
-      dlqSubject: "dlq.orders",
-      dlqStream: "ORDERS_DLQ",
+      deadLetterSubject: "dlq.orders",
+      deadLetterStream: "ORDERS_DLQ",
       attempt: 1,
     });
-    const stored = await dlqMessage(dl.dlqSeq);
+    const stored = await dlqMessage(dl.deadLetterSeq);
     expect(stored.subject).toBe("dlq.orders");
     expect(stored.json<OrderPlacedPayload>().orderId).toBe("ord_rejected");
     expect(stored.header.get(DeadLetterHeaders.originSubject)).toBe("orders.placed");
@@ -157,10 +157,10 @@ describe("generated producers and consumers on a real nats-server", () => {
     expect(delays).toEqual([2000, 2000, 2000, 2000, 2000, 2000, 2000]);
     expect(dl).toMatchObject({
       reason: "attempts-exhausted",
-      dlqSubject: "dlq.payments",
+      deadLetterSubject: "dlq.payments",
       errorMessage: "ledger unavailable",
     });
-    const stored = await dlqMessage(dl.dlqSeq);
+    const stored = await dlqMessage(dl.deadLetterSeq);
     expect(stored.header.get(DeadLetterHeaders.attempts)).toBe("8");
     expect(stored.header.get(DeadLetterHeaders.originSubject)).toBe("payments.eu.captured");
   }, 120_000);

@@ -135,20 +135,20 @@ describe.each(SPECS)("validators generated for %s", (spec) => {
   });
 });
 
-describe("ajv helpers come from @jetcontract/runtime", () => {
+describe("ajv helpers come from @jetcontract/runtime/internal", () => {
   it("generated validators import nothing from ajv or ajv-formats (pnpm: not the user's dependencies)", () => {
     for (const spec of SPECS) {
       const text = (loaded.get(spec) as Loaded).ajvModule;
       const imports = [...text.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
       expect(
-        imports.every((m) => m === "@jetcontract/runtime"),
+        imports.every((m) => m === "@jetcontract/runtime/internal"),
         spec,
       ).toBe(true);
       expect(text).not.toMatch(/\bajv(-formats)?\/dist\b|\brequire\(|\beval\(|new Function/);
     }
     // The orders contract uses a format and string lengths: both helpers come from the runtime.
     expect((loaded.get(SPECS[0] as string) as Loaded).ajvModule).toMatch(
-      /^import \{ ajvFullFormats, ajvUcs2length \} from "@jetcontract\/runtime";$/m,
+      /^import \{ ajvFullFormats, ajvUcs2length \} from "@jetcontract\/runtime\/internal";$/m,
     );
   });
 
@@ -163,7 +163,7 @@ describe("ajv helpers come from @jetcontract/runtime", () => {
     );
     expect(out).toBe(
       [
-        'import { ajvEqual, ajvFullFormats, ajvUri } from "@jetcontract/runtime";',
+        'import { ajvEqual, ajvFullFormats, ajvUri } from "@jetcontract/runtime/internal";',
         "",
         "const func0 = ajvEqual;",
         "const func1 = ajvUri;",

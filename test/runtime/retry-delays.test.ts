@@ -90,7 +90,7 @@ function descriptorOf(op: ReceiveOperation, stream: string, subject: string) {
     handlerTimeoutMs: op.consumer.handlerTimeoutMs,
     ackWaitMs: op.consumer.ackWaitMs,
     maxAckPending: op.consumer.maxAckPending,
-    ...(op.dlq ? { dlq: { subject: op.dlq.subject, stream: op.dlq.stream } } : {}),
+    ...(op.dlq ? { deadLetter: { subject: op.dlq.subject, stream: op.dlq.stream } } : {}),
   };
   return d;
 }

@@ -160,7 +160,7 @@ export function consumerDescriptor(
       multiplier: 2,
       jitter: "none",
     },
-    dlq: { subject: n.dlqSubject, stream: n.dlqStream },
+    deadLetter: { subject: n.dlqSubject, stream: n.dlqStream },
     dedup: { store: "memory", maxEntries: 1_000, ttlMs: 60_000 },
     concurrency: 4,
     handlerTimeoutMs: 5_000,

@@ -15,7 +15,6 @@ import {
   CircuitBreaker,
   type ConsumerDescriptor,
   consumerConfigFor,
-  consumerUpdate,
   createBackoff,
   errorClassName,
   fillSubject,
@@ -23,12 +22,12 @@ import {
   isBusinessRuleError,
   isPermanentError,
   isTransientError,
-  managedOwner,
   PermanentError,
   type RetryPolicy,
   SchemaValidationError,
   TransientError,
 } from "../../packages/runtime/src/index.js";
+import { consumerUpdate, managedOwner } from "../../packages/runtime/src/internal.js";
 import { LruTtlMap } from "../../packages/runtime/src/lru.js";
 import { classifyPublishFailure } from "../../packages/runtime/src/publisher.js";
 import { destinationTemplate } from "../../packages/runtime/src/semconv.js";

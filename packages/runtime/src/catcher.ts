@@ -27,7 +27,7 @@ export interface CatcherOptions {
   readonly stream: string;
   /** Durable name of the consumer whose exhausted messages to catch. */
   readonly consumer: string;
-  readonly dlq: DeadLetterTarget;
+  readonly deadLetter: DeadLetterTarget;
   readonly hooks?: Hooks<CatcherEvents>;
   readonly logger?: Logger;
   readonly publish?: PublishPolicy;
@@ -75,7 +75,7 @@ export async function startDeadLetterCatcher(
       const now = new Date();
       const result = await publishDeadLetter(
         handles,
-        options.dlq,
+        options.deadLetter,
         stored.data,
         stored.header,
         {
@@ -104,8 +104,8 @@ export async function startDeadLetterCatcher(
         consumer: options.consumer,
         streamSequence: seq,
         deliveries: advisory.deliveries,
-        dlqSubject: options.dlq.subject,
-        dlqSeq: result.seq,
+        deadLetterSubject: options.deadLetter.subject,
+        deadLetterSeq: result.seq,
         duplicate: result.duplicate,
       });
     } catch (error) {

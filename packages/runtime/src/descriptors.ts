@@ -133,7 +133,8 @@ export interface ConsumerDescriptor<T> {
   readonly subject: string;
   readonly message: MessageDescriptor<T>;
   readonly retry: RetryPolicy;
-  readonly dlq?: DeadLetterTarget;
+  /** Where dead letters go (none: a message that cannot be handled is terminated and logged). */
+  readonly deadLetter?: DeadLetterTarget;
   readonly dedup: DedupConfig;
   readonly breaker?: CircuitBreakerPolicy;
   /** Bulkhead: handlers at once. */

@@ -2,6 +2,7 @@
  * Typed lifecycle events. A hub keeps listeners per event name; producers check `has(name)`
  * before building an event object, so an unobserved event costs one property read.
  */
+import type { DeadLetterReason } from "./dead-letter.js";
 
 /** Optional structured logger (pino/bunyan/console-compatible shape). No logging by default. */
 export interface Logger {
@@ -172,14 +173,15 @@ export interface ReleasedEvent extends MessageEventBase {
     | "stopping"
     | "claimed-elsewhere"
     | "dedup-unavailable"
-    | "dlq-unavailable";
+    | "dead-letter-unavailable";
 }
 export interface DeadLetteredEvent extends MessageEventBase {
-  readonly dlqSubject: string | undefined;
-  readonly dlqStream: string | undefined;
-  readonly dlqSeq: number | undefined;
+  /** Where the copy went (undefined without a dead-letter target: the message was only terminated). */
+  readonly deadLetterSubject: string | undefined;
+  readonly deadLetterStream: string | undefined;
+  readonly deadLetterSeq: number | undefined;
   readonly duplicate: boolean;
-  readonly reason: "permanent" | "attempts-exhausted" | "max-deliveries";
+  readonly reason: DeadLetterReason;
   readonly errorClass: string;
   readonly errorMessage: string;
 }
@@ -244,8 +246,8 @@ export interface CaughtEvent {
   readonly consumer: string;
   readonly streamSequence: number;
   readonly deliveries: number;
-  readonly dlqSubject: string;
-  readonly dlqSeq: number;
+  readonly deadLetterSubject: string;
+  readonly deadLetterSeq: number;
   readonly duplicate: boolean;
 }
 

@@ -27,21 +27,9 @@ export {
   type MessageHandler,
   type StopOptions,
 } from "./consumer.js";
-export {
-  type ConsumerConfigInput,
-  consumerConfigFor,
-  consumerUpdate,
-  type DurableConsumerSettings,
-  describeManaged,
-  durableConsumerSettings,
-  type JetStreamConsumerConfig,
-  managedOwner,
-  maxDeliverFor,
-  OWNER_METADATA_KEY,
-  ownerMarker,
-  RELEASE_ALLOWANCE,
-  toJetStreamConsumerConfig,
-} from "./consumer-config.js";
+// The JetStream consumer config a descriptor stands for (what `ensureConsumer` and `jetcontract
+// streams` create); the rest of consumer-config.ts is the CLI's (`./internal`).
+export { consumerConfigFor, type JetStreamConsumerConfig } from "./consumer-config.js";
 export {
   DEFAULT_DEAD_LETTER_PUBLISH,
   DeadLetterHeaders,
@@ -104,11 +92,3 @@ export {
 export { messageRef, RedriveHeaders, redriveMsgId, supersededRef } from "./redrive.js";
 export { Attr as TelemetryAttributes, INSTRUMENTATION_NAME } from "./semconv.js";
 export { createService, type Service, type ServiceOptions } from "./service.js";
-export {
-  AjvValidationError,
-  ajvEqual,
-  ajvFastFormats,
-  ajvFullFormats,
-  ajvUcs2length,
-  ajvUri,
-} from "./validation-support.js";

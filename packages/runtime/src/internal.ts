@@ -2,7 +2,8 @@
 /**
  * `@jetcontract/runtime/internal`: what the jetcontract generator and CLI (`streams`, `dlq`)
  * share with the runtime so that both compute the same policies, server settings and wire
- * formats (one definition). Not for application code; it may change in any release.
+ * formats (one definition), and the ajv helpers generated validators import. Not for
+ * application code; it may change in any release (generated code is regenerated with it).
  */
 
 export { maxBackoffDelayMs } from "./backoff.js";
@@ -12,3 +13,11 @@ export { kvKeyFor } from "./dedup/kv.js";
 export type * from "./descriptors.js";
 export { msToNanos, nanosToMs } from "./duration.js";
 export * from "./policy.js";
+export {
+  AjvValidationError,
+  ajvEqual,
+  ajvFastFormats,
+  ajvFullFormats,
+  ajvUcs2length,
+  ajvUri,
+} from "./validation-support.js";

@@ -9,8 +9,6 @@ import {
   ClosedConnectionError,
   DrainingConnectionError,
   type MsgHdrs,
-  NoRespondersError,
-  RequestError,
   TimeoutError,
 } from "@nats-io/nats-core";
 import { backoffDelayMs, type RandomSource } from "./backoff.js";
@@ -25,6 +23,7 @@ import type {
 import { sleepMs } from "./duration.js";
 import {
   errorClassName,
+  errorMessage,
   PublishAbortedError,
   PublishRejectedError,
   PublishRetriesExhaustedError,
@@ -52,6 +51,7 @@ import {
   trace,
   tracer,
 } from "./telemetry.js";
+import { describeUnanswered, isNoResponders } from "./unanswered.js";
 
 /** Stream expectations checked by the server before storing (failures are permanent). */
 export interface PublishExpectations {
@@ -334,14 +334,6 @@ const TRANSIENT_STATUS: ReadonlySet<number> = new Set([
   503, // no leader / unavailable
 ]);
 
-/** True for "no responders": from nats-core itself, or wrapped by the JetStream client. */
-function isNoResponders(e: unknown): boolean {
-  if (e instanceof NoRespondersError) return true;
-  if (e instanceof RequestError && e.isNoResponders()) return true;
-  const cause = e instanceof Error ? e.cause : undefined;
-  return cause !== undefined && cause !== e && isNoResponders(cause);
-}
-
 /** How a failed JetStream publish should be handled. */
 export function classifyPublishFailure(e: unknown): FailureKind {
   if (e instanceof TimeoutError) return "transient";
@@ -363,9 +355,30 @@ export function classifyPublishFailure(e: unknown): FailureKind {
   return "transient";
 }
 
+/** Least time left for a last try when the next backoff delay would overrun the deadline. */
+const LAST_TRY_MS = 100;
+
+/**
+ * The pause before the next try: the backoff delay, shortened so that a last try still fits
+ * before the deadline; undefined when no try fits any more.
+ */
+export function pauseBeforeRetry(
+  delayMs: number,
+  nowMs: number,
+  deadlineAtMs: number,
+): number | undefined {
+  const left = deadlineAtMs - nowMs;
+  if (left <= LAST_TRY_MS) return undefined;
+  return Math.min(delayMs, left - LAST_TRY_MS);
+}
+
 /**
  * Publishes with retries. Every attempt carries the same `Nats-Msg-Id`, so the stream's
  * duplicate window removes repeats of an attempt whose ack was lost.
+ *
+ * The deadline bounds the retries; `maxAttempts` counts only the tries that reached a stream:
+ * "no responders" while the stream exists (its leader is being elected, 4–6 s on 2.9.10) comes
+ * back within a millisecond, so counting those would spend the attempts long before the deadline.
  */
 export async function publishWithRetry(
   handles: JsHandles,
@@ -373,22 +386,23 @@ export async function publishWithRetry(
 ): Promise<PublishResult> {
   const { policy, signal } = req;
   const retry: RetryPolicy = policy.retry;
-  const deadlineAt = Date.now() + (req.deadlineMs ?? policy.deadlineMs);
+  const deadlineMs = req.deadlineMs ?? policy.deadlineMs;
+  const deadlineAt = Date.now() + deadlineMs;
   const maxAttempts = Math.max(1, retry.maxAttempts);
+  const aborted = (attempts: number, cause: unknown) =>
+    new PublishAbortedError(`publish to ${req.subject} aborted`, req.subject, req.msgId, attempts, {
+      cause,
+    });
   let previousDelay: number | undefined;
   let lastError: unknown;
-  for (let attempt = 1; ; attempt++) {
-    if (signal?.aborted) {
-      throw new PublishAbortedError(
-        `publish to ${req.subject} aborted`,
-        req.subject,
-        req.msgId,
-        attempt - 1,
-        { cause: signal.reason },
-      );
-    }
-    const remaining = deadlineAt - Date.now();
-    const timeout = Math.max(1, Math.min(policy.timeoutMs, remaining));
+  /** Tries that reached a stream (refusals for lack of a leader not counted). */
+  let counted = 0;
+  let streamExists = false;
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    if (signal?.aborted) throw aborted(attempt - 1, signal.reason);
+    const timeout = Math.max(1, Math.min(policy.timeoutMs, deadlineAt - Date.now()));
     try {
       const ack: PubAck = await raceAbort(
         handles.js.publish(req.subject, req.data, {
@@ -408,20 +422,14 @@ export async function publishWithRetry(
         attempts: attempt,
       };
     } catch (error) {
-      if (signal?.aborted) {
-        throw new PublishAbortedError(
-          `publish to ${req.subject} aborted`,
-          req.subject,
-          req.msgId,
-          attempt,
-          {
-            cause: signal.reason,
-          },
-        );
-      }
+      if (signal?.aborted) throw aborted(attempt, signal.reason);
       lastError = error;
       let kind: FailureKind | "no-stream" = classifyPublishFailure(error);
-      if (kind === "no-responders") kind = await streamLookup(handles, req.subject);
+      if (kind === "no-responders") {
+        // Is there a stream for the subject at all? Asked once: then it is an election.
+        if (!streamExists) kind = await streamLookup(handles, req.subject);
+        streamExists ||= kind === "transient";
+      } else counted++;
       if (kind === "no-stream") {
         throw new StreamNotFoundForSubjectError(
           `no stream captures subject ${req.subject}${req.stream ? ` (the contract puts it in stream ${req.stream})` : ""}: create it with \`jetcontract streams apply <contract>\``,
@@ -433,7 +441,7 @@ export async function publishWithRetry(
       }
       if (kind === "expectation") {
         throw new WrongExpectedSequenceError(
-          `publish to ${req.subject} failed an expectation: ${(error as Error).message}`,
+          `publish to ${req.subject} failed an expectation: ${errorMessage(error)}`,
           req.subject,
           req.msgId,
           attempt,
@@ -442,38 +450,39 @@ export async function publishWithRetry(
       }
       if (kind === "rejected") {
         throw new PublishRejectedError(
-          `publish to ${req.subject} rejected: ${(error as Error).message}`,
+          `publish to ${req.subject} rejected: ${errorMessage(error)}`,
           req.subject,
           req.msgId,
           attempt,
           { cause: error },
         );
       }
-      if (attempt >= maxAttempts) break;
-      const delayMs = backoffDelayMs(retry, attempt, req.random, previousDelay);
-      previousDelay = delayMs;
-      if (Date.now() + delayMs >= deadlineAt) break;
-      req.onRetry?.(attempt, delayMs, error);
-      try {
-        await sleepMs(delayMs, signal);
-      } catch (reason) {
-        throw new PublishAbortedError(
-          `publish to ${req.subject} aborted`,
+      if (counted >= maxAttempts) {
+        throw new PublishRetriesExhaustedError(
+          `publish to ${req.subject} failed after ${attempt} attempts (${counted} reached a server, the policy allows ${maxAttempts}): ${describeUnanswered(error)}`,
           req.subject,
           req.msgId,
           attempt,
-          {
-            cause: reason,
-          },
+          { cause: error },
         );
+      }
+      const delayMs = backoffDelayMs(retry, attempt, req.random, previousDelay);
+      previousDelay = delayMs;
+      const pause = pauseBeforeRetry(delayMs, Date.now(), deadlineAt);
+      if (pause === undefined) break;
+      req.onRetry?.(attempt, pause, error);
+      try {
+        await sleepMs(pause, signal);
+      } catch (reason) {
+        throw aborted(attempt, reason);
       }
     }
   }
   throw new PublishRetriesExhaustedError(
-    `publish to ${req.subject} failed after retries within the deadline: ${(lastError as Error)?.message ?? lastError}`,
+    `publish to ${req.subject} not acknowledged within its ${deadlineMs} ms deadline (${attempt} attempts): ${describeUnanswered(lastError)}`,
     req.subject,
     req.msgId,
-    maxAttempts,
+    attempt,
     { cause: lastError },
   );
 }

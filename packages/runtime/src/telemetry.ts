@@ -6,18 +6,20 @@
  */
 import { createRequire } from "node:module";
 import type * as Otel from "@opentelemetry/api";
+import { errorClassName } from "./errors.js";
 import { Attr, INSTRUMENTATION_NAME, INSTRUMENTATION_VERSION, Metric } from "./semconv.js";
 
 export { Attr, INSTRUMENTATION_NAME };
 export type Attributes = Otel.Attributes;
 export type Context = Otel.Context;
 export type Span = Otel.Span;
+export type Link = Otel.Link;
 type Counter = Otel.Counter;
 type Histogram = Otel.Histogram;
 
 /** The part of `@opentelemetry/api` the runtime uses. */
 interface Api {
-  readonly trace: Pick<typeof Otel.trace, "getTracer" | "setSpan">;
+  readonly trace: Pick<typeof Otel.trace, "getTracer" | "setSpan" | "getSpanContext">;
   readonly context: Pick<typeof Otel.context, "active" | "with">;
   readonly propagation: Pick<typeof Otel.propagation, "inject" | "extract" | "fields">;
   readonly metrics: Pick<typeof Otel.metrics, "getMeter">;
@@ -56,7 +58,7 @@ function noopApi(): Api {
       (args[args.length - 1] as (s: Otel.Span) => unknown)(span),
   } as Otel.Tracer;
   return {
-    trace: { getTracer: () => tracer, setSpan: (ctx) => ctx },
+    trace: { getTracer: () => tracer, setSpan: (ctx) => ctx, getSpanContext: () => undefined },
     context: {
       active: () => root,
       with: (_ctx, fn, thisArg, ...args) => fn.call(thisArg, ...args),
@@ -157,10 +159,20 @@ export function extractTraceContext(headers: Readonly<Record<string, string>>): 
   return api.propagation.extract(api.ROOT_CONTEXT, headers, headerGetter);
 }
 
-/** Marks a span failed with the error. */
+/**
+ * A link to the message's creation context (the producer's span carried in its headers), as the
+ * messaging conventions ask of process and settle spans; none when the message carried none.
+ */
+export function creationLinks(creation: Context): Link[] {
+  const sc = api.trace.getSpanContext(creation);
+  return sc === undefined ? [] : [{ context: sc }];
+}
+
+/** Marks a span failed with the error (its class as `error.type`). */
 export function recordSpanError(span: Span, error: unknown): void {
   if (!span.isRecording()) return;
   if (error instanceof Error) span.recordException(error);
+  span.setAttribute(Attr.errorType, errorClassName(error));
   span.setStatus({
     code: STATUS_ERROR,
     message: error instanceof Error ? error.message : String(error),

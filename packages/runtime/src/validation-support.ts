@@ -1,6 +1,7 @@
 /**
  * The helpers ajv's standalone validator code calls at run time, re-exported so generated
- * validators import them from `@jetcontract/runtime` (a dependency users already have) instead
+ * validators import them from `@jetcontract/runtime/internal` (a dependency users already have)
+ * instead
  * of reaching into `ajv/dist/...` and `ajv-formats/dist/...`, which a package manager that does
  * not hoist dependencies (pnpm) keeps out of the user's reach. ajv and ajv-formats are
  * dependencies of jetcontract. Nothing here compiles a schema: no `eval`, no `new Function`.

@@ -9,8 +9,17 @@ import { createHash } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { sleepMs } from "../duration.js";
 import { DedupStoreError } from "../errors.js";
+import { unanswered, unansweredPauseMs } from "../unanswered.js";
 import type { ClaimResult, ClaimToken, DedupStore } from "./types.js";
+
+/**
+ * How long each store call is retried while the bucket does not answer (no responders or
+ * timeouts: its stream's leader is being elected, 4–6 s on 2.9.10, or the client reconnects to
+ * another node), unless `rideThroughMs` says otherwise.
+ */
+export const KV_RIDE_THROUGH_MS = 15_000;
 
 export interface KvDedupOptions {
   readonly bucket: string;
@@ -40,6 +49,11 @@ export interface KvDedupOptions {
    *   crash: the marker is a stream write, which the restarted server still has.
    */
   readonly doneMarker?: "write" | "ack";
+  /**
+   * How long a claim, renewal, done marker or release is retried while the bucket does not
+   * answer (a bucket leader election); default `KV_RIDE_THROUGH_MS`. 0: fail at once.
+   */
+  readonly rideThroughMs?: number;
   /** Identifies this holder in claims (default: random). */
   readonly owner?: string;
   readonly now?: () => number;
@@ -70,6 +84,17 @@ const SAFE_KEY = /^[-/=\w]+(\.[-/=\w]+)*$/;
 export function kvKeyFor(key: string): string {
   if (key.length <= 200 && SAFE_KEY.test(key)) return key;
   return `h.${createHash("sha256").update(key).digest("hex")}`;
+}
+
+/** What one store call knows about its KV requests. */
+interface Call {
+  /** Retries end at this time. */
+  readonly untilMs: number;
+  /**
+   * A request timed out and was sent again: the first may have been applied, so a "wrong last
+   * sequence" that follows can be this holder's own write.
+   */
+  ambiguous: boolean;
 }
 
 function isWrongLastSequence(e: unknown): boolean {
@@ -103,16 +128,42 @@ export class KvDedupStore implements DedupStore {
   readonly leaseMs: number;
   readonly owner: string;
   readonly #now: () => number;
+  readonly #rideThroughMs: number;
   readonly #batch = new TurnBatcher();
 
   constructor(
     readonly kv: KV,
-    options: Pick<KvDedupOptions, "leaseMs" | "owner" | "now" | "doneMarker">,
+    options: Pick<KvDedupOptions, "leaseMs" | "owner" | "now" | "doneMarker" | "rideThroughMs">,
   ) {
     this.leaseMs = options.leaseMs;
     this.doneOnAck = options.doneMarker !== "write";
     this.owner = options.owner ?? Math.random().toString(36).slice(2, 10);
     this.#now = options.now ?? Date.now;
+    this.#rideThroughMs = options.rideThroughMs ?? KV_RIDE_THROUGH_MS;
+  }
+
+  #call(): Call {
+    return { untilMs: Date.now() + this.#rideThroughMs, ambiguous: false };
+  }
+
+  /** Runs one KV request, again while it goes unanswered and the call's time lasts. */
+  async #ride<R>(call: Call, request: () => Promise<R>): Promise<R> {
+    for (let round = 1; ; round++) {
+      try {
+        return await request();
+      } catch (e) {
+        const failure = unanswered(e);
+        const pauseMs = unansweredPauseMs(round);
+        if (failure === undefined || Date.now() + pauseMs >= call.untilMs) throw e;
+        if (failure === "timeout") call.ambiguous = true;
+        await sleepMs(pauseMs);
+      }
+    }
+  }
+
+  /** Whether a stored claim is this holder's own for `ref` (a write of ours that timed out). */
+  #ours(stored: StoredClaim, ref: string | undefined, call: Call): boolean {
+    return call.ambiguous && stored.s === "c" && stored.o === this.owner && stored.r === ref;
   }
 
   #claimValue(ref: string | undefined): Uint8Array {
@@ -131,18 +182,25 @@ export class KvDedupStore implements DedupStore {
    */
   async claim(key: string, ref?: string, supersedes?: string): Promise<ClaimResult> {
     const kvKey = kvKeyFor(key);
+    const call = this.#call();
+    const claimed = (revision: number): ClaimResult => ({
+      status: "claimed",
+      token: { key, kvKey, ref, revision } as KvToken,
+    });
     await this.#batch.wait();
     try {
       for (let round = 0; round < 3; round++) {
         try {
-          const revision = await this.kv.create(kvKey, this.#claimValue(ref));
-          return { status: "claimed", token: { key, kvKey, ref, revision } as KvToken };
+          return claimed(
+            await this.#ride(call, () => this.kv.create(kvKey, this.#claimValue(ref))),
+          );
         } catch (e) {
           if (!isWrongLastSequence(e)) throw e;
         }
-        const entry = await this.kv.get(kvKey);
+        const entry = await this.#ride(call, () => this.kv.get(kvKey));
         if (entry === null || entry.operation !== "PUT") continue; // gone meanwhile: create again
         const stored = JSON.parse(decoder.decode(entry.value)) as StoredClaim;
+        if (this.#ours(stored, ref, call)) return claimed(entry.revision);
         if (stored.s === "d") return { status: "done" };
         const replaced = supersedes !== undefined && stored.r === supersedes;
         if (!replaced && ref !== undefined && stored.r !== undefined && stored.r !== ref)
@@ -151,8 +209,10 @@ export class KvDedupStore implements DedupStore {
         if (leftMs > 0 && !replaced) return { status: "busy", retryAfterMs: leftMs };
         // The holder's lease ran out (it died or hung): take the claim over, atomically.
         try {
-          const revision = await this.kv.update(kvKey, this.#claimValue(ref), entry.revision);
-          return { status: "claimed", token: { key, kvKey, ref, revision } as KvToken };
+          const value = this.#claimValue(ref);
+          return claimed(
+            await this.#ride(call, () => this.kv.update(kvKey, value, entry.revision)),
+          );
         } catch (e) {
           if (!isWrongLastSequence(e)) throw e;
         }
@@ -165,24 +225,38 @@ export class KvDedupStore implements DedupStore {
 
   async renew(token: ClaimToken): Promise<void> {
     const t = token as KvToken;
+    const call = this.#call();
     try {
-      t.revision = await this.kv.update(t.kvKey, this.#claimValue(t.ref), t.revision);
-    } catch (cause) {
-      throw new DedupStoreError(`dedup lease renewal of ${t.key} failed`, { cause });
+      const value = this.#claimValue(t.ref);
+      t.revision = await this.#ride(call, () => this.kv.update(t.kvKey, value, t.revision));
+    } catch (e) {
+      // A renewal that timed out and landed: the claim is still ours at a newer revision.
+      const entry = isWrongLastSequence(e) && call.ambiguous ? await this.kv.get(t.kvKey) : null;
+      const stored =
+        entry?.operation === "PUT"
+          ? (JSON.parse(decoder.decode(entry.value)) as StoredClaim)
+          : undefined;
+      if (entry && stored && this.#ours(stored, t.ref, call)) {
+        t.revision = entry.revision;
+        return;
+      }
+      throw new DedupStoreError(`dedup lease renewal of ${t.key} failed`, { cause: e });
     }
   }
 
   async complete(token: ClaimToken): Promise<void> {
     const t = token as KvToken;
+    const call = this.#call();
     await this.#batch.wait();
     try {
-      t.revision = await this.kv.update(t.kvKey, DONE, t.revision);
+      t.revision = await this.#ride(call, () => this.kv.update(t.kvKey, DONE, t.revision));
     } catch (e) {
       if (!isWrongLastSequence(e))
         throw new DedupStoreError(`dedup done marker of ${t.key} failed`, { cause: e });
-      // Our lease was taken over meanwhile; the work is done, so say so regardless.
+      // Our lease was taken over meanwhile (or our own write timed out and landed); the work
+      // is done, so say so regardless.
       try {
-        await this.kv.put(t.kvKey, DONE);
+        await this.#ride(call, () => this.kv.put(t.kvKey, DONE));
       } catch (cause) {
         throw new DedupStoreError(`dedup done marker of ${t.key} failed`, { cause });
       }
@@ -192,7 +266,7 @@ export class KvDedupStore implements DedupStore {
   async release(token: ClaimToken): Promise<void> {
     const t = token as KvToken;
     try {
-      await this.kv.delete(t.kvKey, { previousSeq: t.revision });
+      await this.#ride(this.#call(), () => this.kv.delete(t.kvKey, { previousSeq: t.revision }));
     } catch (e) {
       if (isWrongLastSequence(e)) return; // no longer ours
       throw new DedupStoreError(`dedup release of ${t.key} failed`, { cause: e });

@@ -5,6 +5,7 @@ import {
   createPublisher,
   type DeadLetteredEvent,
   DeadLetterHeaders,
+  type DedupStore,
   ensureConsumer,
   type RetryPolicy,
 } from "../../packages/runtime/src/index.js";
@@ -263,5 +264,53 @@ describe("breaker and attempts", () => {
     expect(s1?.attempt).toBe(maxAttempts);
     expect(s1?.deliveryCount).toBeGreaterThan(maxAttempts);
     await consumer.stop();
+  });
+});
+
+describe("the server's last delivery", () => {
+  it("dead-letters a message given back on its last delivery (max_deliver) instead of stranding it", async () => {
+    const n = names("ld");
+    await makeStreams(env.nc, n);
+    // One attempt: max_deliver = 1 + the release allowance (11). A dedup store that cannot
+    // be reached gives every delivery back without spending an attempt.
+    const d = consumerDescriptor(n, { retry: fastRetry(1) });
+    await ensureConsumer(env.nc, d);
+    const unreachable: DedupStore = {
+      kind: "unreachable",
+      leaseMs: 1_000,
+      claim: () => {
+        throw new Error("dedup store unreachable");
+      },
+      renew: () => undefined,
+      complete: () => undefined,
+      release: () => undefined,
+    };
+    let calls = 0;
+    const consumer = env.track(
+      createConsumer<Order>(
+        env.nc,
+        d,
+        () => {
+          calls++;
+        },
+        { dedupStore: unreachable },
+      ),
+    );
+    const released: number[] = [];
+    consumer.events.on("released", (e) => released.push(e.deliveryCount));
+    const dead = consumer.events.once("deadLettered");
+    await consumer.start();
+    await createPublisher<Order>(env.nc, publisherDescriptor(n)).publish({ id: "L1", qty: 1 });
+    const event: DeadLetteredEvent = await dead;
+    expect(event.reason).toBe("max-deliveries");
+    expect(event.errorMessage).toContain("delivery 11 of max_deliver 11");
+    expect(calls).toBe(0);
+    expect(released).toHaveLength(10);
+    const [dlq] = await readStream(env.jsm, n.dlqStream);
+    expect(dlq?.header.get(DeadLetterHeaders.reason)).toBe("max-deliveries");
+    await waitFor(async () => {
+      const b = await consumerBacklog(env.jsm, n.stream, n.durable);
+      return b.pending === 0 && b.ackPending === 0;
+    });
   });
 });

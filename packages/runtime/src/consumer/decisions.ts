@@ -100,6 +100,16 @@ export function afterClaim(
   }
 }
 
+/**
+ * Whether a delivery is the last one the server makes (`max_deliver`). A nak of it brings
+ * nothing back: the message would stay in the stream with no delivery and no dead letter, found
+ * only by the max-deliveries advisory, which a process that is down or reconnecting misses. So a
+ * retry or release of the last delivery is dead-lettered instead (reason `max-deliveries`).
+ */
+export function isLastDelivery(deliveryCount: number, maxDeliver: number): boolean {
+  return deliveryCount >= maxDeliver;
+}
+
 /** A dead-letter publish that failed: give the message back; a later delivery dead-letters it. */
 export function whenDeadLetterFails(retry: RetryPolicy, random: RandomSource): ReleaseOutcome {
   return release("dead-letter-unavailable", backoffDelayMs(retry, 1, random));

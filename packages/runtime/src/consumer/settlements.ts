@@ -6,6 +6,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { RandomSource } from "../backoff.js";
 import type { JsHandles } from "../connection.js";
+import { maxDeliverFor } from "../consumer-config.js";
 import {
   DEFAULT_DEAD_LETTER_PUBLISH,
   type DeadLetterReason,
@@ -24,8 +25,13 @@ import type {
 import { type Attributes, type RuntimeMetrics, recordSpanError } from "../telemetry.js";
 import { unansweredPauseMs } from "../unanswered.js";
 import type { CompletionGuard } from "./completions.js";
-import { type ReleaseOutcome, type SettleKind, whenDeadLetterFails } from "./decisions.js";
-import type { InFlight } from "./handler.js";
+import {
+  isLastDelivery,
+  type ReleaseOutcome,
+  type SettleKind,
+  whenDeadLetterFails,
+} from "./decisions.js";
+import { type InFlight, inFlight } from "./handler.js";
 import type { AttemptLedger, LedgerEntry } from "./ledger.js";
 import type { Settler } from "./settler.js";
 import type { ConsumerTracing, MessageTrace } from "./tracing.js";
@@ -118,6 +124,7 @@ export class Settlements {
     traced: MessageTrace,
   ): void {
     const m = entry.msg;
+    if (this.#lastDelivery(entry, failure, attempt, traced)) return;
     const { ledger, settler, hub, metrics, attrs } = this.s;
     ledger.delayed(m.seq, delayMs);
     this.s.hold(
@@ -146,8 +153,39 @@ export class Settlements {
     traced?: MessageTrace,
     sinceMs?: number,
   ): void {
+    const a = attempt ?? this.s.ledger.attemptOf(m.seq, m.info.deliveryCount);
+    const why = new Error(`given back (${outcome.reason}) on its last delivery`);
+    if (this.#lastDelivery(inFlight(m), why, a, traced ?? this.s.tracing.traceOf(m))) return;
+    this.#release(m, outcome, a, traced, sinceMs);
+  }
+
+  /**
+   * On the server's last delivery (`max_deliver`) a nak would strand the message: dead-letter
+   * it now instead. True when it did.
+   */
+  #lastDelivery(entry: InFlight, cause: unknown, attempt: number, traced: MessageTrace): boolean {
+    const { d, ledger } = this.s;
+    const m = entry.msg;
+    const maxDeliver = maxDeliverFor(d.retry);
+    if (!isLastDelivery(m.info.deliveryCount, maxDeliver)) return false;
+    const error = new Error(
+      `deliveries exhausted: delivery ${m.info.deliveryCount} of max_deliver ${maxDeliver} would be given back, and the server delivers it no more (${errorMessage(cause)})`,
+    );
+    this.s.hold(
+      this.deadLettered(entry, error, "max-deliveries", attempt, ledger.get(m.seq), traced),
+    );
+    return true;
+  }
+
+  /** `nak(delay)` without spending an attempt (no last-delivery check: see `deadLettered`). */
+  #release(
+    m: JsMsg,
+    outcome: ReleaseOutcome,
+    a: number,
+    traced?: MessageTrace,
+    sinceMs?: number,
+  ): void {
     const { ledger, settler, hub, metrics, attrs, tracing } = this.s;
-    const a = attempt ?? ledger.attemptOf(m.seq, m.info.deliveryCount);
     // Counted before the nak goes out: the redelivery can follow it at once.
     ledger.released(m.seq);
     this.s.hold(
@@ -219,7 +257,8 @@ export class Settlements {
         duplicate = result.duplicate;
       } catch (publishError) {
         this.s.emitError("dead-letter", publishError, m.seq);
-        this.released(m, whenDeadLetterFails(d.retry, this.s.random), attempt, traced);
+        // Given back even on the last delivery: the catcher's advisory path may still take it.
+        this.#release(m, whenDeadLetterFails(d.retry, this.s.random), attempt, traced);
         return;
       }
     } else {

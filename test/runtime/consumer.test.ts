@@ -473,14 +473,14 @@ describe("consumer pipeline on a real server", () => {
     await first.stop({ deadlineMs: 100 });
     expect((await stopped).released).toBe(1);
     expect(aborted).toBe(true);
-    const seen: number[] = [];
-    const second = env.track(
-      createConsumer<Order>(env.nc, d, (_o, ctx) => void seen.push(ctx.deliveryCount)),
-    );
+    const seen: string[] = [];
+    const second = env.track(createConsumer<Order>(env.nc, d, (o) => void seen.push(o.id)));
     const acked = second.events.once("acked");
     await second.start();
     await acked;
-    expect(seen).toEqual([2]);
+    // Redelivered once. (Its delivery count is the server's: 2.9 sometimes restarts it at 1
+    // after a short nak, so it is not what this checks.)
+    expect(seen).toEqual(["D1"]);
     await second.stop();
   });
 });

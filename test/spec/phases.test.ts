@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { emitContract } from "../../src/codegen/emit.js";
 import type { Problem } from "../../src/model/problem.js";
 import type { Contract } from "../../src/model/types.js";
@@ -56,6 +56,36 @@ describe.each<[Exclude<Phase, "validate">, (c: Contract) => readonly Problem[]]>
     if (validated.contract) {
       const again = run(validated.contract).filter((p) => p.ruleId === ruleId);
       expect(sorted(again)).toEqual(sorted(validated.problems.filter((p) => p.ruleId === ruleId)));
+    }
+  });
+
+  it("does not run the model rules again on a contract the loader built", async () => {
+    const rule = rules.find(
+      (r) => r.reads === "model" && r.severity !== "error" && r.phases.includes(phase),
+    );
+    if (!rule) throw new Error(`no warning rule in the ${phase} phase`);
+    const file = fixture("rules", `${rule.id}.yaml`);
+    const { contract, problems } = await loadContract(file);
+    if (!contract) throw new Error(`${rule.id}'s fixture does not load`);
+    const spyOnChecks = () =>
+      rules.filter((r) => r.reads === "model").map((r) => vi.spyOn(r, "check"));
+    let checks = spyOnChecks();
+    try {
+      const found = run(contract);
+      for (const check of checks) expect(check).not.toHaveBeenCalled();
+      expect(seen(found, rule.id)).toEqual(seen(problems, rule.id));
+      expect(seen(found, rule.id).length).toBeGreaterThan(0);
+    } finally {
+      for (const check of checks) check.mockRestore();
+    }
+    // A model the loader did not build is checked.
+    const built = await modelOf(file);
+    checks = spyOnChecks();
+    try {
+      expect(seen(run(built), rule.id)).toEqual(seen(problems, rule.id));
+      expect(checks.some((check) => check.mock.calls.length > 0)).toBe(true);
+    } finally {
+      for (const check of checks) check.mockRestore();
     }
   });
 

@@ -48,30 +48,45 @@ function toProblem(rule: Rule, finding: Finding): Problem {
   };
 }
 
+/**
+ * What the model rules found in each contract the loader built (its `semantic` pass runs them
+ * all): the later stages' `checkContract` reads these instead of running the rules again.
+ * The model is read-only, so a finding cannot go stale.
+ */
+const modelFindings = new WeakMap<Contract, Map<Rule, Problem[]>>();
+
 /** Runs one pass of `validate` over a loaded document and returns the findings as Problems. */
 export function runRules(
   input: { contract: Contract; notes: BuildNotes; ws: Workspace },
   pass: Rule["pass"],
 ): Problem[] {
   const ctx = documentContext(input);
+  const recorded = modelFindings.get(input.contract) ?? new Map<Rule, Problem[]>();
+  modelFindings.set(input.contract, recorded);
   const problems: Problem[] = [];
   for (const rule of rules) {
     if (rule.pass !== pass) continue;
-    for (const finding of rule.check(ctx)) problems.push(toProblem(rule, finding));
+    const found = [...rule.check(ctx)].map((finding) => toProblem(rule, finding));
+    if (rule.reads === "model") recorded.set(rule, found);
+    problems.push(...found);
   }
   return problems;
 }
 
 /**
  * Runs the model rules a later stage (`streams`, `generate`) must not go past: the same checks
- * `validate` ran, with the same ids, severities and (for a loaded contract) locations.
+ * `validate` ran, with the same ids, severities and (for a loaded contract) locations. For a
+ * contract the loader built, they ran as it was loaded: their findings are not computed again.
  */
 export function checkContract(contract: Contract, phase: Exclude<Phase, "validate">): Problem[] {
+  const recorded = modelFindings.get(contract);
   const ctx = modelContext(contract);
   const problems: Problem[] = [];
   for (const rule of rules) {
     if (rule.reads !== "model" || !rule.phases.includes(phase)) continue;
-    for (const finding of rule.check(ctx)) problems.push(toProblem(rule, finding));
+    problems.push(
+      ...(recorded?.get(rule) ?? [...rule.check(ctx)].map((finding) => toProblem(rule, finding))),
+    );
   }
   return problems;
 }

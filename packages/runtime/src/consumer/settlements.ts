@@ -331,39 +331,35 @@ export class Settlements {
     }
   }
 
-  async #ack(
+  #ack(
     m: JsMsg,
     doneOnAckToken: ClaimToken | undefined,
     attempt: number,
     sinceMs: number,
     traced: MessageTrace,
   ): Promise<void> {
-    const { settler, ledger, completions, hub, metrics, attrs } = this.s;
-    const sent = await this.#settle(
-      "ack",
-      "ack",
-      m,
-      (deadline) => settler.ack(m, deadline),
-      sinceMs,
-      traced,
+    const settler = this.s.settler;
+    return this.#settle("ack", "ack", m, (at) => settler.ack(m, at), sinceMs, traced).then(
+      (sent) => {
+        // Unconfirmed: the message may come back; the dedup store makes that a skip.
+        if (!sent) return doneOnAckToken ? this.endClaim(doneOnAckToken, true) : undefined;
+        const { ledger, completions, hub, metrics, attrs } = this.s;
+        ledger.forget(m.seq);
+        completions?.ackConfirmed();
+        if (hub.has("acked")) hub.emit("acked", this.base(m, attempt));
+        metrics.count("acked", attrs);
+        return undefined;
+      },
     );
-    if (!sent) {
-      // Unconfirmed: the message may come back; the dedup store makes that a skip.
-      if (doneOnAckToken) await this.endClaim(doneOnAckToken, true);
-      return;
-    }
-    ledger.forget(m.seq);
-    completions?.ackConfirmed();
-    if (hub.has("acked")) hub.emit("acked", this.base(m, attempt));
-    metrics.count("acked", attrs);
   }
 
   /**
    * Sends an ack, nak or term in its settle span; re-sent while unanswered until the ack wait,
-   * counted from `sinceMs` (the delivery's last heartbeat), has passed. True once the server
-   * confirmed it (or it was sent, without confirmation); false after an error event.
+   * counted from `sinceMs` (the delivery's last heartbeat), has passed. Resolves true once the
+   * server confirmed it (or it was sent, without confirmation); false after an error event.
+   * (Promise chains rather than async functions: this runs once per message.)
    */
-  async #settle(
+  #settle(
     op: SettleKind,
     stage: string,
     m: JsMsg,
@@ -372,17 +368,19 @@ export class Settlements {
     traced: MessageTrace,
   ): Promise<boolean> {
     const span = this.s.tracing.startSettle(op, m, traced);
-    try {
-      await send(sinceMs + this.s.ackWaitMs);
-      span?.end();
-      return true;
-    } catch (error) {
-      if (span) {
-        recordSpanError(span, error);
-        span.end();
-      }
-      this.s.emitError(stage, error, m.seq);
-      return false;
-    }
+    return send(sinceMs + this.s.ackWaitMs).then(
+      () => {
+        span?.end();
+        return true;
+      },
+      (error: unknown) => {
+        if (span) {
+          recordSpanError(span, error);
+          span.end();
+        }
+        this.s.emitError(stage, error, m.seq);
+        return false;
+      },
+    );
   }
 }

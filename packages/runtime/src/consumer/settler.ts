@@ -28,7 +28,6 @@ const TERM = encoder.encode("+TERM");
 
 interface Pending {
   readonly kind: SettleKind;
-  readonly seq: number;
   readonly reply: string;
   readonly payload: Uint8Array;
   readonly deadlineAtMs: number;
@@ -93,7 +92,7 @@ export class Settler {
     // The caller holds the promise until it settles (a stop waits for it).
     return new Promise<void>((resolve, reject) => {
       const reply = replySubject(m);
-      this.#queue.push({ kind, seq: m.seq, reply, payload, deadlineAtMs, resolve, reject });
+      this.#queue.push({ kind, reply, payload, deadlineAtMs, resolve, reject });
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         setImmediate(() => this.#flush());
@@ -110,24 +109,29 @@ export class Settler {
 
   /** Sends a batch; the request on its last settle confirms all of them. */
   #send(batch: readonly Pending[], round: number): void {
+    const confirm = this.options.confirm;
     const sent: Pending[] = [];
-    for (const item of batch) {
-      const last = item === batch[batch.length - 1];
-      if (last && this.options.confirm) {
-        sent.push(item);
-        break;
+    let latest = 0;
+    const last = batch.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const item = batch[i] as Pending;
+      if (confirm) {
+        latest = Math.max(latest, item.deadlineAtMs);
+        if (i === last) {
+          sent.push(item);
+          break;
+        }
       }
       try {
         this.nc.publish(item.reply, item.payload);
-        if (this.options.confirm) sent.push(item);
+        if (confirm) sent.push(item);
         else item.resolve();
       } catch (error) {
         item.reject(error); // the connection refused it (closed, draining)
       }
     }
     const confirmer = sent[sent.length - 1];
-    if (!this.options.confirm || confirmer === undefined) return;
-    const latest = Math.max(...sent.map((i) => i.deadlineAtMs));
+    if (!confirm || confirmer === undefined) return;
     const timeout = Math.max(1, Math.min(CONFIRM_TIMEOUT_MS, latest - Date.now()));
     this.nc.request(confirmer.reply, confirmer.payload, { timeout }).then(
       () => {

@@ -70,6 +70,7 @@ import {
 import { messageRef, supersededRef } from "./redrive.js";
 import { destinationTemplate } from "./semconv.js";
 import { Attr, type Attributes, RuntimeMetrics, recordSpanError } from "./telemetry.js";
+import { retryUnanswered } from "./unanswered.js";
 
 export type {
   ConsumerFaults,
@@ -83,6 +84,8 @@ export type {
 
 /** How long in-flight handlers may run after `stop()` by default. */
 const DEFAULT_STOP_DEADLINE_MS = 10_000;
+/** How long `start()` waits out unanswered requests (elections took up to 8.3 s here). */
+const START_RIDE_THROUGH_MS = 30_000;
 /** Default delay of the nak that gives a message back on stop (see `stopReleaseDelayMs`). */
 const DEFAULT_STOP_RELEASE_DELAY_MS = 1;
 
@@ -249,8 +252,12 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     let consumer: Consumer;
     let info: Awaited<ReturnType<Consumer["info"]>>;
     try {
-      consumer = await this.#handles.js.consumers.get(d.stream, d.durable);
-      info = await consumer.info(true);
+      // A consumer (re)started during a leader election gets no answer for a few seconds.
+      consumer = await retryUnanswered(
+        () => this.#handles.js.consumers.get(d.stream, d.durable),
+        START_RIDE_THROUGH_MS,
+      );
+      info = await retryUnanswered(() => consumer.info(true), START_RIDE_THROUGH_MS);
     } catch (error) {
       const reason = goneReason(error);
       if (!reason) throw error;
@@ -269,7 +276,9 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.#ackWaitMs = Math.min(serverAckWaitMs, d.ackWaitMs);
     this.#heartbeatMs =
       this.options.heartbeatIntervalMs ?? Math.max(5, Math.floor(this.#ackWaitMs / 3));
-    this.#store = this.options.dedupStore ?? (await this.#storeFromDescriptor());
+    this.#store =
+      this.options.dedupStore ??
+      (await retryUnanswered(() => this.#storeFromDescriptor(), START_RIDE_THROUGH_MS));
     this.#termWithReason = supportsTermReason(this.#nc);
     this.#running = true;
     const store = this.#store;

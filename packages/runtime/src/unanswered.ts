@@ -49,3 +49,20 @@ export function describeUnanswered(e: unknown): string {
 export function unansweredPauseMs(round: number): number {
   return Math.min(1_000, 100 * 2 ** Math.max(0, round - 1));
 }
+
+/**
+ * Runs `request` again while it goes unanswered, pausing as `unansweredPauseMs` says, until
+ * `boundMs` has passed; then the last failure is thrown. Any other failure is thrown at once.
+ */
+export async function retryUnanswered<T>(request: () => Promise<T>, boundMs: number): Promise<T> {
+  const until = Date.now() + boundMs;
+  for (let round = 1; ; round++) {
+    try {
+      return await request();
+    } catch (error) {
+      const pause = unansweredPauseMs(round);
+      if (unanswered(error) === undefined || Date.now() + pause > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}

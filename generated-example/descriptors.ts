@@ -121,6 +121,8 @@ export const fulfilOrderConsumerDescriptor: ConsumerDescriptor<OrderPlacedPayloa
     bucket: "orders_dedup",
     ttlMs: 86400000,
     leaseMs: 30000,
+    replicas: 1,
+    storage: "file",
   },
   breaker: {
     open: {
@@ -135,6 +137,8 @@ export const fulfilOrderConsumerDescriptor: ConsumerDescriptor<OrderPlacedPayloa
   ackWaitMs: 30000,
   maxAckPending: 64,
   deliverPolicy: "all",
+  replicas: 0,
+  memoryStorage: false,
   description: "The warehouse reserves stock and schedules shipment for each placed order.",
   managedBy: "Orders",
 };
@@ -196,6 +200,8 @@ export const recordPaymentConsumerDescriptor: ConsumerDescriptor<PaymentCaptured
   ackWaitMs: 60000,
   maxAckPending: 32,
   deliverPolicy: "all",
+  replicas: 0,
+  memoryStorage: false,
   description: "The ledger books each captured payment exactly once.",
   managedBy: "Orders",
 };
@@ -230,6 +236,8 @@ export const releaseStockConsumerDescriptor: ConsumerDescriptor<OrderCancelledPa
   ackWaitMs: 15000,
   maxAckPending: 16,
   deliverPolicy: "all",
+  replicas: 0,
+  memoryStorage: false,
   description: "The warehouse releases reserved stock when an order is cancelled.",
   managedBy: "Orders",
 };

@@ -24,6 +24,8 @@ export const CONNECTION_FLAGS = [
   "tlsCert",
   "tlsKey",
   "timeout",
+  "jsDomain",
+  "jsApiPrefix",
 ] as const;
 
 export function withConnectionFlags(yargs: Argv): Argv {
@@ -41,6 +43,17 @@ export function withConnectionFlags(yargs: Argv): Argv {
     .option("tls-cert", valueOption("tls-cert", "Client certificate file (with --tls-key)"))
     .option("tls-key", valueOption("tls-key", "Client private key file (with --tls-cert)"))
     .option("timeout", durationOption("timeout", "Connection and request timeout; default 5s"))
+    .option(
+      "js-domain",
+      valueOption(
+        "js-domain",
+        "JetStream domain to talk to (a leaf node or hub): $JS.<domain>.API",
+      ),
+    )
+    .option(
+      "js-api-prefix",
+      valueOption("js-api-prefix", "JetStream API prefix (an imported account's API)"),
+    )
     .group(
       [
         "server",
@@ -53,6 +66,8 @@ export function withConnectionFlags(yargs: Argv): Argv {
         "tls-cert",
         "tls-key",
         "timeout",
+        "js-domain",
+        "js-api-prefix",
       ],
       GROUP,
     );
@@ -93,6 +108,15 @@ export function connectionOptions(
       `${methods.map(([f]) => f).join(" and ")} are different ways to authenticate; give one`,
     );
   }
+  const domain = text("jsDomain");
+  const apiPrefix = text("jsApiPrefix");
+  if (domain !== undefined && apiPrefix !== undefined) {
+    throw new UsageError(
+      "--js-domain and --js-api-prefix both name the JetStream API (a domain is the prefix $JS.<domain>.API); give one",
+    );
+  }
+  if (domain !== undefined) checkToken("--js-domain", domain);
+  if (apiPrefix !== undefined) checkSubject("--js-api-prefix", apiPrefix);
   if ((text("tlsCert") === undefined) !== (text("tlsKey") === undefined)) {
     throw new UsageError("--tls-cert and --tls-key go together (mutual TLS needs both)");
   }
@@ -109,6 +133,8 @@ export function connectionOptions(
     ["tlsCa", "tlsCa"],
     ["tlsCert", "tlsCert"],
     ["tlsKey", "tlsKey"],
+    ["domain", "jsDomain"],
+    ["apiPrefix", "jsApiPrefix"],
   ] as const;
   for (const [to, from] of copy) {
     const value = text(from);
@@ -116,6 +142,22 @@ export function connectionOptions(
   }
   if (typeof args.timeout === "number") options.timeoutMs = args.timeout;
   return options;
+}
+
+/** A domain is one subject token: no dots, spaces or wildcards. */
+function checkToken(flag: string, value: string): void {
+  if (!/^[^.\s*>]+$/.test(value)) {
+    throw new UsageError(
+      `${flag} ${value}: a JetStream domain is one word (no dots, spaces, * or >)`,
+    );
+  }
+}
+
+/** A subject prefix: dot-separated tokens without wildcards or spaces. */
+function checkSubject(flag: string, value: string): void {
+  if (!/^[^.\s*>]+(\.[^.\s*>]+)*$/.test(value)) {
+    throw new UsageError(`${flag} ${value}: not a subject prefix (like $JS.hub.API)`);
+  }
 }
 
 /** `nats://host:port`, `tls://host`, or `host:port` as nats.js accepts them. */

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Options } from "yargs";
+import type { Argv, Options } from "yargs";
 import { closestName } from "../model/suggest.js";
 import { DURATION_FORMS, parseDuration, UnitParseError } from "../spec/units.js";
 import { UsageError } from "./exit.js";
@@ -136,4 +136,34 @@ function kindOf(path: string): "directory" | "other" | "missing" {
   } catch {
     return "missing";
   }
+}
+
+/**
+ * How far a spec's `$ref`s may reach, the same for every command that reads a spec: a
+ * contract `validate` accepts with a flag is read the same way by `streams`, `diff`, `dlq`.
+ */
+export function withRefFlags(yargs: Argv): Argv {
+  return yargs
+    .option("allow-remote-refs", {
+      type: "boolean",
+      default: false,
+      describe: "Fetch $refs to http(s) URLs (refused by default)",
+    })
+    .option("allow-outside-refs", {
+      type: "boolean",
+      default: false,
+      describe: "Follow $refs to files outside the spec's folder (refused by default)",
+    })
+    .group(["allow-remote-refs", "allow-outside-refs"], "References:");
+}
+
+/** The loader options the reference flags ask for. */
+export function refPolicy(args: Record<string, unknown>): {
+  allowRemoteRefs: boolean;
+  allowOutsideRefs: boolean;
+} {
+  return {
+    allowRemoteRefs: args.allowRemoteRefs === true,
+    allowOutsideRefs: args.allowOutsideRefs === true,
+  };
 }

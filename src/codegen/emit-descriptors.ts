@@ -110,6 +110,8 @@ function addConsumer(file: GeneratedFile, op: ReceivePlan): void {
     ackWaitMs: consumer.ackWaitMs,
     maxAckPending: consumer.maxAckPending,
     deliverPolicy: consumer.deliverPolicy,
+    replicas: consumer.replicas,
+    memoryStorage: consumer.memoryStorage,
     description: consumer.description,
     managedBy: consumer.managedBy,
   };

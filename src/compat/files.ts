@@ -27,6 +27,10 @@ export interface DiffSource {
 export interface DiffFilesOptions extends DiffOptions {
   /** Directory relative paths resolve against. Default: `process.cwd()`. */
   readonly cwd?: string;
+  /** Fetch `$ref`s to http(s) URLs (refused by default). */
+  readonly allowRemoteRefs?: boolean;
+  /** Follow `$ref`s to files outside a spec's folder (refused by default). */
+  readonly allowOutsideRefs?: boolean;
 }
 
 /** A label for a source, as reports show it: the path, or `REV:path`. */
@@ -218,6 +222,12 @@ export async function diffFiles(
     for (const l of loaded) {
       const result = await loadContract(l.source.path, {
         cwd,
+        ...(options.allowRemoteRefs !== undefined
+          ? { allowRemoteRefs: options.allowRemoteRefs }
+          : {}),
+        ...(options.allowOutsideRefs !== undefined
+          ? { allowOutsideRefs: options.allowOutsideRefs }
+          : {}),
         ...(l.reader ? { readFile: l.reader.readFile } : {}),
       });
       const error = firstError(result.problems);

@@ -115,6 +115,28 @@ export interface Stream {
   readonly description?: string;
   /** True when some operation's `x-dlq` names this stream as its dead-letter stream. */
   readonly isDeadLetter: boolean;
+  /** Where the stream's replicas live (`placement`); absent: anywhere the server picks. */
+  readonly placement?: StreamPlacement;
+  /** The stream this one mirrors (then it captures no subjects of its own). */
+  readonly mirror?: StreamSource;
+  /** Streams this one also copies from, in the order written. */
+  readonly sources: readonly StreamSource[];
+  readonly location: SourceLocation;
+}
+
+export interface StreamPlacement {
+  readonly cluster?: string;
+  /** Sorted. */
+  readonly tags: readonly string[];
+}
+
+/** A stream copied by a mirror or a source. */
+export interface StreamSource {
+  readonly stream: string;
+  /** JetStream domain of the origin; absent: the same domain. */
+  readonly domain?: string;
+  readonly filterSubject?: string;
+  readonly startSeq?: number;
   readonly location: SourceLocation;
 }
 

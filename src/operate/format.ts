@@ -31,7 +31,12 @@ export function formatStatsText(stats: readonly DlqStreamStats[]): string {
       `${u.messages} msgs${u.maxMessages ? ` of ${u.maxMessages}${pct(u.messagesRatio)}` : ""}`,
       `${u.bytes} bytes${u.maxBytes ? ` of ${u.maxBytes}${pct(u.bytesRatio)}` : ""}`,
       ...(u.maxAgeMs
-        ? [`oldest at${pct(u.ageRatio)} of max age ${Math.round(u.maxAgeMs / 1000)}s`]
+        ? [
+            // An empty stream has no oldest message to measure against its max age.
+            u.messages > 0 && u.ageRatio !== undefined
+              ? `oldest at ${Math.round(u.ageRatio * 100)}% of max age ${Math.round(u.maxAgeMs / 1000)}s`
+              : `max age ${Math.round(u.maxAgeMs / 1000)}s`,
+          ]
         : []),
     ];
     out.push(

@@ -2,7 +2,7 @@ import {
   type JetStreamConsumerConfig,
   toJetStreamConsumerConfig,
 } from "@jetcontract/runtime/internal";
-import type { DesiredConsumer, DesiredStream } from "./types.js";
+import type { DesiredConsumer, DesiredPlacement, DesiredSource, DesiredStream } from "./types.js";
 import { msToNanos } from "./units.js";
 
 /**
@@ -24,12 +24,24 @@ export interface ApiStreamConfig {
   readonly discard: string;
   readonly storage: string;
   readonly num_replicas: number;
-  readonly duplicate_window: number;
+  /** Absent for a mirror: it keeps no publish dedup window of its own. */
+  readonly duplicate_window?: number;
   readonly allow_rollup_hdrs: boolean;
   readonly allow_direct: boolean;
   readonly deny_delete: boolean;
   readonly deny_purge: boolean;
+  readonly placement?: { cluster?: string; tags?: string[] };
+  readonly mirror?: ApiStreamSource;
+  readonly sources?: ApiStreamSource[];
   readonly metadata?: Record<string, string>;
+}
+
+/** `mirror` / `sources[]` entries; a domain becomes the external API prefix. */
+export interface ApiStreamSource {
+  readonly name: string;
+  readonly opt_start_seq?: number;
+  readonly filter_subject?: string;
+  readonly external?: { api: string; deliver: string };
 }
 
 /** The consumer wire object: the runtime's, so files, plan/apply and `ensureConsumer` agree. */
@@ -58,12 +70,38 @@ export function toApiStreamConfig(
     discard: s.discard,
     storage: s.storage,
     num_replicas: s.replicas,
-    duplicate_window: msToNanos(s.duplicateWindowMs),
+    ...(s.mirror === undefined ? { duplicate_window: msToNanos(s.duplicateWindowMs) } : {}),
     allow_rollup_hdrs: s.allowRollupHeaders,
     allow_direct: s.allowDirect,
     deny_delete: s.denyDelete,
     deny_purge: s.denyPurge,
+    ...(s.placement ? { placement: apiPlacement(s.placement) } : {}),
+    ...(s.mirror ? { mirror: apiSource(s.mirror) } : {}),
+    ...(s.sources.length > 0 ? { sources: s.sources.map(apiSource) } : {}),
     ...(options.metadata !== false ? { metadata: { ...s.metadata } } : {}),
+  };
+}
+
+function apiPlacement(p: DesiredPlacement): { cluster?: string; tags?: string[] } {
+  return {
+    ...(p.cluster !== undefined ? { cluster: p.cluster } : {}),
+    ...(p.tags.length > 0 ? { tags: [...p.tags] } : {}),
+  };
+}
+
+/** The external API prefix of a JetStream domain (what nats.js and the nats CLI derive too). */
+export function domainApiPrefix(domain: string): string {
+  return `$JS.${domain}.API`;
+}
+
+function apiSource(s: DesiredSource): ApiStreamSource {
+  return {
+    name: s.name,
+    ...(s.startSeq !== undefined ? { opt_start_seq: s.startSeq } : {}),
+    ...(s.filterSubject !== undefined ? { filter_subject: s.filterSubject } : {}),
+    ...(s.domain !== undefined
+      ? { external: { api: domainApiPrefix(s.domain), deliver: "" } }
+      : {}),
   };
 }
 

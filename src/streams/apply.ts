@@ -49,14 +49,19 @@ export async function applyJetStream(
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const config = toConfig(input);
-  return withManager(target, async (jsm, version) => {
+  return withManager(target, async (server) => {
+    const { jsm } = server;
     const planOptions = { prune: options.prune === true };
-    const plan = await computePlan(jsm, version, config, planOptions);
+    const plan = await computePlan(server, config, planOptions);
+    // What the server would refuse, and what cannot be seen now, stops apply before any change.
+    if (plan.refusals.length > 0 || plan.items.some((i) => i.action === "unavailable")) {
+      return { plan, applied: [], refused: [] };
+    }
     const refused = plan.items.filter((i) => i.action === "needs-recreate");
     if (refused.length > 0 && options.allowRecreate !== true) {
       return { plan, applied: [], refused };
     }
-    const support = serverSupport(version);
+    const support = serverSupport(plan.server.version);
     const applied: PlanItem[] = [];
 
     // 1. Pruned consumers first, then pruned streams and buckets (taking their consumers along).
@@ -108,7 +113,7 @@ export async function applyJetStream(
     }
 
     // 3. Consumers, planned again: a re-created stream has lost its consumers.
-    const again = await computePlan(jsm, version, config, { prune: false });
+    const again = await computePlan(server, config, { prune: false });
     for (const item of again.items) {
       if (item.kind !== "consumer" || item.durable === undefined) continue;
       const desired = config.consumers.find(

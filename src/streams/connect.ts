@@ -31,6 +31,10 @@ export interface JetStreamConnectOptions {
   readonly tlsKey?: string;
   /** Connection timeout; default 5000. */
   readonly timeoutMs?: number;
+  /** JetStream domain to manage (a leaf node's or hub's); its API is `$JS.<domain>.API`. */
+  readonly domain?: string;
+  /** JetStream API prefix (an account import); exclusive with `domain`. */
+  readonly apiPrefix?: string;
 }
 
 export interface JetStreamSession {
@@ -98,16 +102,26 @@ export async function connectJetStream(
     );
   }
   try {
-    const jsm = await jetstreamManager(nc, { timeout: options.timeoutMs ?? 5_000 });
+    const jsm = await jetstreamManager(nc, {
+      timeout: options.timeoutMs ?? 5_000,
+      ...(options.domain !== undefined ? { domain: options.domain } : {}),
+      ...(options.apiPrefix !== undefined ? { apiPrefix: options.apiPrefix } : {}),
+    });
     return { nc, jsm, close: () => nc.close() };
   } catch (error) {
     await nc.close().catch(() => undefined);
     throw new StreamsConnectionError(
-      `connected to ${servers.join(", ")} but JetStream is not available: ${oneLine(error)}`,
+      `connected to ${servers.join(", ")} but JetStream${apiName(options)} is not available: ${oneLine(error)}`,
       "jetstream-unavailable",
       { cause: error },
     );
   }
+}
+
+function apiName(options: JetStreamConnectOptions): string {
+  if (options.domain !== undefined) return ` (domain ${options.domain})`;
+  if (options.apiPrefix !== undefined) return ` (API prefix ${options.apiPrefix})`;
+  return "";
 }
 
 async function readSecret(file: string, what: string): Promise<Uint8Array> {

@@ -1,13 +1,20 @@
 import {
+  DEFAULT_DEDUP,
   describeManaged,
   durableConsumerSettings,
   OWNER_METADATA_KEY,
 } from "@jetcontract/runtime/internal";
 import { DEFAULT_DUPLICATE_WINDOW_MS, duplicateWindowOf } from "../model/duplicate-window.js";
 import type { Problem } from "../model/problem.js";
-import type { Contract, ReceiveOperation, Stream } from "../model/types.js";
+import type { Contract, ReceiveOperation, Stream, StreamSource } from "../model/types.js";
 import { checkContract } from "../spec/rules/index.js";
-import type { DesiredBucket, DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
+import type {
+  DesiredBucket,
+  DesiredConsumer,
+  DesiredSource,
+  DesiredStream,
+  JetStreamConfig,
+} from "./types.js";
 
 // The consumer config and the ownership marker are the runtime's (one definition, so
 // `streams apply` and the runtime's `ensureConsumer` never undo each other).
@@ -85,6 +92,9 @@ export function deriveJetStreamConfig(
       denyPurge: false,
       description: describe(stream.description),
       metadata,
+      ...(stream.placement ? { placement: stream.placement } : {}),
+      ...(stream.mirror ? { mirror: desiredSource(stream.mirror) } : {}),
+      sources: stream.sources.map(desiredSource),
       location: stream.location,
     });
   }
@@ -111,8 +121,8 @@ export function deriveJetStreamConfig(
         stream: `KV_${dedup.bucket}`,
         ttlMs: dedup.ttlMs,
         history: 1,
-        storage: "file",
-        replicas: 1,
+        storage: dedup.storage ?? DEFAULT_DEDUP.kvStorage,
+        replicas: dedup.replicas ?? DEFAULT_DEDUP.kvReplicas,
         description: "",
         location: dedup.location,
       };
@@ -155,6 +165,7 @@ export function deriveJetStreamConfig(
       denyPurge: false,
       description: bucket.description,
       metadata,
+      sources: [],
       location: bucket.location,
     });
   }
@@ -186,6 +197,11 @@ function deriveConsumer(
     managedBy: owner,
   });
   return { ...settings, stream: stream.name, operations: [op.id], location: policy.location };
+}
+
+function desiredSource(s: StreamSource): DesiredSource {
+  const { location: _location, stream, ...rest } = s;
+  return { name: stream, ...rest };
 }
 
 function compare(a: string, b: string): number {

@@ -9,6 +9,7 @@ const SYMBOL: Record<PlanAction, string> = {
   delete: "-",
   unchanged: "=",
   "unmanaged-on-server": "?",
+  unavailable: "#",
 };
 
 /** Fields whose API values are nanoseconds; shown with a Go duration beside them. */
@@ -17,6 +18,7 @@ const DURATION_FIELDS = new Set(["max_age", "duplicate_window", "ack_wait", "bac
 /** A plan as text for people: one line per resource, one indented line per changed field. */
 export function formatPlanText(plan: JetStreamPlan, options: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
+  for (const r of plan.refusals) lines.push(`error: ${r}`);
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   for (const item of plan.items) {
     if (item.action === "unchanged" && options.verbose !== true) continue;
@@ -32,14 +34,30 @@ export function planSummary(plan: JetStreamPlan): string {
   return (
     `Plan (nats-server ${plan.server.version}): ${count("create")} to create, ${count("update")} to update, ` +
     `${count("needs-recreate")} to re-create, ${count("delete")} to delete, ${count("unchanged")} unchanged, ` +
-    `${count("unmanaged-on-server")} unmanaged on server.`
+    `${count("unmanaged-on-server")} unmanaged on server` +
+    (count("unavailable") > 0
+      ? `, ${count("unavailable")} unavailable (known to the server, but their servers do not answer: run plan again once they are back).`
+      : ".")
   );
 }
 
 /** What apply did, as text. */
 export function formatApplyText(result: ApplyResult): string {
   const lines: string[] = [];
+  for (const r of result.plan.refusals) lines.push(`error: ${r}`);
   for (const w of result.plan.warnings) lines.push(`warning: ${w}`);
+  if (result.plan.refusals.length > 0) {
+    lines.push("Refused: the server would not accept the contract as it is; nothing was changed.");
+    return `${lines.join("\n")}\n`;
+  }
+  const unavailable = result.plan.items.filter((i) => i.action === "unavailable");
+  if (unavailable.length > 0) {
+    for (const item of unavailable) lines.push(itemLine(item));
+    lines.push(
+      `Stopped: ${unavailable.length} resource(s) are known to the server but unavailable (their servers do not answer); nothing was changed. Run apply again once they are back.`,
+    );
+    return `${lines.join("\n")}\n`;
+  }
   if (result.refused.length > 0) {
     for (const item of result.refused) {
       lines.push(itemLine(item));
@@ -71,6 +89,7 @@ function itemLine(item: PlanItem, done = false): string {
     delete: done ? "deleted" : "delete",
     unchanged: "unchanged",
     "unmanaged-on-server": "unmanaged-on-server",
+    unavailable: "unavailable",
   };
   return `${SYMBOL[item.action]} ${item.kind} ${item.name}: ${verb[item.action]}${owner}`;
 }

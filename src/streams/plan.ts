@@ -1,9 +1,4 @@
-import {
-  type ConsumerInfo,
-  type JetStreamManager,
-  jetstreamManager,
-  type StreamInfo,
-} from "@nats-io/jetstream";
+import { type JetStreamManager, jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Problem } from "../model/problem.js";
 import type { Contract } from "../model/types.js";
@@ -15,12 +10,15 @@ import {
 } from "./api-config.js";
 import { connectJetStream, type JetStreamConnectOptions, oneLine } from "./connect.js";
 import { deriveJetStreamConfig, managedOwner, OWNER_METADATA_KEY } from "./derive.js";
-import { StreamsApiError, StreamsConnectionError, StreamsError } from "./errors.js";
+import { StreamsConnectionError, StreamsError } from "./errors.js";
+import { readInventory } from "./inventory.js";
 import type { DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
 
 /** What plan/apply does with one stream, consumer or bucket. */
 export type PlanAction =
   | "create"
+  /** Known to the server, but its info did not come back (its servers are down or electing). */
+  | "unavailable"
   | "update"
   | "unchanged"
   | "needs-recreate"
@@ -51,11 +49,13 @@ export interface PlanItem {
 }
 
 export interface JetStreamPlan {
-  readonly server: { readonly version: string };
+  readonly server: ServerView;
   readonly owner: string;
   readonly items: readonly PlanItem[];
-  /** Server too old for a field the contract uses, and other notes. */
+  /** Server too old for a field the contract uses, lowered replicas, offline replicas. */
   readonly warnings: readonly string[];
+  /** What the server would refuse (more replicas than it has servers): apply does nothing. */
+  readonly refusals: readonly string[];
   /** True when create, update, needs-recreate or delete items exist. */
   readonly pending: boolean;
 }
@@ -63,6 +63,19 @@ export interface JetStreamPlan {
 export interface PlanOptions {
   /** Plan deletion of resources this contract's owner marked and no longer declares. */
   readonly prune?: boolean;
+}
+
+/** The server plan/apply talks to, as its INFO describes it. */
+export interface ServerView {
+  readonly version: string;
+  /** The cluster's name; absent for a single server. */
+  readonly cluster?: string;
+  /**
+   * Servers of the cluster this connection knows of: the client URLs the cluster advertises,
+   * or the peers named by any stream's replicas when those are more (a server that is down
+   * drops out of the first). 1 without a cluster.
+   */
+  readonly servers: number;
 }
 
 /** A live connection, an open JetStream manager, or options to connect with. */
@@ -108,7 +121,7 @@ export async function planJetStream(
   input: Contract | JetStreamConfig,
   options: PlanOptions = {},
 ): Promise<JetStreamPlan> {
-  return withManager(target, (jsm, version) => computePlan(jsm, version, toConfig(input), options));
+  return withManager(target, (server) => computePlan(server, toConfig(input), options));
 }
 
 /** Resolves a contract to its configuration, throwing `StreamsDeriveError` on errors. */
@@ -119,9 +132,16 @@ export function toConfig(input: Contract | JetStreamConfig): JetStreamConfig {
   return result.config;
 }
 
+/** An open server: its connection, JetStream manager and API timeout. */
+export interface ServerHandle {
+  readonly nc: NatsConnection;
+  readonly jsm: JetStreamManager;
+  readonly timeoutMs: number;
+}
+
 export async function withManager<T>(
   target: JetStreamTarget,
-  body: (jsm: JetStreamManager, version: string) => Promise<T>,
+  body: (server: ServerHandle) => Promise<T>,
 ): Promise<T> {
   if (isConnection(target)) {
     let jsm: JetStreamManager;
@@ -134,14 +154,34 @@ export async function withManager<T>(
         { cause: error },
       );
     }
-    return body(jsm, target.info?.version ?? "0.0.0");
+    return body({ nc: target, jsm, timeoutMs: DEFAULT_API_TIMEOUT_MS });
   }
   const session = await connectJetStream(target);
   try {
-    return await body(session.jsm, session.nc.info?.version ?? "0.0.0");
+    return await body({
+      nc: session.nc,
+      jsm: session.jsm,
+      timeoutMs: target.timeoutMs ?? DEFAULT_API_TIMEOUT_MS,
+    });
   } finally {
     await session.close();
   }
+}
+
+/**
+ * A list request on a cluster waits for every stream leader's answer, up to about 4 s on
+ * 2.9 when one is down, before it reports that stream as missing: allow for that.
+ */
+const DEFAULT_API_TIMEOUT_MS = 5_000;
+const LIST_TIMEOUT_FLOOR_MS = 10_000;
+
+/** The server as its INFO (and the streams' replica lists) describe it. */
+export function serverView(nc: NatsConnection, peers: ReadonlySet<string> = new Set()): ServerView {
+  const info = nc.info;
+  const version = info?.version ?? "0.0.0";
+  if (info?.cluster === undefined) return { version, servers: 1 };
+  const urls = new Set(info.connect_urls ?? []).size;
+  return { version, cluster: info.cluster, servers: Math.max(1, urls, peers.size) };
 }
 
 function isConnection(target: JetStreamTarget): target is NatsConnection {
@@ -180,23 +220,22 @@ function stripUnsupported<T extends object>(config: T, support: ServerSupport): 
 }
 
 export async function computePlan(
-  jsm: JetStreamManager,
-  version: string,
+  server: ServerHandle,
   config: JetStreamConfig,
   options: PlanOptions,
 ): Promise<JetStreamPlan> {
-  const support = serverSupport(version);
+  const inventory = await readInventory(
+    server.nc,
+    server.jsm.jetstream().apiPrefix,
+    config.consumers.map((c) => c.stream),
+    Math.max(server.timeoutMs, LIST_TIMEOUT_FLOOR_MS),
+  );
+  const view = serverView(server.nc, inventory.peers);
+  const support = serverSupport(view.version);
   const warnings = versionWarnings(config, support);
+  const refusals = replicaRefusals(config, view);
   const items: PlanItem[] = [];
-
-  const serverStreams = new Map<string, StreamInfo>();
-  try {
-    for await (const si of jsm.streams.list()) serverStreams.set(si.config.name, si);
-  } catch (error) {
-    throw new StreamsApiError(`cannot list streams: ${oneLine(error)}`, "list-streams", {
-      cause: error,
-    });
-  }
+  const serverStreams = inventory.streams;
 
   const desiredNames = new Set(config.streams.map((s) => s.name));
   for (const s of config.streams) {
@@ -204,7 +243,8 @@ export async function computePlan(
     const name = s.role === "kv" ? s.name.replace(/^KV_/, "") : s.name;
     const have = serverStreams.get(s.name);
     if (!have) {
-      items.push({ kind, name, stream: s.name, action: "create", changes: [] });
+      const action = inventory.unavailableStreams.has(s.name) ? "unavailable" : "create";
+      items.push({ kind, name, stream: s.name, action, changes: [] });
       continue;
     }
     const changes = diff(
@@ -213,6 +253,7 @@ export async function computePlan(
       STREAM_IMMUTABLE,
       ["name"],
     );
+    warnings.push(...replicaWarnings(kind, name, have, s.replicas));
     items.push({
       kind,
       name,
@@ -225,34 +266,18 @@ export async function computePlan(
 
   // Consumers on streams the contract declares.
   const desiredConsumers = new Map(config.consumers.map((c) => [`${c.stream}/${c.durable}`, c]));
-  const serverConsumers = new Map<string, ConsumerInfo>();
-  for (const s of config.streams) {
-    if (!serverStreams.has(s.name)) continue;
-    try {
-      for await (const ci of jsm.consumers.list(s.name)) {
-        // Ephemeral consumers (KV watchers, ordered consumers) come and go with clients.
-        if (ci.config.durable_name === undefined) continue;
-        serverConsumers.set(`${s.name}/${ci.config.durable_name}`, ci);
-      }
-    } catch (error) {
-      throw new StreamsApiError(
-        `cannot list consumers of ${s.name}: ${oneLine(error)}`,
-        "list-consumers",
-        {
-          cause: error,
-        },
-      );
-    }
-  }
+  const serverConsumers = inventory.consumers;
   for (const [key, c] of desiredConsumers) {
     const have = serverConsumers.get(key);
     if (!have) {
+      const unavailable =
+        inventory.unavailableConsumers.has(key) || inventory.unavailableStreams.has(c.stream);
       items.push({
         kind: "consumer",
         name: key,
         stream: c.stream,
         durable: c.durable,
-        action: "create",
+        action: unavailable ? "unavailable" : "create",
         changes: [],
       });
       continue;
@@ -310,10 +335,11 @@ export async function computePlan(
   const order: Record<ResourceKind, number> = { stream: 0, bucket: 1, consumer: 2 };
   items.sort((a, b) => order[a.kind] - order[b.kind] || compare(a.name, b.name));
   return {
-    server: { version },
+    server: view,
     owner: config.owner,
     items,
     warnings,
+    refusals,
     pending: items.some((i) => isPending(i.action)),
   };
 }
@@ -332,6 +358,44 @@ function actionFor(changes: readonly FieldChange[]): PlanAction {
 function managedByOf(description: string | undefined): { managedBy?: string } {
   const owner = managedOwner(description);
   return owner !== undefined ? { managedBy: owner } : {};
+}
+
+/** Streams and buckets asking for more replicas than the server has peers. */
+function replicaRefusals(config: JetStreamConfig, view: ServerView): string[] {
+  const out: string[] = [];
+  for (const s of config.streams) {
+    if (s.replicas <= view.servers) continue;
+    const what = s.role === "kv" ? `bucket ${s.name.replace(/^KV_/, "")}` : `stream ${s.name}`;
+    out.push(
+      view.cluster === undefined
+        ? `${what} asks for ${s.replicas} replicas, but the server is not part of a JetStream cluster (it stores 1): lower replicas for this server, or point --server at a cluster`
+        : `${what} asks for ${s.replicas} replicas, but cluster ${view.cluster} has ${view.servers} servers as far as this connection sees: lower replicas, or add servers`,
+    );
+  }
+  return out;
+}
+
+/** Lowered replicas, and replicas that are offline or behind right now. */
+function replicaWarnings(
+  kind: ResourceKind,
+  name: string,
+  have: StreamInfo,
+  wanted: number,
+): string[] {
+  const out: string[] = [];
+  const current = have.config.num_replicas ?? 1;
+  if (wanted < current) {
+    out.push(
+      `${kind} ${name}: apply lowers its replicas from ${current} to ${wanted}; it then survives ${Math.floor((wanted - 1) / 2)} server failure(s) instead of ${Math.floor((current - 1) / 2)}`,
+    );
+  }
+  for (const r of have.cluster?.replicas ?? []) {
+    // 2.9 reports a stopped peer as not current (and only later as offline).
+    if (r.offline || !r.current) {
+      out.push(`${kind} ${name}: its replica on ${r.name} is not current (offline or catching up)`);
+    }
+  }
+  return out;
 }
 
 function versionWarnings(config: JetStreamConfig, support: ServerSupport): string[] {

@@ -2,9 +2,15 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import { toApiConsumerConfig, toApiStreamConfig } from "./api-config.js";
+import { domainApiPrefix, toApiConsumerConfig, toApiStreamConfig } from "./api-config.js";
 import { StreamsOutputError } from "./errors.js";
-import type { DesiredConsumer, DesiredStream, JetStreamConfig } from "./types.js";
+import type {
+  DesiredConsumer,
+  DesiredPlacement,
+  DesiredSource,
+  DesiredStream,
+  JetStreamConfig,
+} from "./types.js";
 import { msToGoDuration, msToSeconds } from "./units.js";
 
 export type StreamFileFormat = "json" | "nack" | "terraform";
@@ -200,6 +206,9 @@ function nackView(config: JetStreamConfig, source: string) {
       maxAge: s.maxAgeMs > 0 ? msToGoDuration(s.maxAgeMs) : "",
       duplicateWindow: msToGoDuration(s.duplicateWindowMs),
       metadataEntries: entries(s.metadata),
+      placement: s.placement ? placementView(s.placement) : undefined,
+      mirror: s.mirror ? sourceView(s.mirror) : undefined,
+      sources: s.sources.map(sourceView),
     }));
   const buckets = config.buckets.map((b) => ({
     k8sName: k8sName(`kv-${b.bucket}`),
@@ -213,6 +222,21 @@ function nackView(config: JetStreamConfig, source: string) {
     metadataEntries: entries(c.metadata),
   }));
   return { generator: GENERATOR, source, streams, buckets, consumers };
+}
+
+/** Placement as both formats write it: absent parts are left out. */
+function placementView(p: DesiredPlacement) {
+  return { cluster: p.cluster ?? "", tags: [...p.tags], hasTags: p.tags.length > 0 };
+}
+
+/** A mirror or source for the templates: a domain becomes the external API prefix. */
+function sourceView(s: DesiredSource) {
+  return {
+    name: s.name,
+    filterSubject: s.filterSubject ?? "",
+    startSeq: s.startSeq ?? 0,
+    externalApi: s.domain !== undefined ? domainApiPrefix(s.domain) : "",
+  };
 }
 
 function entries(record: Readonly<Record<string, string>>) {
@@ -246,6 +270,9 @@ function terraformView(config: JetStreamConfig, source: string, notes: string[])
         ...s,
         maxAgeSeconds: seconds(`stream ${s.name} max_age`, s.maxAgeMs),
         duplicateWindowSeconds: seconds(`stream ${s.name} duplicate_window`, s.duplicateWindowMs),
+        placement: s.placement ? placementView(s.placement) : undefined,
+        mirror: s.mirror ? sourceView(s.mirror) : undefined,
+        sources: s.sources.map(sourceView),
       };
     });
   const buckets = config.buckets.map((b) => ({

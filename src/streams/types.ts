@@ -58,7 +58,27 @@ export interface DesiredStream {
   readonly description: string;
   /** Key/value metadata (servers 2.10+ only; older servers drop it). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** Absent: the server places the replicas. */
+  readonly placement?: DesiredPlacement;
+  /** A mirror has no subjects of its own. */
+  readonly mirror?: DesiredSource;
+  readonly sources: readonly DesiredSource[];
   readonly location: SourceLocation;
+}
+
+export interface DesiredPlacement {
+  readonly cluster?: string;
+  /** Sorted. */
+  readonly tags: readonly string[];
+}
+
+/** A stream a mirror or a source copies from. */
+export interface DesiredSource {
+  readonly name: string;
+  /** Domain of the origin stream; the wire form is the external API prefix `$JS.<domain>.API`. */
+  readonly domain?: string;
+  readonly filterSubject?: string;
+  readonly startSeq?: number;
 }
 
 export type DeliverPolicy = DurableConsumerSettings["deliverPolicy"];

@@ -228,6 +228,24 @@ const table = (url: string): [string[], string][] => [
     "jetcontract streams: --tls-cert and --tls-key go together (mutual TLS needs both)",
   ],
   [
+    [
+      "streams",
+      "apply",
+      SPEC,
+      "--server",
+      url,
+      "--js-domain",
+      "hub",
+      "--js-api-prefix",
+      "$JS.hub.API",
+    ],
+    "jetcontract streams: --js-domain and --js-api-prefix both name the JetStream API (a domain is the prefix $JS.<domain>.API); give one",
+  ],
+  [
+    ["streams", "plan", SPEC, "--server", url, "--js-domain", "hub.eu"],
+    "jetcontract streams: --js-domain hub.eu: a JetStream domain is one word (no dots, spaces, * or >)",
+  ],
+  [
     ["streams", "apply", SPEC, "-s", url, "--format", "xml"],
     "jetcontract streams: --format xml is not one of json, nack, terraform, text",
   ],

@@ -81,6 +81,8 @@ const contract: Contract = {
         concurrency: 1,
         handlerTimeoutMs: 5_000,
         deliverPolicy: "last",
+        replicas: 0,
+        memoryStorage: false,
         location: at,
       },
       location: at,

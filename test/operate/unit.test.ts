@@ -6,6 +6,7 @@ import {
   supersededRef,
 } from "../../packages/runtime/src/index.js";
 import type { MonitorPolicy } from "../../src/model/types.js";
+import { formatStatsText } from "../../src/operate/format.js";
 import {
   type DeadLetter,
   decideRedrive,
@@ -225,5 +226,31 @@ describe("status levels", () => {
     ["missing", { exists: false }, "CRITICAL"],
   ] as const)("%s → %s", (_name, over, level) => {
     expect(evaluate({ ...state, ...over }, monitor).level).toBe(level);
+  });
+});
+
+describe("dlq stats as text", () => {
+  const week = 7 * 24 * 3_600_000;
+  it("measures the oldest dead letter against the max age, and an empty stream only states the limit", () => {
+    const stream = (messages: number, ageRatio?: number) =>
+      formatStatsText([
+        {
+          stream: "DLQ",
+          count: messages,
+          usage: {
+            messages,
+            bytes: messages * 100,
+            maxAgeMs: week,
+            ...(ageRatio !== undefined ? { ageRatio } : {}),
+          },
+          consumers: [],
+        },
+      ]);
+    expect(stream(3, 0.25)).toContain("oldest at 25% of max age 604800s");
+    const empty = stream(0, 0);
+    expect(empty).toContain(
+      "DLQ: 0 dead letters selected; stream 0 msgs, 0 bytes, max age 604800s",
+    );
+    expect(empty).not.toContain("oldest");
   });
 });

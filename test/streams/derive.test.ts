@@ -47,6 +47,8 @@ const consumerPolicy = (over: Record<string, unknown> = {}) => ({
   concurrency: 2,
   handlerTimeoutMs: 4 * SECOND,
   deliverPolicy: "all" as const,
+  replicas: 0,
+  memoryStorage: false,
   location: at("/operations/op/x-consumer", 40),
   ...over,
 });
@@ -312,6 +314,8 @@ describe("derivation rules", () => {
         {
           consumer: consumerPolicy({
             deliverPolicy: "new",
+            replicas: 0,
+            memoryStorage: false,
             location: at("/operations/op/x-consumer", 9),
           }),
         },

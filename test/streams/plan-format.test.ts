@@ -11,9 +11,10 @@ import {
 import { ordersContract } from "./support/contracts.js";
 
 const plan: JetStreamPlan = {
-  server: { version: "2.9.10" },
+  server: { version: "2.9.10", servers: 1 },
   owner: "Orders",
   warnings: ['server 2.9.10 does not support "metadata"'],
+  refusals: [],
   pending: true,
   items: [
     { kind: "stream", name: "NEW", stream: "NEW", action: "create", changes: [] },

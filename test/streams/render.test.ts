@@ -46,6 +46,8 @@ function hostileContract(): Contract {
           concurrency: 1,
           handlerTimeoutMs: 1_000,
           deliverPolicy: "new",
+          replicas: 0,
+          memoryStorage: false,
           location: at("/c"),
         },
         retry: retry({ maxAttempts: 3, delaysMs: [500, 4_000] }),

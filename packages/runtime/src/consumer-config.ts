@@ -55,6 +55,9 @@ export interface ConsumerConfigInput {
   readonly ackWaitMs: number;
   readonly maxAckPending: number;
   readonly deliverPolicy?: "all" | "new" | "last" | undefined;
+  /** 0 or absent: as many replicas as the stream. */
+  readonly replicas?: number | undefined;
+  readonly memoryStorage?: boolean | undefined;
   readonly retry: Pick<RetryPolicy, "maxAttempts">;
   /** Human text of the consumer; the owner's marker is appended. */
   readonly description?: string | undefined;
@@ -72,6 +75,9 @@ export interface DurableConsumerSettings {
   readonly ackWaitMs: number;
   readonly maxDeliver: number;
   readonly maxAckPending: number;
+  /** 0: as many as the stream. */
+  readonly replicas: number;
+  readonly memoryStorage: boolean;
   readonly description: string;
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -92,6 +98,8 @@ export function durableConsumerSettings(input: ConsumerConfigInput): DurableCons
     ackWaitMs: input.ackWaitMs,
     maxDeliver: maxDeliverFor(input.retry),
     maxAckPending: input.maxAckPending,
+    replicas: input.replicas ?? DEFAULT_CONSUMER.replicas,
+    memoryStorage: input.memoryStorage ?? DEFAULT_CONSUMER.memoryStorage,
     description: describeManaged(input.description, input.managedBy),
     metadata: input.managedBy === undefined ? {} : { [OWNER_METADATA_KEY]: input.managedBy },
   };
@@ -111,6 +119,10 @@ export interface JetStreamConsumerConfig {
   readonly filter_subject: string;
   readonly replay_policy: "instant";
   readonly max_ack_pending: number;
+  /** Only when the contract sets it: 0 (the server's default) is "as many as the stream". */
+  readonly num_replicas?: number;
+  /** Only when true. */
+  readonly mem_storage?: boolean;
   /** Servers 2.10+ only: leave it out for older ones (they drop it; nats.js refuses it). */
   readonly metadata?: Record<string, string>;
 }
@@ -127,6 +139,8 @@ export function toJetStreamConsumerConfig(s: DurableConsumerSettings): JetStream
     filter_subject: s.filterSubject,
     replay_policy: s.replayPolicy,
     max_ack_pending: s.maxAckPending,
+    ...(s.replicas > 0 ? { num_replicas: s.replicas } : {}),
+    ...(s.memoryStorage ? { mem_storage: true } : {}),
     ...(Object.keys(s.metadata).length > 0 ? { metadata: { ...s.metadata } } : {}),
   };
 }

@@ -332,6 +332,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
           bucket: dedup.bucket,
           ttlMs: dedup.ttlMs,
           leaseMs: dedup.leaseMs,
+          ...(dedup.replicas !== undefined ? { replicas: dedup.replicas } : {}),
+          ...(dedup.storage !== undefined ? { storage: dedup.storage } : {}),
           ...(dedup.doneMarker ? { doneMarker: dedup.doneMarker } : {}),
         });
     }

@@ -89,6 +89,10 @@ export type DedupConfig =
       readonly bucket: string;
       readonly ttlMs: number;
       readonly leaseMs: number;
+      /** Replicas of the bucket the runtime creates when it is missing (default 1). */
+      readonly replicas?: number;
+      /** Storage of the bucket the runtime creates when it is missing (default file). */
+      readonly storage?: "file" | "memory";
       /**
        * Added by the runtime (optional). `"ack"` (default): the acked claim stands for the done
        * marker (one KV write per message); the consumer remembers what it completed and writes
@@ -144,6 +148,10 @@ export interface ConsumerDescriptor<T> {
    * it later does not alter an existing consumer.
    */
   readonly deliverPolicy?: "all" | "new" | "last";
+  /** Replicas of the consumer's state (default 0: as many as its stream). */
+  readonly replicas?: number;
+  /** Keep the consumer's state in memory (default false). */
+  readonly memoryStorage?: boolean;
   /** Description of the durable consumer on the server (the owner's marker is appended). */
   readonly description?: string;
   /**

@@ -53,12 +53,18 @@ export const DEFAULT_CONSUMER = {
   maxAckPending: 1_000,
   concurrency: 1,
   deliverPolicy: "all",
+  /** 0: the consumer has as many replicas as its stream (the server's own default). */
+  replicas: 0,
+  memoryStorage: false,
 } as const;
 
 export const DEFAULT_DEDUP = {
   kvTtlMs: 24 * 3_600_000,
   memoryTtlMs: 10 * 60_000,
   memoryMaxEntries: 10_000,
+  /** A KV bucket without `replicas` has as many as the stream the consumer reads, else 1. */
+  kvReplicas: 1,
+  kvStorage: "file",
 } as const;
 
 export const DEFAULT_BREAKER = {
@@ -176,6 +182,10 @@ export interface ConsumerSettings {
   readonly maxAckPending: number;
   readonly concurrency: number;
   readonly deliverPolicy: "all" | "new" | "last";
+  /** Replicas of the consumer's state; 0 means as many as its stream. */
+  readonly replicas: number;
+  /** Keep the consumer's state in memory (`mem_storage`) even on a file stream. */
+  readonly memoryStorage: boolean;
 }
 
 export type ConsumerInput = Partially<ConsumerSettings>;
@@ -201,6 +211,8 @@ export function resolveConsumer(operationId: string, given: ConsumerInput = {}):
     maxAckPending: given.maxAckPending ?? Math.max(d.maxAckPending, concurrency),
     concurrency,
     deliverPolicy: given.deliverPolicy ?? d.deliverPolicy,
+    replicas: given.replicas ?? d.replicas,
+    memoryStorage: given.memoryStorage ?? d.memoryStorage,
   };
 }
 
@@ -220,15 +232,20 @@ export interface DedupInput {
   readonly ttlMs?: number | undefined;
   readonly leaseMs?: number | undefined;
   readonly maxEntries?: number | undefined;
+  readonly replicas?: number | undefined;
+  readonly storage?: "file" | "memory" | undefined;
 }
 
 /**
- * A dedup store: `none` unless a store is named. A KV bucket defaults to `<durable>_dedup`
- * and its lease to the consumer's ack wait (a crashed owner's claim expires with its delivery).
+ * A dedup store: `none` unless a store is named. A KV bucket defaults to `<durable>_dedup`,
+ * its lease to the consumer's ack wait (a crashed owner's claim expires with its delivery) and
+ * its replicas to those of the stream the consumer reads (`streamReplicas`): an R1 bucket
+ * guarding an R3 stream stops all consumption when its one node is down.
  */
 export function resolveDedup(
   given: DedupInput | undefined,
   consumer: Pick<ConsumerSettings, "durable" | "ackWaitMs">,
+  streamReplicas?: number,
 ): DedupConfig {
   switch (given?.store) {
     case "kv":
@@ -237,6 +254,8 @@ export function resolveDedup(
         bucket: given.bucket ?? jetStreamSafe(`${consumer.durable}_dedup`),
         ttlMs: given.ttlMs ?? DEFAULT_DEDUP.kvTtlMs,
         leaseMs: given.leaseMs ?? consumer.ackWaitMs,
+        replicas: given.replicas ?? streamReplicas ?? DEFAULT_DEDUP.kvReplicas,
+        storage: given.storage ?? DEFAULT_DEDUP.kvStorage,
       };
     case "memory":
       return {

@@ -17,7 +17,15 @@ import {
 import type { CompatibilityMode } from "../../model/types.js";
 import type { CliCommand } from "../command.js";
 import { ExitCode, UsageError } from "../exit.js";
-import { checkInputFile, choiceOption, formatOption, listOption, valueOption } from "../options.js";
+import {
+  checkInputFile,
+  choiceOption,
+  formatOption,
+  listOption,
+  refPolicy,
+  valueOption,
+  withRefFlags,
+} from "../options.js";
 
 const FAIL_ON = ["breaking", "warning"] as const;
 type FailOn = (typeof FAIL_ON)[number];
@@ -39,7 +47,7 @@ export const diffCommand: CliCommand = {
   describe:
     "Check that a contract (or a JSON Schema) can replace its earlier versions without breaking producers or consumers",
   builder: (yargs) =>
-    yargs
+    withRefFlags(yargs)
       .positional("files", {
         type: "string",
         array: true,
@@ -128,6 +136,7 @@ export const diffCommand: CliCommand = {
         const failOn = failOnFlag ?? config?.failOn ?? "breaking";
         const report = await diffFiles(previous, current, {
           cwd: io.cwd,
+          ...refPolicy(args),
           ...(mode ? { mode } : {}),
           ...(config?.messageModes ? { messageModes: config.messageModes } : {}),
           ...(config?.ignore ? { ignore: config.ignore } : {}),

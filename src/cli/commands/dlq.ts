@@ -26,7 +26,7 @@ import type { CliCommand } from "../command.js";
 import { CONNECTION_FLAGS, connectionOptions, withConnectionFlags } from "../connection.js";
 import { ExitCode, UsageError } from "../exit.js";
 import type { CliIO } from "../io.js";
-import { listOption, valueOption } from "../options.js";
+import { listOption, refPolicy, valueOption, withRefFlags } from "../options.js";
 import { loadContractOrExit, onTerminal, withServer } from "./operate-common.js";
 
 const ACTIONS = ["stats", "ls", "show", "redrive", "purge"] as const;
@@ -70,7 +70,7 @@ export const dlqCommand: CliCommand = {
     "Dead letters of the contract's consumers: `stats`, `ls`, `show <seq>`, `redrive [seq]`, `purge`",
   builder: (yargs) =>
     withConnectionFlags(
-      yargs
+      withRefFlags(yargs)
         .positional("action", { type: "string", describe: ACTIONS.join(" | ") })
         .positional("spec", { type: "string", describe: "The AsyncAPI file" })
         .positional("seq", { type: "string", describe: "show / redrive: one DLQ sequence" })
@@ -143,7 +143,7 @@ export const dlqCommand: CliCommand = {
     }
     const target = connectionOptions(args, io.cwd);
     return async () => {
-      const contract = await loadContractOrExit(String(args.spec), io);
+      const contract = await loadContractOrExit(String(args.spec), refPolicy(args), io);
       if (typeof contract === "number") return contract;
       const scope = {
         ...(stream !== undefined ? { stream } : {}),

@@ -5,14 +5,14 @@ import type { CliCommand } from "../command.js";
 import { ExitCode, UsageError } from "../exit.js";
 import { formatText } from "../format-problems.js";
 import type { CliIO } from "../io.js";
-import { checkOutputDir, valueOption } from "../options.js";
+import { checkOutputDir, refPolicy, valueOption, withRefFlags } from "../options.js";
 
 /** `jetcontract generate <spec> --out DIR [--check] [--clean]`: a thin shell over `generate()`. */
 export const generateCommand: CliCommand = {
   command: "generate <spec>",
   describe: "Generate typed producers, consumers, validators and descriptors from a contract",
   builder: (yargs: Argv) =>
-    yargs
+    withRefFlags(yargs)
       .positional("spec", { type: "string", describe: "AsyncAPI document (YAML or JSON)" })
       .option(
         "out",
@@ -30,16 +30,6 @@ export const generateCommand: CliCommand = {
         type: "boolean",
         default: false,
         describe: "Remove generated files (with the generator header) this run no longer produces",
-      })
-      .option("allow-remote-refs", {
-        type: "boolean",
-        default: false,
-        describe: "Fetch $refs to http(s) URLs",
-      })
-      .option("allow-outside-refs", {
-        type: "boolean",
-        default: false,
-        describe: "Follow $refs to files outside the spec's folder",
       })
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated", "generate")
       .example("$0 generate specs/orders.asyncapi.yaml --out src/generated --check", "in CI"),
@@ -64,8 +54,7 @@ export const generateCommand: CliCommand = {
           outDir: out,
           check,
           clean: args.clean === true,
-          allowRemoteRefs: args.allowRemoteRefs === true,
-          allowOutsideRefs: args.allowOutsideRefs === true,
+          ...refPolicy(args),
           cwd: io.cwd,
         });
       } catch (error) {

@@ -12,8 +12,12 @@ import { formatText } from "../format-problems.js";
 import type { CliIO } from "../io.js";
 
 /** The contract, or the exit code after its problems were printed. */
-export async function loadContractOrExit(spec: string, io: CliIO): Promise<Contract | ExitCode> {
-  const { contract, problems } = await loadContract(spec, { cwd: io.cwd });
+export async function loadContractOrExit(
+  spec: string,
+  refs: { allowRemoteRefs: boolean; allowOutsideRefs: boolean },
+  io: CliIO,
+): Promise<Contract | ExitCode> {
+  const { contract, problems } = await loadContract(spec, { cwd: io.cwd, ...refs });
   const errors = problems.filter((p) => p.severity === "error");
   if (errors.length > 0 || !contract) {
     io.err(formatText(errors.length > 0 ? errors : problems));

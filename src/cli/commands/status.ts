@@ -10,7 +10,7 @@ import type { CliCommand } from "../command.js";
 import { connectionOptions, withConnectionFlags } from "../connection.js";
 import { ExitCode, UsageError } from "../exit.js";
 import type { CliIO } from "../io.js";
-import { formatOption } from "../options.js";
+import { formatOption, refPolicy, withRefFlags } from "../options.js";
 import { loadContractOrExit, onTerminal, withServer } from "./operate-common.js";
 
 const FORMATS = ["text", "json", "prometheus"] as const;
@@ -25,7 +25,7 @@ export const statusCommand: CliCommand = {
     "Consumers of the contract on the server: existence, drift, lag, ack pending, redeliveries, DLQ depth; `--check` for monitoring",
   builder: (yargs) =>
     withConnectionFlags(
-      yargs
+      withRefFlags(yargs)
         .positional("spec", { type: "string", describe: "The AsyncAPI file" })
         .option("format", formatOption(FORMATS, "Output: text, json or prometheus", "text"))
         .option("check", {
@@ -46,7 +46,7 @@ export const statusCommand: CliCommand = {
     }
     const target = connectionOptions(args, io.cwd);
     return async () => {
-      const contract = await loadContractOrExit(String(args.spec), io);
+      const contract = await loadContractOrExit(String(args.spec), refPolicy(args), io);
       if (typeof contract === "number") return contract;
       return withServer(target, async (session) => {
         if (watchMs === undefined) {

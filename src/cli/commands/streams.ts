@@ -20,7 +20,7 @@ import { CONNECTION_FLAGS, connectionOptions, withConnectionFlags } from "../con
 import { ExitCode, UsageError } from "../exit.js";
 import { formatText } from "../format-problems.js";
 import type { CliIO } from "../io.js";
-import { checkOutputDir, formatOption, valueOption } from "../options.js";
+import { checkOutputDir, formatOption, refPolicy, valueOption, withRefFlags } from "../options.js";
 
 const ACTIONS = ["plan", "apply"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -37,7 +37,7 @@ export const streamsCommand: CliCommand = {
     "Derive JetStream streams, consumers and KV buckets: write them as files (json, nack, terraform), or `plan` / `apply` them against a server",
   builder: (yargs) =>
     withConnectionFlags(
-      yargs
+      withRefFlags(yargs)
         .positional("specOrAction", {
           type: "string",
           describe: "The AsyncAPI file (files mode), or `plan` / `apply` followed by the file",
@@ -95,19 +95,20 @@ export const streamsCommand: CliCommand = {
       throw new UsageError(`--format ${format} is for files; ${action} prints text or json`);
     }
     rejectUnusedFlags(action, args);
+    const refs = refPolicy(args);
 
     if (!action) {
       const dir = out as string;
       checkOutputDir("out", dir, io.cwd);
       return async () => {
-        const config = await loadConfig(spec, io);
+        const config = await loadConfig(spec, refs, io);
         if (typeof config === "number") return config;
         return writeFiles(config, (format ?? "json") as StreamFileFormat, dir, io);
       };
     }
     const target = connectionOptions(args, io.cwd);
     return async () => {
-      const config = await loadConfig(spec, io);
+      const config = await loadConfig(spec, refs, io);
       if (typeof config === "number") return config;
       try {
         if (action === "plan") {
@@ -117,14 +118,18 @@ export const streamsCommand: CliCommand = {
               ? JSON.stringify(plan, null, 2)
               : formatPlanText(plan, { verbose: args.verbose === true }),
           );
-          return plan.pending ? ExitCode.invalid : ExitCode.ok;
+          // Unseen resources leave the plan incomplete: it could not run, whatever else it found.
+          if (plan.items.some((i) => i.action === "unavailable")) return ExitCode.couldNotRun;
+          return plan.pending || plan.refusals.length > 0 ? ExitCode.invalid : ExitCode.ok;
         }
         const result = await applyJetStream(target, config, {
           allowRecreate: args.allowRecreate === true,
           prune: args.prune === true,
         });
         io.out(format === "json" ? JSON.stringify(result, null, 2) : formatApplyText(result));
-        return result.refused.length > 0 ? ExitCode.invalid : ExitCode.ok;
+        if (result.plan.refusals.length > 0 || result.refused.length > 0) return ExitCode.invalid;
+        if (result.plan.items.some((i) => i.action === "unavailable")) return ExitCode.couldNotRun;
+        return ExitCode.ok;
       } catch (error) {
         if (error instanceof StreamsError) throw new UsageError(error.message);
         throw error;
@@ -134,8 +139,12 @@ export const streamsCommand: CliCommand = {
 };
 
 /** Loads and derives; prints problems to stderr. Returns an exit code when it cannot go on. */
-async function loadConfig(spec: string, io: CliIO): Promise<JetStreamConfig | ExitCode> {
-  const { contract, problems } = await loadContract(spec, { cwd: io.cwd });
+async function loadConfig(
+  spec: string,
+  refs: ReturnType<typeof refPolicy>,
+  io: CliIO,
+): Promise<JetStreamConfig | ExitCode> {
+  const { contract, problems } = await loadContract(spec, { cwd: io.cwd, ...refs });
   if (!contract) {
     report(problems, io);
     return problems.some((p) => p.ruleId === FILE_UNREADABLE)

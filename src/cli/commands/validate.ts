@@ -7,7 +7,7 @@ import {
   type ProblemFormat,
   summarize,
 } from "../format-problems.js";
-import { formatOption } from "../options.js";
+import { formatOption, refPolicy, withRefFlags } from "../options.js";
 
 /** `jetcontract validate <spec>...`: AsyncAPI, annotations and semantic rules. */
 export const validateCommand: CliCommand = {
@@ -15,7 +15,7 @@ export const validateCommand: CliCommand = {
   describe:
     "Check AsyncAPI documents, their jetcontract annotations and the rules that tie them together",
   builder: (yargs) =>
-    yargs
+    withRefFlags(yargs)
       .positional("specs", {
         type: "string",
         array: true,
@@ -29,17 +29,7 @@ export const validateCommand: CliCommand = {
           "text",
         ),
       )
-      .option("strict", { type: "boolean", default: false, describe: "Fail on warnings too" })
-      .option("allow-remote-refs", {
-        type: "boolean",
-        default: false,
-        describe: "Fetch $refs to http(s) URLs (refused by default)",
-      })
-      .option("allow-outside-refs", {
-        type: "boolean",
-        default: false,
-        describe: "Follow $refs to files outside the spec's folder (refused by default)",
-      }),
+      .option("strict", { type: "boolean", default: false, describe: "Fail on warnings too" }),
   prepare: (args, io) => {
     const specs = (args.specs as string[] | undefined) ?? [];
     const format = (args.format as ProblemFormat | undefined) ?? "text";
@@ -47,8 +37,7 @@ export const validateCommand: CliCommand = {
       const { problems, ok } = await validateSpecs(specs, {
         cwd: io.cwd,
         strict: args.strict === true,
-        allowRemoteRefs: args.allowRemoteRefs === true,
-        allowOutsideRefs: args.allowOutsideRefs === true,
+        ...refPolicy(args),
       });
       const output = formatProblems(problems, format, ok);
       if (output !== "") io.out(output);

@@ -33,6 +33,7 @@ import {
   publishPolicy,
   retryPolicy,
 } from "./policies.js";
+import { rawStream, streamReplicas } from "./streams.js";
 
 export type MutableOperation = Mutable<SendOperation> | Mutable<ReceiveOperation>;
 
@@ -91,6 +92,7 @@ export function operationsOfChannelV2(
         id: opId,
         action: verb === "publish" ? "receive" : "send",
         channelId: channel.id,
+        stream: channel.stream,
         messageIds: msgIds,
         raw: { value: merged, absolutePath: opLoc.absolutePath, pointer: opLoc.pointer },
         location: locate(ctx, opLoc.pointer, opLoc.absolutePath),
@@ -142,6 +144,7 @@ export function operationsV3(
         id: opId,
         action: merged.action === "send" ? "send" : "receive",
         channelId: channel.id,
+        stream: channel.stream,
         messageIds: msgIds.length > 0 ? msgIds : [...channel.messageIds],
         raw: { value: merged, absolutePath: o.absolutePath, pointer: o.pointer },
         location: locate(ctx, pointer),
@@ -155,6 +158,8 @@ interface OperationInput {
   readonly id: string;
   readonly action: "send" | "receive";
   readonly channelId: string;
+  /** The channel's `x-jetstream.stream`. */
+  readonly stream: string | undefined;
   readonly messageIds: string[];
   readonly raw: Located;
   readonly location: SourceLocation;
@@ -204,7 +209,12 @@ function buildOperation(ctx: BuildContext, input: OperationInput): MutableOperat
     monitor: monitorPolicy(value["x-monitor"], consumer, at("x-monitor")),
     retry: retryPolicy(value["x-retry"], at("x-retry")),
     dlq: null,
-    dedup: dedupPolicy(value["x-dedup"], consumer, at("x-dedup")),
+    dedup: dedupPolicy(
+      value["x-dedup"],
+      consumer,
+      input.stream === undefined ? undefined : streamReplicas(rawStream(ctx, input.stream)),
+      at("x-dedup"),
+    ),
     circuitBreaker: isRecord(breaker) ? breakerPolicy(breaker, at("x-circuit-breaker")) : null,
   };
 }

@@ -31,6 +31,7 @@ const STRATEGIES = ["fixed", "linear", "exponential"] as const;
 const JITTERS = ["none", "full", "equal", "decorrelated"] as const;
 const DELIVER_POLICIES = ["all", "new", "last"] as const;
 const STORES = ["kv", "memory", "none"] as const;
+const STORAGES = ["file", "memory"] as const;
 
 /** The fields of an operation that name its consumer. */
 export interface ConsumerOwner {
@@ -53,6 +54,8 @@ export function consumerPolicy(
     maxAckPending: int(r.maxAckPending),
     concurrency: int(r.concurrency),
     deliverPolicy: oneOf(r.deliverPolicy, DELIVER_POLICIES),
+    replicas: int(r.replicas),
+    memoryStorage: typeof r.memoryStorage === "boolean" ? r.memoryStorage : undefined,
   });
   const description = (op.summary ?? op.title ?? "").trim() || `Consumer of operation ${op.id}`;
   return { ...settings, description, managedBy, location };
@@ -104,9 +107,11 @@ export function publishPolicy(raw: unknown, location: SourceLocation): PublishPo
   return { ...policy, retry: { ...policy.retry, location }, location };
 }
 
+/** `x-dedup`; a KV bucket's replicas default to `streamReplicas` (the stream the consumer reads). */
 export function dedupPolicy(
   raw: unknown,
   consumer: ConsumerPolicy,
+  streamReplicas: number | undefined,
   location: SourceLocation,
 ): DedupPolicy {
   const r = isRecord(raw) ? raw : {};
@@ -117,8 +122,11 @@ export function dedupPolicy(
       ttlMs: dur(r.ttl),
       leaseMs: dur(r.lease),
       maxEntries: int(r.maxEntries),
+      replicas: int(r.replicas),
+      storage: oneOf(r.storage, STORAGES),
     },
     consumer,
+    streamReplicas,
   );
   return { ...dedup, location };
 }

@@ -1,5 +1,5 @@
 /** Streams declared under root `x-jetstream.streams`, with subjects derived from channels. */
-import type { Stream } from "../../model/types.js";
+import type { Stream, StreamPlacement, StreamSource } from "../../model/types.js";
 import { isRecord, joinPointer } from "../pointer.js";
 import type { MutableChannel } from "./channels.js";
 import { type BuildContext, dur, entries, locate, oneOf, opt, size, str } from "./context.js";
@@ -14,6 +14,7 @@ export function buildStreams(
   const jet = isRecord(ctx.doc["x-jetstream"]) ? ctx.doc["x-jetstream"] : undefined;
   for (const [name, raw] of entries(jet?.streams)) {
     if (!isRecord(raw)) continue;
+    const at = joinPointer("/x-jetstream/streams", name);
     const explicit = Array.isArray(raw.subjects) ? raw.subjects.map(String) : undefined;
     const derived = channels
       .filter((c) => c.stream === name && c.subject !== null)
@@ -24,7 +25,7 @@ export function buildStreams(
       subjectsDerived: explicit === undefined,
       retention: oneOf(raw.retention, ["limits", "interest", "workqueue"] as const) ?? "limits",
       storage: oneOf(raw.storage, ["file", "memory"] as const) ?? "file",
-      replicas: typeof raw.replicas === "number" ? raw.replicas : 1,
+      replicas: streamReplicas(raw),
       discard: oneOf(raw.discard, ["old", "new"] as const) ?? "old",
       ...opt("maxAgeMs", dur(raw.maxAge)),
       ...opt("maxBytes", size(raw.maxBytes)),
@@ -33,8 +34,46 @@ export function buildStreams(
       ...opt("duplicateWindowMs", dur(raw.duplicateWindow)),
       ...opt("description", str(raw.description)),
       isDeadLetter: operations.some((o) => o.action === "receive" && o.dlq?.stream === name),
-      location: locate(ctx, joinPointer("/x-jetstream/streams", name)),
+      ...opt("placement", placementOf(raw.placement)),
+      ...opt("mirror", sourceOf(ctx, raw.mirror, joinPointer(at, "mirror"))),
+      sources: Array.isArray(raw.sources)
+        ? raw.sources.flatMap((s, i) => sourceOf(ctx, s, joinPointer(at, "sources", i)) ?? [])
+        : [],
+      location: locate(ctx, at),
     });
   }
   return streams;
+}
+
+/** The replicas a stream annotation asks for (1 when it says nothing). */
+export function streamReplicas(raw: Record<string, unknown> | undefined): number {
+  return typeof raw?.replicas === "number" ? raw.replicas : 1;
+}
+
+/** The raw annotation of stream `name` under the root `x-jetstream.streams`, if declared. */
+export function rawStream(
+  ctx: BuildContext,
+  name: string | undefined,
+): Record<string, unknown> | undefined {
+  const jet = isRecord(ctx.doc["x-jetstream"]) ? ctx.doc["x-jetstream"] : undefined;
+  const streams = isRecord(jet?.streams) ? jet.streams : undefined;
+  const raw = name === undefined ? undefined : streams?.[name];
+  return isRecord(raw) ? raw : undefined;
+}
+
+function placementOf(raw: unknown): StreamPlacement | undefined {
+  if (!isRecord(raw)) return undefined;
+  const tags = Array.isArray(raw.tags) ? raw.tags.map(String).sort() : [];
+  return { ...opt("cluster", str(raw.cluster)), tags };
+}
+
+function sourceOf(ctx: BuildContext, raw: unknown, pointer: string): StreamSource | undefined {
+  if (!isRecord(raw) || typeof raw.stream !== "string") return undefined;
+  return {
+    stream: raw.stream,
+    ...opt("domain", str(raw.domain)),
+    ...opt("filterSubject", str(raw.filterSubject)),
+    ...opt("startSeq", typeof raw.startSeq === "number" ? raw.startSeq : undefined),
+    location: locate(ctx, pointer),
+  };
 }

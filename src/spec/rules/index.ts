@@ -3,6 +3,7 @@ import type { Contract } from "../../model/types.js";
 import type { BuildNotes } from "../build.js";
 import type { Workspace } from "../workspace.js";
 import { annotationRules } from "./annotations.js";
+import { clusterRules } from "./cluster.js";
 import { consumerRules } from "./consumers.js";
 import { documentContext, modelContext } from "./context.js";
 import { deadLetterRules } from "./dead-letters.js";
@@ -29,6 +30,7 @@ export type {
 export const rules: readonly Rule[] = [
   ...annotationRules,
   ...streamRules,
+  ...clusterRules,
   ...deadLetterRules,
   ...consumerRules,
   ...policyRules,

@@ -61,10 +61,11 @@ export const streamNoSubjects = modelRule({
   id: "jc-stream-no-subjects",
   severity: "error",
   also: ["streams"],
-  purpose: "Every stream captures at least one subject (listed or derived from its channels).",
+  purpose:
+    "Every stream captures at least one subject (listed or derived from its channels), unless it copies other streams (a mirror or sources).",
   *check(ctx) {
     for (const s of ctx.contract.streams) {
-      if (s.subjects.length > 0) continue;
+      if (s.subjects.length > 0 || s.mirror !== undefined || s.sources.length > 0) continue;
       yield {
         message: `stream \`${s.name}\` has no subjects: no channel names it in \`x-jetstream.stream\` and it lists no \`subjects\``,
         location: s.location,

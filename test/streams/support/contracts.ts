@@ -29,6 +29,7 @@ export function stream(partial: Partial<Stream> & Pick<Stream, "name" | "subject
     replicas: 1,
     discard: "old",
     isDeadLetter: false,
+    sources: [],
     location: at(`/x-jetstream/streams/${partial.name}`),
     ...partial,
   };
@@ -214,6 +215,8 @@ export function ordersContract(): Contract {
           concurrency: 8,
           handlerTimeoutMs: 20 * SECOND,
           deliverPolicy: "all",
+          replicas: 0,
+          memoryStorage: false,
           location: at("/operations/fulfilOrder/x-consumer"),
         },
         retry: retry({
@@ -264,6 +267,8 @@ export function ordersContract(): Contract {
           concurrency: 2,
           handlerTimeoutMs: 45 * SECOND,
           deliverPolicy: "all",
+          replicas: 0,
+          memoryStorage: false,
           location: at("/operations/recordPayment/x-consumer"),
         },
         retry: retry({
@@ -293,6 +298,8 @@ export function ordersContract(): Contract {
           concurrency: 4,
           handlerTimeoutMs: 10 * SECOND,
           deliverPolicy: "all",
+          replicas: 0,
+          memoryStorage: false,
           location: at("/operations/releaseStock/x-consumer"),
         },
         retry: retry({ maxAttempts: 4, delaysMs: [500, 2 * SECOND, 10 * SECOND] }),

@@ -29,6 +29,10 @@ export interface KvDedupOptions {
   readonly leaseMs: number;
   /** Create the bucket when missing (default true). */
   readonly create?: boolean;
+  /** Replicas of a bucket this store creates (default 1; as many as the stream it guards). */
+  readonly replicas?: number;
+  /** Storage of a bucket this store creates (default file). */
+  readonly storage?: "file" | "memory";
   /**
    * How a processed key is recorded (default `"ack"`):
    * - `"ack"`: the owner's claim counts as done once its message is acked: one KV write per
@@ -280,7 +284,12 @@ export async function createKvDedupStore(
   if (options.create === false) kv = await kvm.open(options.bucket);
   else {
     try {
-      kv = await kvm.create(options.bucket, { ttl: options.ttlMs, history: 1 });
+      kv = await kvm.create(options.bucket, {
+        ttl: options.ttlMs,
+        history: 1,
+        ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
+        ...(options.storage !== undefined ? { storage: options.storage } : {}),
+      });
     } catch (createError) {
       // Made elsewhere with other settings (e.g. by an operator): use it as it is.
       try {

@@ -77,14 +77,18 @@ describe("policy resolution", () => {
     expect(resolveConsumer("orders.placed", given)).toMatchObject(want);
   });
 
-  it("dedup: a KV bucket named after the durable, its lease the ack wait", () => {
+  it("dedup: a KV bucket named after the durable, its lease the ack wait, its replicas the stream's", () => {
     const consumer = resolveConsumer("fulfil order", { ackWaitMs: 40_000 });
     expect(resolveDedup({ store: "kv" }, consumer)).toEqual({
       store: "kv",
       bucket: "fulfil_order_dedup",
       ttlMs: 86_400_000,
       leaseMs: 40_000,
+      replicas: 1,
+      storage: "file",
     });
+    expect(resolveDedup({ store: "kv" }, consumer, 3)).toMatchObject({ replicas: 3 });
+    expect(resolveDedup({ store: "kv", replicas: 5 }, consumer, 3)).toMatchObject({ replicas: 5 });
     expect(resolveDedup(undefined, consumer)).toEqual({ store: "none" });
   });
 });

@@ -6,6 +6,8 @@ import type { SourceLocation } from "../model/types.js";
 import { loadCompiled } from "./compiled.js";
 import { isRecord, toPointer } from "./pointer.js";
 import {
+  parsedTexts,
+  parseKnownTexts,
   RULESET_CHECKED,
   SPEC_SCHEMA_ID,
   type SpectralInternals,
@@ -16,6 +18,8 @@ import type { Workspace } from "./workspace.js";
 
 interface ParserContext {
   readonly ws: Workspace;
+  /** The texts handed to the parser (see `handOver`). */
+  readonly texts: string[];
 }
 
 const context = new AsyncLocalStorage<ParserContext>();
@@ -35,7 +39,10 @@ function parser(): Promise<Parser> {
 
 async function createParser(): Promise<Parser> {
   const spectral = spectralInternals();
-  if (spectral) shareSpecSchemaCompilation(spectral);
+  if (spectral) {
+    shareSpecSchemaCompilation(spectral);
+    parseKnownTexts(spectral);
+  }
   // Imported on first use: the CLI's failure paths (bad flags, missing files) stay fast.
   const { Parser } = await import("@asyncapi/parser");
   // The parser's ruleset is checked as the parser is made (about 0.2 s): skipped when the
@@ -53,17 +60,13 @@ const PARSER_OPTIONS: NonNullable<ConstructorParameters<typeof Parser>[0]> = {
         {
           schema: "file",
           order: 1,
-          read: async (uri) => {
-            const ws = context.getStore()?.ws;
-            return dataOf(ws, fileURLToPath(`file://${uri.path()}`));
-          },
+          read: async (uri) => handOver(fileURLToPath(`file://${uri.path()}`)),
         },
         ...(["http", "https"] as const).map((scheme) => ({
           schema: scheme,
           order: 1,
           // Never fetched here: the workspace fetched it or refused it.
-          read: async (uri: { toString(): string }) =>
-            dataOf(context.getStore()?.ws, uri.toString()),
+          read: async (uri: { toString(): string }) => handOver(uri.toString()),
         })),
       ],
     },
@@ -73,11 +76,18 @@ const PARSER_OPTIONS: NonNullable<ConstructorParameters<typeof Parser>[0]> = {
 /**
  * What the parser reads for a file: the data the workspace parsed and checked, as JSON. It never
  * sees the YAML text, so YAML-only features (tags, aliases, BOMs, UTF-16) and files the loader
- * refused cannot reach it; positions come from the workspace's map instead.
+ * refused cannot reach it; positions come from the workspace's map instead. The text is made
+ * from data already parsed, so Spectral is handed that data rather than parsing it again
+ * (`parsedTexts`), for as long as the validation in progress runs.
  */
-function dataOf(ws: Workspace | undefined, absolutePath: string): string {
-  const value = ws?.files.get(absolutePath)?.value;
-  return value === undefined ? "{}" : JSON.stringify(value); // refused files are reported already
+function handOver(absolutePath: string): string {
+  const store = context.getStore();
+  const value = store?.ws.files.get(absolutePath)?.value;
+  if (value === undefined) return "{}"; // refused files are reported already
+  const text = JSON.stringify(value);
+  store?.texts.push(text);
+  parsedTexts.add(text);
+  return text;
 }
 
 const SEVERITIES: Severity[] = ["error", "warning", "info", "info"];
@@ -93,9 +103,15 @@ const SEVERITIES: Severity[] = ["error", "warning", "info", "info"];
  */
 export async function validateAsyncApi(ws: Workspace, rootPath: string): Promise<Problem[]> {
   const instance = await parser();
-  const diagnostics = await context.run({ ws }, () =>
-    instance.validate(dataOf(ws, rootPath), { source: rootPath }),
-  );
+  const store: ParserContext = { ws, texts: [] };
+  let diagnostics: Awaited<ReturnType<Parser["validate"]>>;
+  try {
+    diagnostics = await context.run(store, () =>
+      instance.validate(handOver(rootPath), { source: rootPath }),
+    );
+  } finally {
+    for (const text of store.texts) parsedTexts.delete(text);
+  }
   // Duplicate diagnostics are dropped by the loader, with every other stage's.
   const found: { problem: Problem; atRef: boolean }[] = [];
   for (const d of diagnostics) {

@@ -10,7 +10,10 @@ import { packageVersion } from "./compiled.js";
  * - `createAjvInstances()` returns a compile function `(schema, dialect, allErrors) =>
  *   validator`, one per document checked: the AsyncAPI specification's schemas come compiled;
  * - `assertValidRuleset` checks a ruleset when a parser is created, compiling a JSON Schema
- *   of rulesets first: the parser's own ruleset was checked by the build.
+ *   of rulesets first: the parser's own ruleset was checked by the build;
+ * - its YAML parser (`Yaml` of @stoplight/spectral-parsers) parses every document checked
+ *   from text, keeping positions and key order: the text jetcontract hands over is JSON it
+ *   made from data it has parsed, so that data is handed over with it (`parsedTexts`).
  * If these internals move, `spectralInternals` returns undefined and the parser runs as it
  * ships.
  */
@@ -27,6 +30,8 @@ export interface SpectralInternals {
   readonly require: NodeRequire;
   /** Spectral's ruleset assertions module; `assertValidRuleset` may be replaced. */
   readonly assertions: { assertValidRuleset?: unknown };
+  /** Spectral's YAML parser module (what `Yaml` of @stoplight/spectral-parsers reads). */
+  readonly yaml: { Yaml?: SpectralParser };
   /**
    * The versions of what shapes the work done ahead: the parser (its ruleset, its edits to
    * the schemas), the specifications, Spectral, and ajv with its plugins.
@@ -39,6 +44,7 @@ export const SPEC_SCHEMA_ID =
   /^http:\/\/asyncapi\.com\/definitions\/([^/]+)\/asyncapi-(resolved|unresolved)\.json$/;
 
 const AJV_MODULE = "@stoplight/spectral-functions/dist/schema/ajv";
+const PARSERS_MODULE = "@stoplight/spectral-parsers";
 
 let found: SpectralInternals | null | undefined;
 
@@ -51,6 +57,7 @@ export function spectralInternals(): SpectralInternals | undefined {
       // Not among the package's exports: reached by its file, next to the entry point.
       const core = parserRequire.resolve("@stoplight/spectral-core");
       const assertions = path.join(path.dirname(core), "ruleset/validation/assertions.js");
+      const yaml = path.join(path.dirname(parserRequire.resolve(PARSERS_MODULE)), "yaml.js");
       const versions = [
         packageVersion(require, "@asyncapi/parser"),
         ...["@asyncapi/specs", "@stoplight/spectral-core"].map((name) =>
@@ -64,6 +71,7 @@ export function spectralInternals(): SpectralInternals | undefined {
         ajvModule: parserRequire(AJV_MODULE) as SpectralInternals["ajvModule"],
         require: spectralRequire,
         assertions: parserRequire(assertions) as SpectralInternals["assertions"],
+        yaml: parserRequire(yaml) as SpectralInternals["yaml"],
         key: versions.join(" "),
       };
     } catch {
@@ -72,6 +80,47 @@ export function spectralInternals(): SpectralInternals | undefined {
   }
   return found ?? undefined;
 }
+
+/** A Spectral document parser (`Yaml` and `Json` of @stoplight/spectral-parsers). */
+export interface SpectralParser {
+  parse(input: string): { data: unknown; diagnostics: unknown[] };
+  getLocationForJsonPath(result: never, path: never, closest?: boolean): unknown;
+  trapAccess<T extends object>(target: T): T;
+}
+
+/**
+ * Texts Spectral will be given, with the data each stands for. While a text is here,
+ * Spectral's YAML parser returns a copy of its data (`JSON.parse`: JSON is all the text is)
+ * instead of parsing it as YAML with positions (jetcontract locates diagnostics itself, by
+ * path), and its diagnostics get the default range. Any other text is parsed as before.
+ */
+export const parsedTexts = new Set<string>();
+
+/**
+ * Installs the parser that honours `parsedTexts` in place of Spectral's YAML parser, once.
+ * A text with a `<<` key is not taken: YAML reads that key as a merge, so it is parsed as
+ * YAML, as before.
+ */
+export function parseKnownTexts(spectral: SpectralInternals): void {
+  const original = spectral.yaml.Yaml;
+  if (!original || installed) return;
+  installed = true;
+  const ours = new WeakSet<object>();
+  const parser: SpectralParser = {
+    parse(input) {
+      if (!parsedTexts.has(input) || input.includes('"<<":')) return original.parse(input);
+      const result = { data: JSON.parse(input) as unknown, diagnostics: [] };
+      ours.add(result);
+      return result;
+    },
+    getLocationForJsonPath: (result, jsonPath, closest) =>
+      ours.has(result) ? undefined : original.getLocationForJsonPath(result, jsonPath, closest),
+    trapAccess: (target) => original.trapAccess(target),
+  };
+  spectral.yaml.Yaml = parser;
+}
+
+let installed = false;
 
 /** Name of the build's record that the parser's own ruleset passed Spectral's check. */
 export const RULESET_CHECKED = "spectral-ruleset";

@@ -115,6 +115,8 @@ describe("streams plan/apply on a three-node JetStream cluster", { timeout: 120_
         async () => (await jsm.streams.info("ORDERS")).cluster?.leader !== holder.name,
         "ORDERS to have a leader on a running server",
       );
+      // The killed node may have led the meta group: wait until the API answers again.
+      await cluster.waitForJetStream(others[0]);
       const plan = await run("streams", "plan", SPEC, "--server", onOthers);
       expect(plan.stdout, plan.stderr).toContain("# stream ORDERS_ARCHIVE: unavailable");
       expect(plan.stdout).not.toMatch(/\+ stream ORDERS_ARCHIVE/);

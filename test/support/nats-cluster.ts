@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
-import { freePort } from "./nats-server.js";
+import { freePort, haltProcess, spawnNatsServer } from "./nats-server.js";
 
 /**
  * A real JetStream cluster of nats-server processes on loopback: each node has its own client
@@ -32,8 +32,6 @@ export interface NatsCluster {
   dispose(): Promise<void>;
 }
 
-const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? "nats-server";
-
 export async function startNatsCluster(
   options: { size?: number; name?: string } = {},
 ): Promise<NatsCluster> {
@@ -54,8 +52,7 @@ export async function startNatsCluster(
   const nodes = specs.map((spec) => {
     let child: ChildProcess | undefined;
     const launch = async (): Promise<void> => {
-      const proc = spawn(
-        NATS_SERVER_BIN,
+      child = await spawnNatsServer(
         [
           "-a",
           "127.0.0.1",
@@ -73,39 +70,13 @@ export async function startNatsCluster(
           "--routes",
           routes,
         ],
-        { stdio: ["ignore", "ignore", "pipe"] },
+        `nats-server ${spec.name}`,
       );
-      child = proc;
-      let stderr = "";
-      await new Promise<void>((resolve, reject) => {
-        const onExit = (code: number | null) =>
-          reject(
-            new Error(`nats-server ${spec.name} exited (${code}) before it was ready:\n${stderr}`),
-          );
-        proc.once("exit", onExit);
-        proc.once("error", reject);
-        proc.stderr?.on("data", (chunk: Buffer) => {
-          // Keep only what the readiness check needs; a long run logs a lot.
-          if (stderr.length < 64_000) stderr += chunk.toString();
-          if (/Server is ready/.test(stderr)) {
-            proc.off("exit", onExit);
-            resolve();
-          }
-        });
-      });
     };
     const halt = (signal: NodeJS.Signals): Promise<void> => {
       const proc = child;
       child = undefined;
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
-        proc.once("exit", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        proc.kill(signal);
-      });
+      return haltProcess(proc, signal);
     };
     const node: ClusterNode = {
       name: spec.name,

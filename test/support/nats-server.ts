@@ -30,44 +30,21 @@ export async function startNatsServer(options: { extraArgs?: string[] } = {}): P
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
-    const proc = spawn(
-      NATS_SERVER_BIN,
-      ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, ...(options.extraArgs ?? [])],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    child = proc;
-    let stderr = "";
-    proc.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    // Ready when the port accepts connections and JetStream has started (the log line).
-    await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number | null) =>
-        reject(new Error(`nats-server exited (${code}) before it was ready:\n${stderr}`));
-      proc.once("exit", onExit);
-      proc.once("error", reject);
-      const check = () => {
-        if (/Server is ready/.test(stderr)) {
-          proc.off("exit", onExit);
-          resolve();
-        }
-      };
-      proc.stderr?.on("data", check);
-    });
+    child = await spawnNatsServer([
+      "-a",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-js",
+      "-sd",
+      storeDir,
+      ...(options.extraArgs ?? []),
+    ]);
   };
-
   const waitExit = (signal: NodeJS.Signals): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
-      proc.once("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      proc.kill(signal);
-    });
+    return haltProcess(proc, signal);
   };
 
   await launch();
@@ -83,6 +60,46 @@ export async function startNatsServer(options: { extraArgs?: string[] } = {}): P
       await rm(storeDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Starts `nats-server` with `args` and resolves once it logs "Server is ready" (the port
+ * accepts connections and JetStream has started); rejects if it exits first.
+ */
+export async function spawnNatsServer(
+  args: readonly string[],
+  label = "nats-server",
+): Promise<ChildProcess> {
+  const proc = spawn(NATS_SERVER_BIN, [...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`${label} exited (${code}) before it was ready:\n${stderr}`));
+    proc.once("exit", onExit);
+    proc.once("error", reject);
+    proc.stderr?.on("data", (chunk: Buffer) => {
+      // Keep only what the readiness check needs; a long run logs a lot.
+      if (stderr.length < 64_000) stderr += chunk.toString();
+      if (/Server is ready/.test(stderr)) {
+        proc.off("exit", onExit);
+        resolve();
+      }
+    });
+  });
+  return proc;
+}
+
+/** Stops a server process with `signal` (SIGKILL after 5 s); nothing when it already ended. */
+export function haltProcess(proc: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+    proc.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    proc.kill(signal);
+  });
 }
 
 /** A port that was free a moment ago on 127.0.0.1. */

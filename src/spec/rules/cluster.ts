@@ -2,6 +2,7 @@
  * Cluster layout: mirrors, sources and replicas that JetStream would refuse, or that would
  * leave a replicated stream depending on a less replicated piece.
  */
+import { DEFAULT_DEDUP } from "@jetcontract/runtime/internal";
 import type { ReceiveOperation, Stream, StreamSource } from "../../model/types.js";
 import { channelOf, plural, receives, streamNamed } from "./context.js";
 import { type ModelContext, modelRule } from "./types.js";
@@ -103,9 +104,11 @@ export const dedupReplicasBelowStream = modelRule({
   *check(ctx) {
     for (const { op, stream } of receivesWithStreams(ctx)) {
       const dedup = op.dedup;
-      if (dedup.store !== "kv" || (dedup.replicas ?? 1) >= stream.replicas) continue;
+      if (dedup.store !== "kv") continue;
+      const replicas = dedup.replicas ?? DEFAULT_DEDUP.kvReplicas;
+      if (replicas >= stream.replicas) continue;
       yield {
-        message: `dedup bucket \`${dedup.bucket}\` of \`${op.id}\` has ${plural(dedup.replicas ?? 1, "replica")}, fewer than the ${stream.replicas} of stream \`${stream.name}\`: while its server is down the consumer stops; leave \`replicas\` out to match the stream`,
+        message: `dedup bucket \`${dedup.bucket}\` of \`${op.id}\` has ${plural(replicas, "replica")}, fewer than the ${stream.replicas} of stream \`${stream.name}\`: while its server is down the consumer stops; leave \`replicas\` out to match the stream`,
         location: ctx.locate("x-dedup", "operation", op.id, dedup.location, "replicas"),
       };
     }

@@ -96,7 +96,7 @@ export async function connectJetStream(
     nc = await connect(opts);
   } catch (error) {
     throw new StreamsConnectionError(
-      `cannot connect to ${servers.join(", ")}: ${describeConnectError(error)}`,
+      `cannot connect to ${servers.join(", ")}: ${describeConnectError(error, opts.tls !== undefined && options.tlsCert === undefined)}`,
       "connect",
       { cause: error },
     );
@@ -138,7 +138,12 @@ async function readSecret(file: string, what: string): Promise<Uint8Array> {
   }
 }
 
-function describeConnectError(error: unknown): string {
+/**
+ * `tlsWithoutClientCert`: the handshake went out without a client certificate. A server that
+ * requires one sends an alert and closes; the client sees the alert, or only the reset when
+ * the close wins the race.
+ */
+function describeConnectError(error: unknown, tlsWithoutClientCert: boolean): string {
   const text = oneLine(error);
   const code = (error as { code?: unknown } | undefined)?.code;
   const causeCode = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
@@ -150,7 +155,11 @@ function describeConnectError(error: unknown): string {
     return "connection refused (is nats-server running there?)";
   }
   if (/authorization|authentication/i.test(text)) return `authorization failed (${text})`;
-  if (/alert (bad certificate|certificate required|handshake failure)/i.test(text)) {
+  const reset = code === "ECONNRESET" || causeCode === "ECONNRESET" || /ECONNRESET/.test(text);
+  if (
+    /alert (bad certificate|certificate required|handshake failure)/i.test(text) ||
+    (reset && tlsWithoutClientCert)
+  ) {
     return "the server refused the TLS handshake (does it require a client certificate? use --tls-cert and --tls-key)";
   }
   return text;

@@ -5,8 +5,10 @@ import {
   RequestError,
   TimeoutError,
 } from "@nats-io/nats-core";
+import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { baseDelayMs, seededRandom } from "../../packages/runtime/src/backoff.js";
+import { ConsumerTracing } from "../../packages/runtime/src/consumer/tracing.js";
 import { MemoryDedupStore } from "../../packages/runtime/src/dedup/memory.js";
 import { msToNanos, nanosToMs } from "../../packages/runtime/src/duration.js";
 import {
@@ -31,6 +33,7 @@ import { consumerUpdate, managedOwner } from "../../packages/runtime/src/interna
 import { LruTtlMap } from "../../packages/runtime/src/lru.js";
 import { classifyPublishFailure } from "../../packages/runtime/src/publisher.js";
 import { destinationTemplate } from "../../packages/runtime/src/semconv.js";
+import { creationLinks } from "../../packages/runtime/src/telemetry.js";
 
 const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({
   maxAttempts: 5,
@@ -254,6 +257,62 @@ describe("LruTtlMap", () => {
     ]);
     m.set("d", 4);
     expect([...m.entries()].map(([k]) => k)).toEqual(["a", "c", "d"]);
+  });
+
+  it("keeps recency, eviction and deletion consistent over many operations", () => {
+    // A plain model (an array, oldest first) replayed against the map: 20,000 random operations.
+    const m = new LruTtlMap<number, number>(50, 1_000, () => 0);
+    const model: Array<[number, number]> = [];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const key = rand(120);
+      const at = model.findIndex(([k]) => k === key);
+      const op = rand(3);
+      if (op === 0) {
+        m.set(key, i);
+        if (at >= 0) model.splice(at, 1);
+        model.push([key, i]);
+        if (model.length > 50) model.shift();
+      } else if (op === 1) {
+        const expected = at >= 0 ? model[at]?.[1] : undefined;
+        expect(m.get(key)).toBe(expected);
+        if (at >= 0) model.push(...model.splice(at, 1));
+      } else {
+        expect(m.delete(key)).toBe(at >= 0);
+        if (at >= 0) model.splice(at, 1);
+      }
+    }
+    expect([...m.entries()]).toEqual(model);
+    expect(m.size).toBe(model.length);
+    for (const [k] of m.entries()) m.delete(k);
+    expect(m.size).toBe(0);
+    m.set(1, 1);
+    expect([...m.entries()]).toEqual([[1, 1]]);
+  });
+});
+
+describe("ConsumerTracing.needsContext", () => {
+  it("activates the process span when it records or carries the producer's trace, not otherwise", () => {
+    const tracing = new ConsumerTracing("orders.created", {}, "ORDERS");
+    // An unsampled trace from the producer: the handler's own publishes must pass it on.
+    const unsampled = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "1".repeat(32),
+      spanId: "2".repeat(16),
+      traceFlags: 0,
+      isRemote: true,
+    });
+    const carried = { creation: unsampled, links: creationLinks(unsampled), recording: false };
+    expect(carried.links).toHaveLength(1);
+    expect(tracing.needsContext(carried)).toBe(true);
+    expect(tracing.needsContext({ creation: ROOT_CONTEXT, links: [], recording: true })).toBe(true);
+    // No trace and nothing recording: the span is the invalid one, activating it changes nothing.
+    expect(tracing.needsContext({ creation: ROOT_CONTEXT, links: [], recording: false })).toBe(
+      false,
+    );
   });
 });
 

@@ -471,14 +471,21 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       return;
     }
     const entry = inFlight(m);
-    this.#inflight.set(m.seq, entry);
-    this.#process(entry)
-      .catch((error) => this.#emitError("process", error, m.seq))
-      .finally(() => {
-        if (this.#inflight.get(m.seq) === entry) this.#inflight.delete(m.seq);
-        this.#bulkhead.release();
-        this.#puller?.wake();
-      });
+    this.#inflight.set(entry.seq, entry);
+    this.#process(entry).then(
+      () => this.#finished(entry),
+      (error: unknown) => {
+        this.#emitError("process", error, entry.seq);
+        this.#finished(entry);
+      },
+    );
+  }
+
+  /** A delivery's run ended: its handler slot is free. */
+  #finished(entry: InFlight): void {
+    if (this.#inflight.get(entry.seq) === entry) this.#inflight.delete(entry.seq);
+    this.#bulkhead.release();
+    this.#puller?.wake();
   }
 
   /** Dead-letters a delivery whose attempts are spent without running the handler. */
@@ -525,7 +532,7 @@ class PullConsumerRuntime<T> implements MessageConsumer {
 
   async #process(entry: InFlight): Promise<void> {
     const m = entry.msg;
-    const seq = m.seq;
+    const seq = entry.seq;
     const history = this.#ledger.get(seq);
     const attempt = this.#ledger.attemptOf(seq, m.info.deliveryCount);
     if (this.#hub.has("received")) this.#hub.emit("received", this.#settled.base(m, attempt));
@@ -553,7 +560,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
       }
       let claim: ClaimResult | undefined;
       try {
-        claim = await store.claim(key, messageRef(this.d.stream, seq), supersededRef(headers));
+        const claiming = store.claim(key, messageRef(this.d.stream, seq), supersededRef(headers));
+        claim = claiming instanceof Promise ? await claiming : claiming;
       } catch (error) {
         this.#emitError("dedup-claim", error, seq);
       }
@@ -639,7 +647,15 @@ class PullConsumerRuntime<T> implements MessageConsumer {
         span,
         () => this.#settled.working(m),
       );
-      const pending = runHandler(this.handler, payload, ctx, entry, span, this.d.handlerTimeoutMs);
+      const active = this.#tracing.needsContext(traced) ? span : undefined;
+      const pending = runHandler(
+        this.handler,
+        payload,
+        ctx,
+        entry,
+        active,
+        this.d.handlerTimeoutMs,
+      );
       if (pending) await pending;
       ok = true;
     } catch (error) {
@@ -666,7 +682,8 @@ class PullConsumerRuntime<T> implements MessageConsumer {
     this.#breaker?.onSuccess();
     // A `doneOnAck` store needs no done marker when the ack goes through (see Settlements.acked).
     if (entry.token && !(store?.doneOnAck && !entry.released)) {
-      await this.#settled.endClaim(entry.token, true);
+      const ending = this.#settled.endClaim(entry.token, true);
+      if (ending) await ending;
     }
     if (this.#hub.has("handlerSucceeded")) {
       this.#hub.emit("handlerSucceeded", { ...this.#settled.base(m, attempt), durationMs });

@@ -12,6 +12,8 @@ import type { HandlerContext, MessageHandler } from "./types.js";
 /** A delivery being handled here: what its heartbeats, lease renewals and stop need. */
 export interface InFlight {
   readonly msg: JsMsg;
+  /** The message's stream sequence (read once: nats.js parses it from the reply subject). */
+  readonly seq: number;
   lastBeatMs: number;
   lastRenewMs: number;
   token: ClaimToken | undefined;
@@ -24,6 +26,7 @@ export function inFlight(msg: JsMsg): InFlight {
   const now = Date.now();
   return {
     msg,
+    seq: msg.seq,
     lastBeatMs: now,
     lastRenewMs: now,
     token: undefined,
@@ -64,19 +67,22 @@ export class MessageContext implements HandlerContext {
 }
 
 /**
- * Runs `handler` with `span` active. A synchronous handler is done when it returns (undefined
- * is returned); a promise races the timeout: the first to settle wins, and the handler's outcome
- * clears the timer, so a handler that finishes in time is never aborted.
+ * Runs `handler`, with `span` active when `activate` (see `ConsumerTracing.needsContext`). A
+ * synchronous handler is done when it returns (undefined is returned); a promise races the
+ * timeout: the first to settle wins, and the handler's outcome clears the timer, so a handler
+ * that finishes in time is never aborted.
  */
 export function runHandler<T>(
   handler: MessageHandler<T>,
   payload: T,
   ctx: MessageContext,
   entry: InFlight,
-  span: Span,
+  span: Span | undefined,
   timeoutMs: number,
 ): Promise<void> | undefined {
-  const result = context.with(trace.setSpan(context.active(), span), () => handler(payload, ctx));
+  const result = span
+    ? context.with(trace.setSpan(context.active(), span), () => handler(payload, ctx))
+    : handler(payload, ctx);
   if (!(result instanceof Promise)) return undefined;
   return new Promise<void>((resolve, reject) => {
     const timer =

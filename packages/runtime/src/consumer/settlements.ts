@@ -12,7 +12,7 @@ import {
   type DeadLetterReason,
   publishDeadLetter,
 } from "../dead-letter.js";
-import type { ClaimToken, DedupStore } from "../dedup/types.js";
+import type { ClaimToken, DedupStore, MaybePromise } from "../dedup/types.js";
 import type { ConsumerDescriptor } from "../descriptors.js";
 import { sleepMs } from "../duration.js";
 import { errorClassName, errorMessage } from "../errors.js";
@@ -304,20 +304,39 @@ export class Settlements {
    * Ends a claim. Recording done is retried (the message stays in flight, heartbeating, with its
    * lease renewed) until it succeeds or the consumer stops: acking without a done marker would
    * let a redelivery after a server crash run the handler again. A release is tried once (a
-   * lost release only delays the key until the lease ends).
+   * lost release only delays the key until the lease ends). Undefined when a synchronous store
+   * (memory) ended it at once: no promise per message then.
    */
-  async endClaim(token: ClaimToken, done: boolean): Promise<void> {
+  endClaim(token: ClaimToken, done: boolean): Promise<void> | undefined {
     const store = this.s.store;
-    if (!store) return;
+    if (!store) return undefined;
+    let result: MaybePromise<void>;
+    try {
+      result = done ? store.complete(token) : store.release(token);
+    } catch (error) {
+      return this.#endClaimFailed(store, token, done, error);
+    }
+    if (!(result instanceof Promise)) return undefined;
+    return result.then(undefined, (error: unknown) =>
+      this.#endClaimFailed(store, token, done, error),
+    );
+  }
+
+  async #endClaimFailed(
+    store: DedupStore,
+    token: ClaimToken,
+    done: boolean,
+    error: unknown,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      this.s.emitError(done ? "dedup-complete" : "dedup-release", error);
+      if (!done || !this.s.running() || attempt >= DONE_MARKER_TRIES) return;
+      await sleepMs(unansweredPauseMs(attempt));
       try {
-        if (done) await store.complete(token);
-        else await store.release(token);
+        await store.complete(token);
         return;
-      } catch (error) {
-        this.s.emitError(done ? "dedup-complete" : "dedup-release", error);
-        if (!done || !this.s.running() || attempt >= DONE_MARKER_TRIES) return;
-        await sleepMs(unansweredPauseMs(attempt));
+      } catch (e) {
+        error = e;
       }
     }
   }

@@ -13,6 +13,7 @@ import {
   type Context,
   creationLinks,
   extractTraceContext,
+  type Link,
   type Span,
   SpanKind,
   trace,
@@ -23,13 +24,19 @@ import type { SettleKind } from "./decisions.js";
 /** The trace contexts of one message: its creation context and, once started, its process span. */
 export interface MessageTrace {
   readonly creation: Context;
+  /** The links to the creation context (none when the message carried none). */
+  readonly links: Link[];
   process?: Span;
   /** Whether the process span recorded when it started (an ended span no longer says). */
   recording?: boolean;
 }
 
+/** The options of a process span with nothing to link to (shared: one per message otherwise). */
+const UNLINKED_PROCESS_SPAN = { kind: SpanKind.CONSUMER } as const;
+
 export class ConsumerTracing {
   readonly #tracer = tracer();
+  readonly #processName: string;
 
   constructor(
     /** The subject pattern that names spans (low-cardinality). */
@@ -37,11 +44,23 @@ export class ConsumerTracing {
     /** Attributes every span and metric of the consumer carries. */
     private readonly attrs: Attributes,
     private readonly stream: string,
-  ) {}
+  ) {
+    this.#processName = `process ${template}`;
+  }
+
+  /**
+   * Whether a handler must run with its process span active: when the span records, or carries
+   * the producer's trace (an unsampled one is still passed on by the handler's own publishes).
+   * Otherwise the span is the invalid one and activating it would change nothing.
+   */
+  needsContext(traced: MessageTrace): boolean {
+    return traced.recording === true || traced.links.length > 0;
+  }
 
   /** The trace of a message from its headers (the creation context the producer injected). */
   trace(headers: MessageHeaders): MessageTrace {
-    return { creation: extractTraceContext(headers) };
+    const creation = extractTraceContext(headers);
+    return { creation, links: creationLinks(creation) };
   }
 
   /** The trace of a message whose headers were not read yet. */
@@ -52,8 +71,10 @@ export class ConsumerTracing {
   /** Starts the process span of a handler run (attributes only when it records). */
   startProcess(traced: MessageTrace, m: JsMsg, attempt: number, key: string | undefined): Span {
     const span = this.#tracer.startSpan(
-      `process ${this.template}`,
-      { kind: SpanKind.CONSUMER, links: creationLinks(traced.creation) },
+      this.#processName,
+      traced.links.length > 0
+        ? { kind: SpanKind.CONSUMER, links: [...traced.links] } // a span may add to its own
+        : UNLINKED_PROCESS_SPAN,
       traced.creation,
     );
     traced.process = span;
@@ -81,7 +102,7 @@ export class ConsumerTracing {
       : traced.creation;
     const span = this.#tracer.startSpan(
       `${op} ${this.template}`,
-      { kind: SpanKind.CLIENT, links: creationLinks(traced.creation) },
+      { kind: SpanKind.CLIENT, links: [...traced.links] },
       parent,
     );
     if (!span.isRecording()) return undefined;

@@ -263,9 +263,9 @@ const connectTo = (url: string) =>
 
 /**
  * Runs one consume case in a process of its own (warm-up rounds first) and returns its msg/s.
- * In one process the raw loop and the runtime share nats.js's code, and whichever runs second
- * inherits inline caches and heap sizing shaped by the other: measured here, the runtime alone
- * consumed at about 20 µs a message, after a raw case at 24–30. A service runs one of the two.
+ * In one process the raw loop and the runtime share nats.js's code and heap, so each case ran in
+ * conditions shaped by the other (measured here: the runtime case alone took about 20 µs a
+ * message, after a raw case 24–30). A service runs one of the two.
  */
 async function consumeInChild(name: ConsumeCase, url: string): Promise<number> {
   const { stdout } = await execFileAsync(

@@ -159,13 +159,16 @@ export function extractTraceContext(headers: Readonly<Record<string, string>>): 
   return api.propagation.extract(api.ROOT_CONTEXT, headers, headerGetter);
 }
 
+/** Shared by every message that carried no trace (frozen: callers copy before handing it on). */
+const NO_LINKS: readonly Link[] = Object.freeze([]);
+
 /**
  * A link to the message's creation context (the producer's span carried in its headers), as the
  * messaging conventions ask of process and settle spans; none when the message carried none.
  */
-export function creationLinks(creation: Context): Link[] {
+export function creationLinks(creation: Context): readonly Link[] {
   const sc = api.trace.getSpanContext(creation);
-  return sc === undefined ? [] : [{ context: sc }];
+  return sc === undefined ? NO_LINKS : [{ context: sc }];
 }
 
 /** Marks a span failed with the error (its class as `error.type`). */

@@ -25,7 +25,7 @@ import type { SettleKind } from "./decisions.js";
 export interface MessageTrace {
   readonly creation: Context;
   /** The links to the creation context (none when the message carried none). */
-  readonly links: Link[];
+  readonly links: readonly Link[];
   process?: Span;
   /** Whether the process span recorded when it started (an ended span no longer says). */
   recording?: boolean;

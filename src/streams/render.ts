@@ -122,6 +122,10 @@ hbs.registerHelper("num", (value: unknown) => {
   }
   return String(value);
 });
+/** An attribute name padded to its group's widest, so `=` lines up as `terraform fmt` has it. */
+hbs.registerHelper("key", (name: unknown, width: unknown) =>
+  String(name).padEnd(typeof width === "number" ? width : 0),
+);
 /** A one-line comment: newlines in the text cannot end the comment. */
 hbs.registerHelper("comment", (value: unknown) =>
   String(value).replace(/[\r\n\u2028\u2029]+/g, " "),
@@ -224,9 +228,20 @@ function nackView(config: JetStreamConfig, source: string) {
   return { generator: GENERATOR, source, streams, buckets, consumers };
 }
 
+/** The width of the widest of the attribute names a group writes (see the `key` helper). */
+function keyWidth(names: ReadonlyArray<string | false>): number {
+  return Math.max(0, ...names.map((n) => (n === false ? 0 : n.length)));
+}
+
 /** Placement as both formats write it: absent parts are left out. */
 function placementView(p: DesiredPlacement) {
-  return { cluster: p.cluster ?? "", tags: [...p.tags], hasTags: p.tags.length > 0 };
+  const hasTags = p.tags.length > 0;
+  return {
+    cluster: p.cluster ?? "",
+    tags: [...p.tags],
+    hasTags,
+    keyWidth: keyWidth([!!p.cluster && "placement_cluster", hasTags && "placement_tags"]),
+  };
 }
 
 /** A mirror or source for the templates: a domain becomes the external API prefix. */
@@ -236,6 +251,11 @@ function sourceView(s: DesiredSource) {
     filterSubject: s.filterSubject ?? "",
     startSeq: s.startSeq ?? 0,
     externalApi: s.domain !== undefined ? domainApiPrefix(s.domain) : "",
+    keyWidth: keyWidth([
+      "name",
+      !!s.filterSubject && "filter_subject",
+      !!s.startSeq && "start_seq",
+    ]),
   };
 }
 

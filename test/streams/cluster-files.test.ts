@@ -60,8 +60,51 @@ describe("cluster layout in the stream files", () => {
     const tf = await file("terraform", "jetstream.tf");
     expect(tf).toContain('placement_cluster = "jc"');
     expect(tf).toMatch(/mirror \{\n\s+name = "ORDERS"\n\s+\}/);
-    expect(tf).toMatch(/source \{\n\s+name = "ORDERS"\n\s+filter_subject = "orders.placed"\n\s+\}/);
+    expect(tf).toMatch(/source \{\n\s+name {11}= "ORDERS"\n\s+filter_subject = "orders.placed"\n\s+\}/);
     expect(tf).toMatch(/resource "jetstream_kv_bucket" "handler_dedup" \{[^}]*replicas {4}= 3/);
     expect(tf).toMatch(/resource "jetstream_consumer" "ORDERS_handler" \{[^}]*memory {10}= true/);
+  });
+});
+
+/**
+ * `terraform fmt`'s rule: in a run of attribute lines (no blank line, block or comment between),
+ * every `=` stands one space after the longest name. Checked with terraform 1.x on this output.
+ */
+function misalignedHcl(text: string): string[] {
+  const bad: string[] = [];
+  let group: Array<{ line: string; indent: number; name: string; eq: number }> = [];
+  const close = () => {
+    const width = Math.max(0, ...group.map((g) => g.name.length));
+    for (const g of group) if (g.eq !== g.indent + width + 1) bad.push(g.line);
+    group = [];
+  };
+  for (const line of text.split("\n")) {
+    const m = /^( *)([a-z_]+)( +)= /.exec(line);
+    if (!m) {
+      close();
+      continue;
+    }
+    const indent = (m[1] ?? "").length;
+    if (group.length > 0 && group[0]?.indent !== indent) close();
+    group.push({ line, indent, name: m[2] ?? "", eq: line.indexOf("=") });
+  }
+  close();
+  return bad;
+}
+
+describe("Terraform layout", () => {
+  it("lines up every attribute group as terraform fmt does, whatever placement, mirror and sources hold", async () => {
+    const loaded = await loadContract(
+      join(ROOT, "test/streams/fixtures/cluster-variants.asyncapi.yaml"),
+    );
+    const config = loaded.contract && deriveJetStreamConfig(loaded.contract).config;
+    if (!config) throw new Error("fixture does not derive");
+    const out = await renderStreamFiles(config, { format: "terraform" });
+    const tf = out.files.find((f) => f.path === "jetstream.tf")?.content ?? "";
+    expect(tf).toContain('  placement_cluster = "jc"\n  placement_tags    = ["eu", "ssd"]\n');
+    expect(tf).toContain('  placement_tags = ["hdd"]\n');
+    expect(tf).toMatch(/source \{\n {4}name {6}= "ORDERS_DLQ"\n {4}start_seq = 5\n/);
+    expect(misalignedHcl(tf)).toEqual([]);
+    expect(misalignedHcl('  name = "a"\n  filter_subject = "b"\n')).toHaveLength(1); // the check bites
   });
 });

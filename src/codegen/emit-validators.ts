@@ -1,6 +1,8 @@
 import { Ajv } from "ajv";
 import standaloneCode from "ajv/dist/standalone/index.js";
 import addFormats from "ajv-formats";
+// The reading of self-references with nothing in between is the compatibility checker's.
+import { withoutLoops } from "../compat/schema/loops.js";
 import type { JsonSchema, JsonSchemaObject, SourceLocation } from "../model/types.js";
 import type { CodegenContext } from "./context.js";
 import { GeneratedFile } from "./generated-file.js";
@@ -112,7 +114,7 @@ export function emitValidators(
     try {
       const schema = request.anyOf
         ? { anyOf: request.anyOf.map((name) => ({ $ref: keyOf.get(name) })) }
-        : stripForValidation(request.schema, shared.hoist);
+        : stripForValidation(withoutLoops(request.schema), shared.hoist);
       ajv.addSchema(schema as object, key);
       ajv.getSchema(key);
       compiled.add(request.exportName);

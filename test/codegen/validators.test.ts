@@ -235,3 +235,30 @@ describe("operations with several messages (multi)", () => {
     expect(validate({ kind: "folder", id: "f1", children: [{ kind: "created" }] })).toBe(false);
   });
 });
+
+describe("schemas that name themselves with nothing in between (self-reference)", () => {
+  it("compile to validators that read the loop as adding nothing, as the types and diff do, instead of recursing until the stack runs out", async () => {
+    const spec = "test/codegen/fixtures/self-reference.asyncapi.yaml";
+    const { contract } = await loadContract(spec, { cwd: REPO });
+    if (!contract) throw new Error(`${spec} does not load`);
+    const dir = path.join(OUT, "validators", "self-reference");
+    await writeFiles(dir, emitContract(contract, { source: spec }).files);
+    const validators = (await import(
+      pathToFileURL(path.join(dir, "validators.ts")).href
+    )) as Record<string, Validator>;
+    const l: Loaded = { contract, validators, ajvModule: "" };
+    const anyTotal = payloadValidator(l, "AnyTotal");
+    expect(anyTotal({ total: "12.50" })).toBe(true);
+    expect(anyTotal({ total: 12.5 })).toBe(false);
+    expect(anyTotal({})).toBe(true);
+    // `total: oneOf [Total, string]` with Total read as `oneOf [string]`: a string matches both.
+    const oneTotal = payloadValidator(l, "OneTotal");
+    expect(oneTotal({ total: "12.50" })).toBe(false);
+    expect(oneTotal({})).toBe(true);
+    // A loop reference with a sibling keyword is its sibling.
+    const allTotal = payloadValidator(l, "AllTotal");
+    expect(allTotal({ total: "12" })).toBe(true);
+    expect(allTotal({ total: "1" })).toBe(false);
+    expect(allTotal({ total: 12 })).toBe(false);
+  });
+});

@@ -161,3 +161,31 @@ export function withoutLoopBranches(node: Obj, root: JsonSchema): JsonSchema {
   }
   return out ?? node;
 }
+
+/**
+ * A copy of `root` with every loop reference read as adding nothing, for a validator that would
+ * otherwise recurse on it until the stack runs out (ajv does): bare loop branches of
+ * `allOf`/`anyOf`/`oneOf` dropped as `withoutLoopBranches` does, a loop reference with sibling
+ * keywords replaced by its siblings, a bare one elsewhere (under `not`, `if`...) by `true`.
+ * Returns `root` itself when it has no loop. `generate` compiles its validators from this, so
+ * they accept what its types and the compatibility checker say the schema means.
+ */
+export function withoutLoops(root: JsonSchema): JsonSchema {
+  if (!isObj(root) || loopRefsOf(root).size === 0) return root;
+  const copy = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(copy);
+    if (!isObj(node)) return node;
+    let schema: JsonSchema = node;
+    if (isLoopRef(root, node)) {
+      const { $ref: _loop, ...siblings } = node;
+      if (constraintKeys(siblings).length === 0) return true;
+      schema = siblings;
+    }
+    const kept = withoutLoopBranches(schema as Obj, root);
+    if (!isObj(kept)) return kept;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(kept)) out[key] = copy(value);
+    return out;
+  };
+  return copy(root) as JsonSchema;
+}

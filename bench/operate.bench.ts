@@ -9,7 +9,7 @@
  */
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { buildDeadLetterHeaders } from "../packages/runtime/src/internal.js";
+import { buildDeadLetterHeaders } from "../packages/runtime/src/dead-letter.js";
 import type { Contract } from "../src/model/types.js";
 import { dlqStats, redriveDeadLetters } from "../src/operate/index.js";
 import { loadContract } from "../src/spec/index.js";

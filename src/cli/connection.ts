@@ -1,5 +1,5 @@
 import type { Argv } from "yargs";
-import { DEFAULT_SERVER, type JetStreamConnectOptions } from "../streams/connect.js";
+import { DEFAULT_SERVER, type JetStreamConnectOptions } from "../streams/connect-options.js";
 import { UsageError } from "./exit.js";
 import { checkInputFile, durationOption, listOption, valueOption } from "./options.js";
 

@@ -275,7 +275,7 @@ describe("redrive killed mid-run", () => {
     const total = 150;
     // Dead letters written as the runtime writes them (origin headers), straight into the DLQ.
     const js = jetstream(env.nc);
-    const { buildDeadLetterHeaders } = await import("../../packages/runtime/src/internal.js");
+    const { buildDeadLetterHeaders } = await import("../../packages/runtime/src/dead-letter.js");
     for (let i = 1; i <= total; i++) {
       const h = buildDeadLetterHeaders(undefined, {
         originSubject: n.subject,

@@ -3,8 +3,8 @@ import { jetstream } from "@nats-io/jetstream";
 // @ts-expect-error untyped module
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createConsumer } from "../../packages/runtime/src/index.js";
 import { buildDeadLetterHeaders } from "../../packages/runtime/src/dead-letter.js";
+import { createConsumer } from "../../packages/runtime/src/index.js";
 import type { Contract } from "../../src/model/types.js";
 import { loadContract } from "../../src/spec/index.js";
 import { applyJetStream } from "../../src/streams/index.js";

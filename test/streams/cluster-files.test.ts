@@ -60,7 +60,9 @@ describe("cluster layout in the stream files", () => {
     const tf = await file("terraform", "jetstream.tf");
     expect(tf).toContain('placement_cluster = "jc"');
     expect(tf).toMatch(/mirror \{\n\s+name = "ORDERS"\n\s+\}/);
-    expect(tf).toMatch(/source \{\n\s+name {11}= "ORDERS"\n\s+filter_subject = "orders.placed"\n\s+\}/);
+    expect(tf).toMatch(
+      /source \{\n\s+name {11}= "ORDERS"\n\s+filter_subject = "orders.placed"\n\s+\}/,
+    );
     expect(tf).toMatch(/resource "jetstream_kv_bucket" "handler_dedup" \{[^}]*replicas {4}= 3/);
     expect(tf).toMatch(/resource "jetstream_consumer" "ORDERS_handler" \{[^}]*memory {10}= true/);
   });

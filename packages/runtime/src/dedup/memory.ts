@@ -11,12 +11,12 @@ export interface MemoryDedupOptions {
   readonly now?: () => number;
 }
 
-interface Entry {
+/** A key's state; the entry of a claim is also its token (one object per message, not two). */
+interface Entry extends ClaimToken {
   done: boolean;
   /** The claiming message (`stream:sequence`), when the consumer said. */
-  ref?: string | undefined;
+  ref: string | undefined;
   leaseUntilMs: number;
-  token: ClaimToken;
 }
 
 export class MemoryDedupStore implements DedupStore {
@@ -44,26 +44,33 @@ export class MemoryDedupStore implements DedupStore {
     if (entry && entry.leaseUntilMs > now && !replaced) {
       return { status: "busy", retryAfterMs: entry.leaseUntilMs - now };
     }
-    const token: ClaimToken = { key };
-    this.#map.set(key, { done: false, ref, leaseUntilMs: now + this.leaseMs, token }, this.leaseMs);
+    const token: Entry = { key, done: false, ref, leaseUntilMs: now + this.leaseMs };
+    this.#map.set(key, token, this.leaseMs);
     return { status: "claimed", token };
   }
 
   renew(token: ClaimToken): void {
     const entry = this.#map.get(token.key);
-    if (entry && entry.token === token && !entry.done) {
+    if (entry === token && !entry.done) {
       entry.leaseUntilMs = this.#now() + this.leaseMs;
       this.#map.set(token.key, entry, this.leaseMs);
     }
   }
 
+  /** Marks the claim's entry done in place, kept for the TTL from now. */
   complete(token: ClaimToken): void {
-    this.#map.set(token.key, { done: true, leaseUntilMs: 0, token });
+    const entry = this.#map.get(token.key);
+    const done: Entry =
+      entry === token ? entry : { key: token.key, done: true, ref: undefined, leaseUntilMs: 0 };
+    done.done = true;
+    done.ref = undefined;
+    done.leaseUntilMs = 0;
+    this.#map.set(token.key, done);
   }
 
   release(token: ClaimToken): void {
     const entry = this.#map.get(token.key);
-    if (entry && entry.token === token && !entry.done) this.#map.delete(token.key);
+    if (entry === token && !entry.done) this.#map.delete(token.key);
   }
 }
 

@@ -4,7 +4,7 @@
  * (a slot freed, a pull ended, a breaker change) when it wants none. A pull that failed or ended
  * at once with nothing pauses pulling briefly (no spinning) and reports `onIdle`.
  */
-import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, ConsumerMessages, FetchMessages, JsMsg } from "@nats-io/jetstream";
 
 /** Pause after a pull that failed or came back empty at once. */
 const PULL_COOLDOWN_MS = 250;
@@ -105,14 +105,23 @@ export class PullLoop {
     let iter: ConsumerMessages | undefined;
     let failed = false;
     try {
-      iter = await this.consumer.fetch({ max_messages: n, expires: this.options.expiresMs });
+      // Messages come to a callback rather than through the async iterator, which resolves a
+      // promise per message (nats.js's fetch honours `callback` as consume does; the type of
+      // its options does not list it). The pull's end, or its error, is what `closed()` gives.
+      const options: FetchMessages & { callback: (m: JsMsg) => void } = {
+        max_messages: n,
+        expires: this.options.expiresMs,
+        callback: (m) => {
+          received++;
+          this.#requested--;
+          this.options.dispatch(m);
+        },
+      };
+      iter = await this.consumer.fetch(options);
       this.#fetches.add(iter);
       if (!this.#running) void iter.close();
-      for await (const m of iter) {
-        received++;
-        this.#requested--;
-        this.options.dispatch(m);
-      }
+      const error = await iter.closed();
+      if (error) throw error;
     } catch (error) {
       failed = true;
       if (this.#running) this.options.onError(error);

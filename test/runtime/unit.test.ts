@@ -1,4 +1,9 @@
-import { JetStreamApiError } from "@nats-io/jetstream";
+import {
+  type Consumer,
+  type ConsumerMessages,
+  JetStreamApiError,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import {
   ClosedConnectionError,
   NoRespondersError,
@@ -6,8 +11,9 @@ import {
   TimeoutError,
 } from "@nats-io/nats-core";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { baseDelayMs, seededRandom } from "../../packages/runtime/src/backoff.js";
+import { PullLoop } from "../../packages/runtime/src/consumer/puller.js";
 import { ConsumerTracing } from "../../packages/runtime/src/consumer/tracing.js";
 import { MemoryDedupStore } from "../../packages/runtime/src/dedup/memory.js";
 import { msToNanos, nanosToMs } from "../../packages/runtime/src/duration.js";
@@ -475,5 +481,56 @@ describe("consumerConfigFor", () => {
     expect(consumerConfigFor(descriptor).deliver_policy).toBe("all");
     expect(consumerConfigFor({ ...descriptor, deliverPolicy: "new" }).deliver_policy).toBe("new");
     expect(consumerConfigFor({ ...descriptor, deliverPolicy: "last" }).deliver_policy).toBe("last");
+  });
+});
+
+describe("PullLoop", () => {
+  /** A consumer whose fetch delivers `count` messages, to the callback or (ignoring it) not. */
+  function fakeConsumer(count: number, honoursCallback: boolean): Consumer {
+    return {
+      fetch: async (opts: { callback?: (m: JsMsg) => void }) => {
+        if (honoursCallback) for (let i = 1; i <= count; i++) opts.callback?.({ seq: i } as JsMsg);
+        return {
+          close: async () => undefined,
+          closed: async () => undefined,
+          getReceived: () => count,
+        } as unknown as ConsumerMessages;
+      },
+    } as unknown as Consumer;
+  }
+
+  /** One pull of 3 messages; resolves once the pull has ended (its slots are free again). */
+  async function onePull(consumer: Consumer) {
+    const dispatched: number[] = [];
+    const errors: unknown[] = [];
+    let pulls = 0;
+    let freed = false;
+    const loop = new PullLoop(consumer, {
+      expiresMs: 1_000,
+      want: (requested) => {
+        if (pulls === 1 && requested === 0) freed = true; // the first pull ended
+        return pulls++ === 0 ? 3 : 0;
+      },
+      idleMs: () => undefined,
+      dispatch: (m) => dispatched.push(m.seq),
+      onError: (e) => errors.push(e),
+      onIdle: () => undefined,
+    });
+    loop.start();
+    await vi.waitFor(() => expect(freed || errors.length > 0).toBe(true));
+    await loop.stop();
+    await loop.ended();
+    return { dispatched, errors };
+  }
+
+  it("hands every fetched message to dispatch through the fetch callback", async () => {
+    expect(await onePull(fakeConsumer(3, true))).toEqual({ dispatched: [1, 2, 3], errors: [] });
+  });
+
+  it("reports a nats.js that ignored the callback instead of leaving its messages unread", async () => {
+    const { dispatched, errors } = await onePull(fakeConsumer(3, false));
+    expect(dispatched).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/does not hand fetched messages to a callback/);
   });
 });

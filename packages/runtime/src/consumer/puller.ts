@@ -5,6 +5,7 @@
  * at once with nothing pauses pulling briefly (no spinning) and reports `onIdle`.
  */
 import type { Consumer, ConsumerMessages, FetchMessages, JsMsg } from "@nats-io/jetstream";
+import { ConfigurationError } from "../errors.js";
 
 /** Pause after a pull that failed or came back empty at once. */
 const PULL_COOLDOWN_MS = 250;
@@ -122,6 +123,12 @@ export class PullLoop {
       if (!this.#running) void iter.close();
       const error = await iter.closed();
       if (error) throw error;
+      if (iter.getReceived() > received) {
+        // The messages went to the iterator, where nothing reads them: say so, loudly.
+        throw new ConfigurationError(
+          "this nats.js version does not hand fetched messages to a callback: upgrade @jetcontract/runtime",
+        );
+      }
     } catch (error) {
       failed = true;
       if (this.#running) this.options.onError(error);

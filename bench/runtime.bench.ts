@@ -169,7 +169,8 @@ async function filledStream(nc: NatsConnection, count: number) {
   return s;
 }
 
-async function rawConsume(nc: NatsConnection, count = MESSAGES): Promise<number> {
+async function rawConsume(nc: NatsConnection): Promise<number> {
+  const count = MESSAGES;
   const { stream } = await filledStream(nc, count);
   const js = jetstream(nc);
   const c = await js.consumers.get(stream, "bench");
@@ -251,10 +252,10 @@ const kv = (doneMarker?: "write" | "ack"): DedupConfig => ({
   ...(doneMarker ? { doneMarker } : {}),
 });
 const cases = {
-  rawCon: (nc: NatsConnection, n?: number) => rawConsume(nc, n),
-  rtMem: (nc: NatsConnection, n?: number) => runtimeConsume(nc, memory, n),
-  rtKv: (nc: NatsConnection, n?: number) => runtimeConsume(nc, kv(), n),
-  rtKvWrite: (nc: NatsConnection, n?: number) => runtimeConsume(nc, kv("write"), n),
+  rawCon: (nc: NatsConnection) => rawConsume(nc),
+  rtMem: (nc: NatsConnection) => runtimeConsume(nc, memory),
+  rtKv: (nc: NatsConnection) => runtimeConsume(nc, kv()),
+  rtKvWrite: (nc: NatsConnection) => runtimeConsume(nc, kv("write")),
 } as const;
 type ConsumeCase = keyof typeof cases;
 

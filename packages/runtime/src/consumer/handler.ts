@@ -67,7 +67,7 @@ export class MessageContext implements HandlerContext {
 }
 
 /**
- * Runs `handler`, with `span` active when `activate` (see `ConsumerTracing.needsContext`). A
+ * Runs `handler`, with `span` active when one is given (see `ConsumerTracing.needsContext`). A
  * synchronous handler is done when it returns (undefined is returned); a promise races the
  * timeout: the first to settle wins, and the handler's outcome clears the timer, so a handler
  * that finishes in time is never aborted.
